@@ -1,0 +1,53 @@
+"""moderation: a self-hosted comment moderation service."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from flask_cors import CORS
+
+from moderation.clock import Clock, utcnow
+from moderation.config import Config
+from moderation.db import Database
+
+PUBLIC_ROUTES = [r"/v1/articles/*", r"/v1/comments/*"]
+
+
+def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
+    """The only way to get the Flask app; configuration comes from the environment by default."""
+    from moderation.api import init_api
+    from moderation.api.context import AppState, close_session
+
+    config = config or Config.from_env()
+    app = Flask(__name__, instance_path=str(config.instance_path))
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        TESTING=config.testing,
+        JSON_SORT_KEYS=False,
+        API_TITLE="moderation",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    )
+    app.extensions["moderation"] = AppState(config, Database(config.database_url), clock)
+    app.teardown_appcontext(close_session)
+    init_api(app)
+    if config.cors_origins:
+        CORS(app, resources={route: {"origins": config.cors_origins} for route in PUBLIC_ROUTES},
+             methods=["GET", "POST"], allow_headers=["Content-Type", "X-Author-Token"],
+             expose_headers=["ETag"], max_age=600)
+    app.after_request(_security_headers)
+    if not app.debug and not config.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

@@ -1,0 +1,46 @@
+"""HTTP entry points: thin flask-smorest blueprints that parse, call a service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_smorest import Api
+from werkzeug.exceptions import UnsupportedMediaType
+
+from moderation.api.errors import error_body, register_error_handlers
+from moderation.schemas import ErrorSchema
+
+
+class ModerationApi(Api):
+    """flask-smorest with our one error shape: ``{"code", "message", "errors"}``."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: Any) -> Any:
+        return error_body(error)
+
+
+def init_api(app: Flask) -> ModerationApi:
+    from moderation.api import editor, health, public
+
+    api = ModerationApi(app, spec_kwargs={"info": {"description": __doc__.strip()}})
+    api.spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer",
+                   "description": "An editor or admin key from `moderation keys create`."})
+    api.spec.components.security_scheme(
+        "authorToken", {"type": "apiKey", "in": "header", "name": "X-Author-Token"})
+    for blueprint in (public.blp, editor.blp, health.blp):
+        api.register_blueprint(blueprint)
+    register_error_handlers(app)
+    app.before_request(_json_bodies_only)
+    return api
+
+
+def _json_bodies_only() -> None:
+    """Write requests carry JSON or nothing: a form post cannot sneak past CORS preflight."""
+    if request.method in {"POST", "PUT", "PATCH"} and not request.is_json and (
+        request.content_length or request.headers.get("Transfer-Encoding")
+        or request.mimetype
+    ):
+        raise UnsupportedMediaType("Send the request body as application/json.")

@@ -1,0 +1,127 @@
+"""The editors' endpoints: the review queue, decisions and article settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from moderation.api.auth import current_key, require_role
+from moderation.api.context import now, unit_of_work
+from moderation.api.public import checked_article_key
+from moderation.domain import CommentStatus, Role
+from moderation.schemas import (
+    ArticlePatchSchema,
+    ArticleSchema,
+    BulkDecisionSchema,
+    BulkResultSchema,
+    DecisionSchema,
+    EditorCommentDetailSchema,
+    QueuePageSchema,
+    QueueQuerySchema,
+)
+from moderation.services import articles, moderation
+
+blp = Blueprint("editor", __name__, url_prefix="/v1/moderation",
+                description="For editors: needs an editor or admin API key.")
+EDITOR_ONLY = {"security": [{"apiKey": []}]}
+
+
+@blp.after_request
+def never_cache(response: Any) -> Any:
+    # Personal data and scores must not linger in shared caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/comments")
+class ReviewQueue(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.arguments(QueueQuerySchema, location="query")
+    @blp.response(200, QueuePageSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The review queue: filter by status, article and time; riskiest first by default."""
+        status = None if query["status"] == "all" else CommentStatus(query["status"])
+        if query["article"] is not None:
+            checked_article_key(query["article"])
+        queue = moderation.QueueFilter(status=status, article_key=query["article"],
+                                       created_after=query["created_after"],
+                                       created_before=query["created_before"])
+        with unit_of_work() as session:
+            return moderation.review_queue(session, queue, sort=query["sort"],
+                                           cursor=query["cursor"], limit=query["limit"])
+
+
+@blp.route("/comments/<string:comment_id>")
+class EditorComment(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.response(200, EditorCommentDetailSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def get(self, comment_id: str) -> Any:
+        """One comment with its scores and its full moderation history."""
+        with unit_of_work() as session:
+            return moderation.get_comment(session, comment_id)
+
+
+def _decision_view(action: moderation.Action) -> type[MethodView]:
+    class Decision(MethodView):
+        decorators = [require_role(Role.EDITOR)]
+
+        @blp.arguments(DecisionSchema)
+        @blp.response(200, EditorCommentDetailSchema)
+        @blp.doc(**EDITOR_ONLY)
+        def post(self, data: dict[str, Any], comment_id: str) -> Any:
+            with unit_of_work() as session:
+                return moderation.decide(session, comment_id, action, current_key(),
+                                         now=now(), **data)
+
+    Decision.post.__doc__ = f"{action.capitalize()} a comment, whatever its status (idempotent)."
+    Decision.__name__ = f"{action.capitalize()}Comment"
+    return Decision
+
+
+blp.route("/comments/<string:comment_id>/approve")(_decision_view("approve"))
+blp.route("/comments/<string:comment_id>/reject")(_decision_view("reject"))
+
+
+@blp.route("/comments/bulk")
+class BulkDecision(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.arguments(BulkDecisionSchema)
+    @blp.response(200, BulkResultSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Approve or reject many comments at once, in one transaction."""
+        with unit_of_work() as session:
+            results = moderation.decide_many(
+                session, data["ids"], data["action"], current_key(),
+                reason_code=data["reason_code"], reason=data["reason"], now=now())
+            return {"results": results}
+
+
+@blp.route("/articles/<path:article_key>")
+class ArticleSettings(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.response(200, ArticleSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def get(self, article_key: str) -> Any:
+        """An article's settings and how many comments it has in each status."""
+        with unit_of_work() as session:
+            article = articles.get_article(session, checked_article_key(article_key))
+            return articles.overview(session, article)
+
+    @blp.arguments(ArticlePatchSchema)
+    @blp.response(200, ArticleSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def patch(self, data: dict[str, Any], article_key: str) -> Any:
+        """Open or close comments, set the moderation mode; creates the article if new."""
+        with unit_of_work() as session:
+            article = articles.update_article(session, checked_article_key(article_key),
+                                              data, now())
+            return articles.overview(session, article)

@@ -1,0 +1,84 @@
+"""Every error, ours or the framework's, as ``{"code", "message", "errors"}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from moderation.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    412: "precondition_failed", 413: "payload_too_large", 415: "unsupported_media_type",
+    422: "validation_failed", 429: "too_many_requests", 500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def _response(status: int, code: str, message: str, errors: dict[str, Any] | None = None,
+              headers: dict[str, str] | None = None) -> Response:
+    response = jsonify(code=code, message=message, errors=errors or {})
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def _field_errors(messages: Any) -> dict[str, Any]:
+    """webargs groups messages by location (json, query, headers): merge them per field."""
+    if not isinstance(messages, dict):
+        return {}
+    merged: dict[str, Any] = {}
+    for per_location in messages.values():
+        if isinstance(per_location, dict):
+            merged.update(per_location)
+    return merged
+
+
+def error_body(error: HTTPException) -> Response:
+    """Werkzeug and webargs errors (404, 405, 413, 422 ...) in our shape."""
+    status = error.code or 500
+    if status >= 500:
+        return _response(500, "internal_error", "Something went wrong on our side.")
+    data = getattr(error, "data", None) or {}
+    errors = _field_errors(data.get("messages"))
+    if status == 422:
+        message = "The request is not valid; see errors for each field."
+    elif errors.get("_schema") == ["Invalid JSON body."]:
+        message = "The request body is not valid JSON."
+    else:
+        message = data.get("message") or error.description or "Request refused."
+    return _response(status, CODES.get(status, "error"), message, errors,
+                     headers=dict(getattr(error, "headers", None) or {}))
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        return _response(error.http_status, error.code, error.message, error.errors)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return error_body(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception) -> Response:
+        log.error("database unavailable: %s", error)
+        return _response(503, "database_unavailable",
+                         "The database is unavailable; please try again shortly.",
+                         headers={"Retry-After": "5"})
+
+    @app.errorhandler(InternalServerError)
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        return _response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,145 @@
+"""The ``moderation`` command: serve, worker, db, keys."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import timedelta
+
+import click
+
+from moderation import create_app, migrate
+from moderation.clock import utcnow
+from moderation.config import Config
+from moderation.db import Database
+from moderation.domain import Role
+from moderation.errors import DomainError
+from moderation.scoring.factory import load_scorer
+from moderation.services import keys
+from moderation.workers.scoring import ScoringWorker
+
+
+class _Cli(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:  # a refusal, not a crash: no traceback
+            raise click.ClickException(error.message) from None
+
+
+@click.group(cls=_Cli)
+def main() -> None:
+    """Comment moderation service. Settings come from MODERATION_* environment variables."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the API (waitress); runs a scoring worker in-process unless
+    MODERATION_EMBEDDED_WORKER=0."""
+    from waitress.server import create_server
+
+    config = Config.from_env()
+    server = create_server(create_app(config), host=host, port=port, threads=threads)
+    stop = threading.Event()
+    worker_thread = None
+    if config.embedded_worker:
+        worker = ScoringWorker(Database(config.database_url), config, load_scorer)
+        worker_thread = threading.Thread(target=worker.run_forever, args=(stop,),
+                                         name="scoring-worker", daemon=True)
+        worker_thread.start()
+    click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=30)
+
+
+@main.command()
+def worker() -> None:
+    """Score pending comments until stopped (SIGTERM/SIGINT). Several may run on PostgreSQL."""
+    config = Config.from_env()
+    ScoringWorker(Database(config.database_url), config, load_scorer).run_forever(
+        _stop_on_signals())
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    migrate.upgrade(Config.from_env().database_url, revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ("base" removes every table)."""
+    migrate.downgrade(Config.from_env().database_url, revision)
+    click.echo(f"Database at {revision}.")
+
+
+@main.group(name="keys")
+def keys_group() -> None:
+    """Editor and admin API keys."""
+
+
+def _database() -> Database:
+    return Database(Config.from_env().database_url)
+
+
+@keys_group.command()
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EDITOR.value,
+              show_default=True)
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None)
+def create(name: str, role: str, expires_in_days: int | None) -> None:
+    """Create a key; its secret is shown once."""
+    now = utcnow()
+    expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+    with _database().transaction() as session:
+        created = keys.create_key(session, name, Role(role), now, expires_at)
+    click.echo(created.secret)
+    click.echo(f"Key {name!r} ({role}) created. Store the secret now: it is not shown again.",
+               err=True)
+
+
+@keys_group.command(name="list")
+def list_() -> None:
+    """List keys (never their secrets)."""
+    with _database().transaction() as session:
+        for key in keys.list_keys(session):
+            state = "revoked" if key.revoked_at else (
+                "expired" if not key.is_active(utcnow()) else "active")
+            last = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never"
+            click.echo(f"{key.name}\t{key.role.value}\t{key.prefix}…\t{state}\tlast used {last}")
+
+
+@keys_group.command()
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Revoke a key at once."""
+    with _database().transaction() as session:
+        keys.revoke_key(session, name, utcnow())
+    click.echo(f"Key {name!r} revoked.")

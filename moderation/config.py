@@ -1,0 +1,83 @@
+"""Configuration, read from ``MODERATION_*`` environment variables when the app is created."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from moderation.policy import DEFAULT_THRESHOLDS, Thresholds, parse_thresholds
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"MODERATION_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name, "1" if default else "0").strip().lower()
+    return value in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in _env(name, "").split(",") if item.strip()]
+
+
+def default_database_url(instance_path: Path) -> str:
+    """The zero-config embedded database: a SQLite file in the instance folder."""
+    return f"sqlite:///{instance_path / 'moderation.db'}"
+
+
+@dataclass
+class Config:
+    """Every setting of the service; ``from_env`` is the only place that reads the environment."""
+
+    database_url: str = ""
+    instance_path: Path = Path("instance")
+    cors_origins: list[str] = field(default_factory=list)
+    max_body_bytes: int = 64 * 1024
+    page_size: int = 50
+    max_page_size: int = 200
+    embedded_worker: bool = True
+    worker_batch_size: int = 16
+    worker_poll_seconds: float = 1.0
+    job_lease_seconds: int = 120
+    job_max_attempts: int = 5
+    scorer: str = "detoxify"
+    detoxify_model: str = "multilingual"
+    detoxify_checkpoint: str | None = None
+    detoxify_config_dir: str | None = None
+    detoxify_device: str = "cpu"
+    thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls) -> Config:
+        instance_path = Path(_env("INSTANCE_PATH", "instance")).resolve()
+        raw_thresholds = _env("THRESHOLDS", "")
+        return cls(
+            database_url=_env("DATABASE_URL", "") or default_database_url(instance_path),
+            instance_path=instance_path,
+            cors_origins=_env_list("CORS_ORIGINS"),
+            max_body_bytes=int(_env("MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            page_size=int(_env("PAGE_SIZE", str(cls.page_size))),
+            embedded_worker=_env_bool("EMBEDDED_WORKER", True),
+            worker_batch_size=int(_env("WORKER_BATCH_SIZE", str(cls.worker_batch_size))),
+            worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", str(cls.worker_poll_seconds))),
+            job_lease_seconds=int(_env("JOB_LEASE_SECONDS", str(cls.job_lease_seconds))),
+            job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", str(cls.job_max_attempts))),
+            scorer=_env("SCORER", cls.scorer),
+            detoxify_model=_env("DETOXIFY_MODEL", cls.detoxify_model),
+            detoxify_checkpoint=_env("DETOXIFY_CHECKPOINT", "") or None,
+            detoxify_config_dir=_env("DETOXIFY_CONFIG_DIR", "") or None,
+            detoxify_device=_env("DETOXIFY_DEVICE", cls.detoxify_device),
+            thresholds=parse_thresholds(json.loads(raw_thresholds))
+            if raw_thresholds
+            else dict(DEFAULT_THRESHOLDS),
+        )
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with some settings changed (tests and the CLI use it)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Config(**values)

@@ -1,0 +1,49 @@
+"""The newsroom's vocabulary: comment statuses, moderation modes, roles and reason codes."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands. Only ``approved`` comments are ever public."""
+
+    PENDING = "pending"  # received, not yet scored
+    REVIEW = "review"  # held for an editor
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ModerationMode(enum.StrEnum):
+    """How an article's comments are moderated."""
+
+    AUTO = "auto"  # the classifier decides; doubtful comments are held for review
+    PRE = "pre"  # every comment waits for an editor
+    POST = "post"  # published at once; the classifier only flags for review
+
+
+class Role(enum.StrEnum):
+    """What an API key may do. Admins can do everything editors can."""
+
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    def allows(self, required: Role) -> bool:
+        return self is Role.ADMIN or required is Role.EDITOR
+
+
+class Reason(enum.StrEnum):
+    """Reason codes recorded with every status change."""
+
+    SUBMITTED = "submitted"
+    POST_MODERATION = "post_moderation"
+    PRE_MODERATION = "pre_moderation"
+    SCORE_BELOW_THRESHOLDS = "score_below_thresholds"
+    SCORE_ABOVE_REVIEW = "score_above_review"
+    SCORE_ABOVE_REJECT = "score_above_reject"
+    SCORER_UNAVAILABLE = "scorer_unavailable"
+    SCORING_FAILED = "scoring_failed"
+    EDITOR_DECISION = "editor_decision"
+
+
+SYSTEM_ACTOR = "system"

@@ -1,0 +1,75 @@
+"""One claim-with-lease job mechanism for every kind of background work.
+
+A worker claims due jobs by setting a lease; a worker that dies leaves its lease to
+expire and the jobs are claimed again. On PostgreSQL concurrent claimers skip each
+other's rows (``FOR UPDATE SKIP LOCKED``); on SQLite the write lock taken by
+``BEGIN IMMEDIATE`` serialises claimers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from moderation.models import Job
+
+SCORE_COMMENT = "score_comment"
+
+
+def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
+    """Add a job in the caller's transaction: it exists exactly when the change does."""
+    job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now)
+    session.add(job)
+    return job
+
+
+def claim(session: Session, kind: str, owner: str, limit: int, now: datetime,
+          lease: timedelta) -> list[Job]:
+    """Lease up to ``limit`` due jobs of one kind to ``owner``; the caller commits."""
+    due = (
+        select(Job)
+        .where(Job.kind == kind, Job.run_at <= now,
+               or_(Job.leased_until.is_(None), Job.leased_until < now))
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    jobs = list(session.scalars(due))
+    for job in jobs:
+        job.attempts += 1
+        job.lease_owner = owner
+        job.leased_until = now + lease
+    return jobs
+
+
+def still_held(session: Session, job_ids: list[int], owner: str) -> set[int]:
+    """Of these jobs, the ones whose lease ``owner`` still holds (locked for the caller)."""
+    if not job_ids:
+        return set()
+    held = (select(Job.id).where(Job.id.in_(job_ids), Job.lease_owner == owner)
+            .with_for_update())
+    return set(session.scalars(held))
+
+
+def complete(session: Session, job_ids: list[int]) -> None:
+    if job_ids:
+        session.execute(delete(Job).where(Job.id.in_(job_ids)))
+
+
+def release(session: Session, job_ids: list[int], error: str, run_at: datetime) -> None:
+    """Give jobs back to be tried again at ``run_at``."""
+    for job in session.scalars(select(Job).where(Job.id.in_(job_ids))):
+        job.lease_owner = None
+        job.leased_until = None
+        job.last_error = error[:2000]
+        job.run_at = run_at
+
+
+def queue_depth(session: Session, kind: str) -> tuple[int, datetime | None]:
+    """How many jobs of a kind wait, and since when the oldest waits."""
+    count, oldest = session.execute(
+        select(func.count(Job.id), func.min(Job.created_at)).where(Job.kind == kind)
+    ).one()
+    return count, oldest

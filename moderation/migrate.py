@@ -1,0 +1,36 @@
+"""Run Alembic migrations from code (the CLI and the tests use it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+
+def migrations_folder() -> Path:
+    """The ``migrations/`` folder beside the package, or ``MODERATION_MIGRATIONS``."""
+    candidates = [os.environ.get("MODERATION_MIGRATIONS"),
+                  Path(__file__).resolve().parent.parent / "migrations",
+                  Path.cwd() / "migrations"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "env.py").is_file():
+            return Path(candidate)
+    raise FileNotFoundError("migrations/ not found; set MODERATION_MIGRATIONS to its path")
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(migrations_folder()))
+    # ConfigParser interpolation: a literal % in a password must be doubled.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)

@@ -1,0 +1,214 @@
+"""Database models (SQLAlchemy 2, typed). The schema itself lives in Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    aliased,
+    column_property,
+    mapped_column,
+    relationship,
+)
+
+from moderation.domain import CommentStatus, ModerationMode, Role
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer, "sqlite")
+JsonDocument = JSON().with_variant(JSONB, "postgresql")
+
+
+def _enum(enum_class: type) -> Enum:
+    # Stored as plain strings: adding a value needs no ALTER TYPE.
+    return Enum(enum_class, native_enum=False, length=16,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDocument}
+
+
+class Article(Base):
+    """A page that readers comment on, identified by the publisher's own key."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    comments_open: Mapped[bool] = mapped_column(default=True)
+    moderation_mode: Mapped[ModerationMode] = mapped_column(
+        _enum(ModerationMode), default=ModerationMode.AUTO
+    )
+    # Bumped whenever the public view of the article changes; the ETag is made of it.
+    public_revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Comment(Base):
+    """A reader's comment, with its moderation status and the classifier's scores."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_public_roots", "article_id", "status", "parent_id", "created_at"),
+        Index("ix_comments_queue", "status", "created_at"),
+        Index("ix_comments_queue_risk", "status", "max_score"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    # The top of the thread, for replies; lets a page of threads load in one query.
+    root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str | None] = mapped_column(String(254))
+    author_token_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    # Why the comment is where it is (copied from its latest event, for the queue).
+    status_reason_code: Mapped[str] = mapped_column(String(64))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    scores: Mapped[dict[str, Any] | None]
+    max_score: Mapped[float | None] = mapped_column(Float)
+    scored_by: Mapped[str | None] = mapped_column(String(200))
+    # Set once an editor decides; automatic decisions never override an editor's.
+    editor_decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    article: Mapped[Article] = relationship(lazy="joined", innerjoin=True)
+    events: Mapped[list[ModerationEvent]] = relationship(
+        back_populates="comment", order_by="ModerationEvent.id", lazy="select"
+    )
+
+
+class ModerationEvent(Base):
+    """One status change of a comment: who, when, why, and what drove it. Append-only."""
+
+    __tablename__ = "moderation_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(120))  # "system" or "key:<name>"
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    from_status: Mapped[CommentStatus | None] = mapped_column(_enum(CommentStatus))
+    to_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    reason_code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # For automatic decisions: the scores, thresholds and model that drove them.
+    details: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    comment: Mapped[Comment] = relationship(back_populates="events")
+
+
+class ApiKey(Base):
+    """A named editor or admin key. Only a hash of the secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Job(Base):
+    """Background work claimed with a lease: scoring now; deliveries and purges later."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "kind", "run_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Id)
+    run_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    leased_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class WorkerHeartbeat(Base):
+    """A running worker's last sign of life and the state of its scorer."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    scorer_state: Mapped[str] = mapped_column(String(16))  # loading | ready | unavailable
+    details: Mapped[dict[str, Any] | None]
+
+
+_parent = aliased(Comment)
+# The parent's public id, loaded with the comment: the API never shows internal ids.
+Comment.parent_public_id = column_property(
+    select(_parent.public_id).where(_parent.id == Comment.parent_id).scalar_subquery()
+)

@@ -1,0 +1,182 @@
+"""Request and response shapes (marshmallow). Shape only: no database, no current user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from moderation.domain import CommentStatus, ModerationMode
+from moderation.text import normalize
+
+ARTICLE_KEY = validate.Length(min=1, max=200)
+
+
+class PlainText(fields.String):
+    """A string normalised like all reader text (NFC, line breaks, no control characters)
+    before its length is checked."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return normalize(super()._deserialize(value, attr, data, **kwargs))
+
+
+class ErrorSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "validation_failed"})
+    message = fields.String(required=True)
+    errors = fields.Dict(required=True, metadata={"description": "Messages per field."})
+
+
+# --- the widget ---------------------------------------------------------------------------
+
+class CommentInSchema(Schema):
+    author_name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    author_email = fields.Email(load_default=None, allow_none=True,
+                                validate=validate.Length(max=254))
+    body = PlainText(required=True, validate=validate.Length(min=1, max=5000))
+    parent_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=32))
+
+
+class SubmittedSchema(Schema):
+    id = fields.String(attribute="comment.public_id")
+    status = fields.Enum(CommentStatus, by_value=True, attribute="comment.status")
+    author_token = fields.String(metadata={
+        "description": "Shown once. Send it as X-Author-Token to see the comment's status."})
+
+
+class PublicCommentSchema(Schema):
+    id = fields.String(attribute="public_id")
+    parent_id = fields.String(attribute="parent_public_id", allow_none=True)
+    depth = fields.Integer()
+    author_name = fields.String()
+    body = fields.String(metadata={"description": "Plain text: render with textContent."})
+    created_at = fields.DateTime()
+
+
+class PublicArticleSchema(Schema):
+    key = fields.String()
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    comments_open = fields.Boolean()
+
+
+class ThreadQuerySchema(Schema):
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    order = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
+
+
+class ThreadPageSchema(Schema):
+    article = fields.Nested(PublicArticleSchema, allow_none=True)
+    comments = fields.List(fields.Nested(PublicCommentSchema))
+    total = fields.Integer(metadata={"description": "Approved comments on the article."})
+    next_cursor = fields.String(allow_none=True)
+
+
+class OwnCommentSchema(PublicCommentSchema):
+    article_key = fields.String(attribute="article.key")
+    status = fields.Enum(CommentStatus, by_value=True)
+
+
+# --- editors ------------------------------------------------------------------------------
+
+class EventSchema(Schema):
+    actor = fields.String()
+    from_status = fields.Enum(CommentStatus, by_value=True, allow_none=True)
+    to_status = fields.Enum(CommentStatus, by_value=True)
+    reason_code = fields.String()
+    reason = fields.String(allow_none=True)
+    details = fields.Dict(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class EditorCommentSchema(OwnCommentSchema):
+    author_email = fields.String(allow_none=True)
+    status_reason_code = fields.String(metadata={"description": "Why it has this status."})
+    status_reason = fields.String(allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
+    max_score = fields.Float(allow_none=True)
+    scored_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class EditorCommentDetailSchema(EditorCommentSchema):
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class QueueQuerySchema(Schema):
+    status = fields.String(load_default=CommentStatus.REVIEW.value, validate=validate.OneOf(
+        [s.value for s in CommentStatus] + ["all"]))
+    article = fields.String(load_default=None, validate=ARTICLE_KEY)
+    created_after = fields.AwareDateTime(load_default=None)
+    created_before = fields.AwareDateTime(load_default=None)
+    sort = fields.String(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class QueuePageSchema(Schema):
+    comments = fields.List(fields.Nested(EditorCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DecisionSchema(Schema):
+    reason_code = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,63}$", error="Lower-case letters, digits and _ only."))
+    reason = PlainText(load_default=None, validate=validate.Length(max=2000))
+
+
+class BulkDecisionSchema(DecisionSchema):
+    ids = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
+                      validate=validate.Length(min=1, max=500))
+    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+
+
+class BulkItemSchema(Schema):
+    id = fields.String()
+    outcome = fields.String(metadata={"description": "changed, unchanged or not_found"})
+    status = fields.Enum(CommentStatus, by_value=True, attribute="comment.status",
+                         allow_none=True)
+
+
+class BulkResultSchema(Schema):
+    results = fields.List(fields.Nested(BulkItemSchema))
+
+
+class ArticleSchema(Schema):
+    key = fields.String(attribute="article.key")
+    title = fields.String(attribute="article.title", allow_none=True)
+    url = fields.String(attribute="article.url", allow_none=True)
+    comments_open = fields.Boolean(attribute="article.comments_open")
+    moderation_mode = fields.Enum(ModerationMode, by_value=True,
+                                  attribute="article.moderation_mode")
+    created_at = fields.DateTime(attribute="article.created_at")
+    updated_at = fields.DateTime(attribute="article.updated_at")
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "Comments per status."})
+
+
+class ArticlePatchSchema(Schema):
+    title = PlainText(allow_none=True, validate=validate.Length(max=300))
+    url = fields.Url(allow_none=True, schemes={"http", "https"},
+                     validate=validate.Length(max=2000))
+    comments_open = fields.Boolean()
+    moderation_mode = fields.Enum(ModerationMode, by_value=True)
+
+    @validates_schema
+    def not_empty(self, data: dict, **_: Any) -> None:
+        if not data:
+            raise ValidationError("Name at least one setting to change.")
+
+
+# --- operations ---------------------------------------------------------------------------
+
+class HealthSchema(Schema):
+    status = fields.String()
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(metadata={"description": "ready, degraded or unavailable"})
+    database = fields.String()
+    scorer = fields.Dict()
+    queue = fields.Dict()

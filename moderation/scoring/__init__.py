@@ -1,0 +1,1 @@
+"""Scorer backends behind one protocol. Leaves: they know nothing of the database."""

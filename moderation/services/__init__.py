@@ -1,0 +1,1 @@
+"""Use cases. Each runs in the caller's session as one transaction and raises domain errors."""

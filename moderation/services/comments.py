@@ -1,0 +1,157 @@
+"""The reader's side: submitting comments, reading an article's public thread."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from moderation import jobs
+from moderation.domain import CommentStatus, ModerationMode, Reason
+from moderation.errors import Conflict, Invalid, NotFound
+from moderation.models import Article, Comment
+from moderation.pagination import cursor_time, decode_cursor, encode_cursor
+from moderation.services.articles import find_article, get_or_create_article
+from moderation.services.transitions import change_status
+
+
+@dataclass(frozen=True)
+class NewComment:
+    author_name: str
+    body: str
+    author_email: str | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    comment: Comment
+    author_token: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def submit_comment(session: Session, article_key: str, new: NewComment,
+                   now: datetime) -> Submitted:
+    """Accept a reader's comment and queue it for scoring.
+
+    Nothing is public before it is judged, except on ``post`` articles, whose comments
+    are published at once and judged afterwards.
+    """
+    article = get_or_create_article(session, article_key, now)
+    if not article.comments_open:
+        raise Conflict("Comments on this article are closed.", code="comments_closed")
+    parent = _parent_for_reply(session, article, new.parent_id)
+    token = secrets.token_urlsafe(24)
+    comment = Comment(
+        public_id=secrets.token_urlsafe(16), article=article,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        author_name=new.author_name, author_email=new.author_email,
+        author_token_hash=hash_token(token), body=new.body,
+        created_at=now, updated_at=now,
+    )
+    session.add(comment)
+    if article.moderation_mode is ModerationMode.POST:
+        change_status(comment, CommentStatus.APPROVED, reason_code=Reason.POST_MODERATION,
+                      reason="Published at once; the classifier checks it afterwards.",
+                      now=now)
+    else:
+        change_status(comment, CommentStatus.PENDING, reason_code=Reason.SUBMITTED,
+                      reason=None, now=now)
+    session.flush()
+    jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
+    return Submitted(comment, token)
+
+
+def _parent_for_reply(session: Session, article: Article, parent_id: str | None) -> Comment | None:
+    """Replies go to public comments of the same article only."""
+    if parent_id is None:
+        return None
+    parent = session.scalar(select(Comment).where(Comment.public_id == parent_id))
+    if parent is None or parent.article_id != article.id:
+        raise Invalid("The comment replied to does not belong to this article.",
+                      errors={"parent_id": ["No such comment on this article."]})
+    if parent.status is not CommentStatus.APPROVED:
+        raise Invalid("Only published comments can be replied to.",
+                      errors={"parent_id": ["This comment is not published."]})
+    return parent
+
+
+def own_comment(session: Session, public_id: str, token: str | None) -> Comment:
+    """The author's view of their own comment, whatever its status."""
+    comment = session.scalar(select(Comment).where(Comment.public_id == public_id))
+    # The same answer for a wrong token and a missing comment: ids cannot be probed.
+    if comment is None or not token or not hmac.compare_digest(
+        comment.author_token_hash, hash_token(token)
+    ):
+        raise NotFound("No such comment, or the author token does not match.")
+    return comment
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    article_key: str
+    article: Article | None
+    comments: list[Comment]
+    total: int
+    next_cursor: str | None
+
+
+def public_revision(session: Session, article_key: str) -> int:
+    """The counter the public pages' ETag is made of (0 for an article not seen yet)."""
+    revision = session.scalar(select(Article.public_revision).where(Article.key == article_key))
+    return revision or 0
+
+
+def public_thread_page(session: Session, article_key: str, *, cursor: str | None,
+                       limit: int, newest_first: bool) -> ThreadPage:
+    """One page of an article's public threads: ``limit`` top-level comments, each
+    followed by its approved replies, oldest first. A reply shows only while every
+    comment above it in its thread is approved."""
+    article = find_article(session, article_key)
+    if article is None:
+        return ThreadPage(article_key, None, [], 0, None)
+    public = (Comment.article_id == article.id) & (Comment.status == CommentStatus.APPROVED)
+    order = (Comment.created_at.desc(), Comment.id.desc()) if newest_first else (
+        Comment.created_at, Comment.id)
+    roots_query = select(Comment).where(public, Comment.parent_id.is_(None))
+    if cursor:
+        created_at, comment_id = decode_cursor(cursor, 2)
+        after = tuple_(Comment.created_at, Comment.id)
+        position = (cursor_time(created_at), comment_id)
+        roots_query = roots_query.where(
+            after < position if newest_first else after > position)
+    roots = list(session.scalars(roots_query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(roots) > limit:
+        roots = roots[:limit]
+        next_cursor = encode_cursor(roots[-1].created_at.isoformat(), roots[-1].id)
+    replies = session.scalars(
+        select(Comment).where(public, Comment.root_id.in_([r.id for r in roots]))
+        .order_by(Comment.created_at, Comment.id)
+    ) if roots else []
+    total = session.scalar(select(func.count(Comment.id)).where(public)) or 0
+    return ThreadPage(article_key, article, _threaded(roots, list(replies)), total, next_cursor)
+
+
+def _threaded(roots: list[Comment], replies: list[Comment]) -> list[Comment]:
+    """Roots in page order, each followed by its visible replies depth-first."""
+    children: dict[int, list[Comment]] = {}
+    for reply in replies:
+        children.setdefault(reply.parent_id, []).append(reply)  # type: ignore[arg-type]
+    ordered: list[Comment] = []
+    stack = list(reversed(roots))
+    while stack:  # iterative: threads may be deeper than Python's recursion limit
+        comment = stack.pop()
+        ordered.append(comment)
+        stack.extend(reversed(children.get(comment.id, [])))
+    return ordered

@@ -1,0 +1,1 @@
+"""Background entry points: they claim jobs and feed them to the domain."""

@@ -1,0 +1,226 @@
+"""The scoring worker: claims pending comments, scores them and applies the policy."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from moderation import jobs
+from moderation.clock import Clock, utcnow
+from moderation.config import Config
+from moderation.db import Database
+from moderation.domain import Reason
+from moderation.models import Comment, WorkerHeartbeat
+from moderation.policy import Decision, decide, unscored
+from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
+from moderation.services.transitions import change_status
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=10)
+RETRY_LOAD_EVERY = timedelta(minutes=1)
+RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2))
+
+
+@dataclass
+class ScorerState:
+    """What this worker can score with; written to its heartbeat for ``/readyz``."""
+
+    state: str = "loading"  # loading | ready | unavailable
+    scorer: Scorer | None = None
+    error: str | None = None
+    checked_at: datetime | None = None
+
+    def as_details(self) -> dict[str, str | None]:
+        return {
+            "model": self.scorer.name if self.scorer else None,
+            "version": self.scorer.version if self.scorer else None,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Claimed:
+    job_id: int
+    comment_id: int
+    attempts: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Scores, or why there are none; ``retry_at`` puts the job back for another try."""
+
+    scores: Scores | None
+    reason_code: Reason = Reason.SCORE_BELOW_THRESHOLDS
+    message: str = ""
+    retry_at: datetime | None = None
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class ScoringWorker:
+    """Scores comments in batches. Fails closed: what cannot be scored waits for an editor."""
+
+    def __init__(self, database: Database, config: Config,
+                 load_scorer: Callable[[Config], Scorer], clock: Clock = utcnow,
+                 worker_id: str | None = None) -> None:
+        self.database = database
+        self.config = config
+        self._load_scorer = load_scorer
+        self.clock = clock
+        self.id = worker_id or new_worker_id()
+        self.scorer = ScorerState()
+        self._started_at = clock()
+        self._last_heartbeat: datetime | None = None
+
+    def ensure_scorer(self) -> None:
+        """Load the scorer once; after a failure, try again now and then."""
+        now = self.clock()
+        if self.scorer.state == "ready" or (
+            self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY
+        ):
+            return
+        try:
+            self.scorer = ScorerState("ready", self._load_scorer(self.config), None, now)
+            log.info("scorer %s %s ready", self.scorer.scorer.name, self.scorer.scorer.version)
+        except ScorerUnavailable as error:
+            self.scorer = ScorerState("unavailable", None, str(error), now)
+            log.error("scorer unavailable: %s", error)
+        self.heartbeat(force=True)
+
+    def run_once(self) -> int:
+        """Claim one batch of due comments and decide them; returns how many were claimed."""
+        self.ensure_scorer()
+        self.heartbeat()
+        batch = self._claim()
+        if not batch:
+            return 0
+        outcomes = self._score(batch)
+        with self.database.transaction() as session:
+            held = jobs.still_held(session, [item.job_id for item in batch], self.id)
+            now = self.clock()
+            for item in batch:
+                if item.job_id not in held:
+                    continue  # our lease ran out and another worker has it now
+                outcome = outcomes[item.job_id]
+                if outcome.retry_at is not None:
+                    jobs.release(session, [item.job_id], outcome.message, outcome.retry_at)
+                    continue
+                comment = session.get(Comment, item.comment_id)
+                if comment is not None:
+                    self._decide(comment, outcome, now)
+                jobs.complete(session, [item.job_id])
+        return len(batch)
+
+    def _claim(self) -> list[Claimed]:
+        with self.database.transaction() as session:
+            claimed = jobs.claim(session, jobs.SCORE_COMMENT, self.id,
+                                 self.config.worker_batch_size, self.clock(),
+                                 timedelta(seconds=self.config.job_lease_seconds))
+            bodies = dict(session.execute(
+                select(Comment.id, Comment.body)
+                .where(Comment.id.in_([job.subject_id for job in claimed]))).all())
+            return [Claimed(job.id, job.subject_id, job.attempts, bodies.get(job.subject_id, ""))
+                    for job in claimed]
+
+    def _score(self, batch: list[Claimed]) -> dict[int, Outcome]:
+        """Score the batch outside any transaction; every job gets an outcome."""
+        limit = self.config.job_max_attempts
+        # A job claimed this often has crashed workers before: do not try it again.
+        outcomes = {item.job_id: Outcome(None, Reason.SCORING_FAILED,
+                                         f"Gave up after {item.attempts - 1} attempts.")
+                    for item in batch if item.attempts > limit}
+        fresh = [item for item in batch if item.job_id not in outcomes]
+        if not fresh:
+            return outcomes
+        scorer = self.scorer.scorer
+        if scorer is None:
+            message = f"Scorer unavailable: {self.scorer.error}"
+            outcomes.update({item.job_id: Outcome(None, Reason.SCORER_UNAVAILABLE, message)
+                             for item in fresh})
+            return outcomes
+        try:
+            scores = scorer.score([item.body for item in fresh])
+        except Exception as error:  # any scorer fault must not lose the batch
+            log.exception("scoring failed")
+            message = f"Scoring failed: {error}"
+            now = self.clock()
+            for item in fresh:
+                retry_at = now + RETRY_DELAYS[min(item.attempts, len(RETRY_DELAYS)) - 1] \
+                    if item.attempts < limit else None
+                outcomes[item.job_id] = Outcome(None, Reason.SCORING_FAILED, message, retry_at)
+            return outcomes
+        outcomes.update({item.job_id: Outcome(s) for item, s in zip(fresh, scores, strict=True)})
+        return outcomes
+
+    def _decide(self, comment: Comment, outcome: Outcome, now: datetime) -> None:
+        """Record the scores and apply the policy's decision."""
+        mode = comment.article.moderation_mode
+        details = None
+        if outcome.scores is None:
+            decision: Decision = unscored(mode, outcome.reason_code, outcome.message)
+        else:
+            scorer = self.scorer.scorer
+            assert scorer is not None
+            comment.scores = outcome.scores
+            comment.max_score = max(outcome.scores.values(), default=None)
+            comment.scored_by = f"{scorer.name}@{scorer.version}"
+            comment.updated_at = now
+            decision = decide(outcome.scores, self.config.thresholds, mode)
+            details = {
+                "model": scorer.name, "model_version": scorer.version,
+                "scores": outcome.scores, "mode": mode.value,
+                "thresholds": {c: t.as_dict() for c, t in self.config.thresholds.items()},
+                "triggers": [t.as_dict() for t in decision.triggers],
+            }
+        # An editor may have decided while the comment was being scored: theirs stands.
+        if decision.status is None or decision.status is comment.status \
+                or comment.editor_decided_at is not None:
+            return
+        change_status(comment, decision.status, reason_code=decision.reason_code,
+                      reason=decision.reason, now=now, details=details)
+
+    def heartbeat(self, force: bool = False) -> None:
+        now = self.clock()
+        if not force and self._last_heartbeat and now - self._last_heartbeat < HEARTBEAT_EVERY:
+            return
+        with self.database.transaction() as session:
+            row = session.get(WorkerHeartbeat, self.id)
+            if row is None:
+                row = WorkerHeartbeat(id=self.id, started_at=self._started_at, seen_at=now,
+                                      scorer_state=self.scorer.state)
+                session.add(row)
+            row.seen_at = now
+            row.scorer_state = self.scorer.state
+            row.details = self.scorer.as_details()
+        self._last_heartbeat = now
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set, sleeping only when the queue is empty."""
+        log.info("scoring worker %s started", self.id)
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # the database may be down: wait and try again
+                log.exception("scoring worker iteration failed")
+                busy = 0
+            if not busy:
+                stop.wait(self.config.worker_poll_seconds)
+        self.sign_off()
+
+    def sign_off(self) -> None:
+        with self.database.transaction() as session:
+            row = session.get(WorkerHeartbeat, self.id)
+            if row is not None:
+                session.delete(row)
