@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.scoring.base import Scores, ScorerUnavailable
+from moderation.scoring.base import ScorerUnavailable, Scores
 
 CATEGORIES = ("toxicity", "severe_toxicity", "obscene", "identity_attack", "insult", "threat",
               "sexual_explicit")
