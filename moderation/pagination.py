@@ -8,7 +8,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from marshmallow import ValidationError
+
 from moderation.errors import Invalid
+
+CURSOR_ARITY = 2  # every page is ordered by one value and the id as tie-breaker
+NOT_OURS = "Not a valid cursor."
 
 
 def encode_cursor(*values: Any) -> str:
@@ -16,15 +21,25 @@ def encode_cursor(*values: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """The values a cursor was made of; a cursor that was not ours is a 422."""
+def _values(cursor: str) -> list[Any] | None:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        values = None
-    if not isinstance(values, list) or len(values) != arity:
-        raise Invalid("The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+        return None
+    return values if isinstance(values, list) and len(values) == CURSOR_ARITY else None
+
+
+def check_cursor(cursor: str) -> None:
+    """A marshmallow validator: refuse what no page of ours handed out."""
+    if _values(cursor) is None:
+        raise ValidationError(NOT_OURS)
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    """The values a cursor was made of."""
+    values = _values(cursor)
+    if values is None:
+        raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
     return values
 
 
@@ -35,5 +50,5 @@ def cursor_time(value: Any) -> datetime:
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise Invalid("The cursor is not valid.", errors={"cursor": ["Not a valid cursor."]})
+        raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
     return parsed

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from moderation.domain import CommentStatus, ModerationMode
+from moderation.pagination import check_cursor
 from moderation.text import normalize
 
 ARTICLE_KEY = validate.Length(min=1, max=200)
@@ -61,7 +62,7 @@ class PublicArticleSchema(Schema):
 
 
 class ThreadQuerySchema(Schema):
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     order = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
 
@@ -111,7 +112,7 @@ class QueueQuerySchema(Schema):
     created_after = fields.AwareDateTime(load_default=None)
     created_before = fields.AwareDateTime(load_default=None)
     sort = fields.String(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -125,7 +125,7 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
         Comment.created_at, Comment.id)
     roots_query = select(Comment).where(public, Comment.parent_id.is_(None))
     if cursor:
-        created_at, comment_id = decode_cursor(cursor, 2)
+        created_at, comment_id = decode_cursor(cursor)
         after = tuple_(Comment.created_at, Comment.id)
         position = (cursor_time(created_at), comment_id)
         roots_query = roots_query.where(

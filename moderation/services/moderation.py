@@ -101,7 +101,7 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
     else:
         key, descending = (Comment.created_at, Comment.id), sort == "newest"
     if cursor:
-        first, last_id = decode_cursor(cursor, 2)
+        first, last_id = decode_cursor(cursor)
         position = (float(first) if sort == "risk" else cursor_time(first), last_id)
         query = query.where(tuple_(*key) < position if descending else tuple_(*key) > position)
     order = [k.desc() for k in key] if descending else list(key)

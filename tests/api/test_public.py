@@ -1,0 +1,283 @@
+"""The widget's endpoints: intake, the public thread, the author's view."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from tests.support.http import ARTICLE, assert_error, post_comment
+
+
+def approve(client, editor, comment_id: str) -> None:
+    response = client.post(f"/v1/moderation/comments/{comment_id}/approve", headers=editor)
+    assert response.status_code == 200
+
+
+def published(client, editor, body: str = "Schöner Artikel, danke!", **fields) -> str:
+    comment_id = post_comment(client, body, **fields).get_json()["id"]
+    approve(client, editor, comment_id)
+    return comment_id
+
+
+# --- POST /v1/articles/<key>/comments ------------------------------------------------------
+
+def test_submitting_a_comment_answers_202_with_a_one_time_author_token(client):
+    response = post_comment(client, "Größe und Grüße: 👍", author_email="juergen@example.de")
+
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["status"] == "pending"
+    assert len(body["id"]) >= 20 and len(body["author_token"]) >= 30
+    own = client.get(f"/v1/comments/{body['id']}",
+                     headers={"X-Author-Token": body["author_token"]}).get_json()
+    assert own["body"] == "Größe und Grüße: 👍"
+    assert own["author_name"] == "Jürgen Müller"
+    assert own["status"] == "pending"
+    assert "author_email" not in own
+
+
+def test_comment_ids_are_not_guessable(client):
+    ids = {post_comment(client, f"Kommentar {i}").get_json()["id"] for i in range(5)}
+    assert len(ids) == 5
+    assert not any(comment_id.isdigit() for comment_id in ids)
+
+
+def test_text_is_unicode_normalised_and_trimmed(client):
+    decomposed = "Scho\u0308n\r\nund gru\u0308n\x00  "
+    response = post_comment(client, decomposed, author_name=" Ka\u0308the ")
+    own = client.get(f"/v1/comments/{response.get_json()['id']}",
+                     headers={"X-Author-Token": response.get_json()["author_token"]}).get_json()
+    assert own["body"] == "Schön\nund grün"
+    assert unicodedata.is_normalized("NFC", own["body"])
+    assert own["author_name"] == "Käthe"
+
+
+def test_article_is_created_on_its_first_comment(client, editor):
+    assert client.get("/v1/moderation/articles/neu-hier", headers=editor).status_code == 404
+    post_comment(client, article_path="/v1/articles/neu-hier/comments")
+    article = client.get("/v1/moderation/articles/neu-hier", headers=editor).get_json()
+    assert article["moderation_mode"] == "auto" and article["comments_open"] is True
+    assert article["counts"]["pending"] == 1
+
+
+def test_article_keys_may_contain_slashes_and_umlauts(client, editor):
+    path = "/v1/articles/2026/11/über-ß/comments"
+    comment_id = post_comment(client, article_path=path).get_json()["id"]
+    approve(client, editor, comment_id)
+    assert [c["id"] for c in client.get(path).get_json()["comments"]] == [comment_id]
+
+
+@pytest.mark.parametrize(("payload", "field"), [
+    ({"author_name": "Jürgen"}, "body"),
+    ({"body": "Hallo"}, "author_name"),
+    ({"author_name": "Jürgen", "body": "   \n "}, "body"),
+    ({"author_name": "Jürgen", "body": "x" * 5001}, "body"),
+    ({"author_name": "J" * 101, "body": "Hallo"}, "author_name"),
+    ({"author_name": "Jürgen", "body": "Hallo", "author_email": "kein-email"}, "author_email"),
+    ({"author_name": "Jürgen", "body": "Hallo", "ip": "1.2.3.4"}, "ip"),
+    ({"author_name": "Jürgen", "body": 42}, "body"),
+])
+def test_invalid_comments_are_refused_field_by_field(client, payload, field):
+    body = assert_error(client.post(ARTICLE, json=payload), 422, "validation_failed")
+    assert field in body["errors"]
+
+
+def test_a_5000_character_comment_is_accepted(client):
+    assert post_comment(client, "ä" * 5000).status_code == 202
+
+
+def test_a_json_array_is_refused(client):
+    assert_error(client.post(ARTICLE, json=[{"body": "Hallo"}]), 422, "validation_failed")
+
+
+def test_malformed_json_is_a_400(client):
+    response = client.post(ARTICLE, data='{"body": "Hallo', content_type="application/json")
+    assert_error(response, 400, "bad_request")
+
+
+def test_non_json_bodies_are_a_415(client):
+    response = client.post(ARTICLE, data={"author_name": "Jürgen", "body": "Hallo"})
+    assert_error(response, 415, "unsupported_media_type")
+    response = client.post(ARTICLE, data='{"author_name": "J", "body": "H"}',
+                           content_type="text/plain")
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_oversized_requests_are_a_413(client, config):
+    response = client.post(ARTICLE, data="x" * (config.max_body_bytes + 1),
+                           content_type="application/json")
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_article_keys_longer_than_200_characters_are_refused(client):
+    response = post_comment(client, article_path=f"/v1/articles/{'a' * 201}/comments")
+    assert "article_key" in assert_error(response, 422, "validation_failed")["errors"]
+
+
+def test_comments_on_a_closed_article_are_refused(client, editor):
+    client.patch("/v1/moderation/articles/ki-im-alltag", json={"comments_open": False},
+                 headers=editor)
+    body = assert_error(post_comment(client), 409, "comments_closed")
+    assert "closed" in body["message"]
+
+
+def test_a_reply_names_its_parent_and_sits_one_level_deeper(client, editor):
+    parent = published(client, editor)
+    reply = published(client, editor, "Stimmt genau!", parent_id=parent)
+    comments = client.get(ARTICLE).get_json()["comments"]
+    assert [(c["id"], c["parent_id"], c["depth"]) for c in comments] == [
+        (parent, None, 0), (reply, parent, 1)]
+
+
+def test_a_reply_to_a_comment_of_another_article_is_refused(client, editor):
+    other = published(client, editor, article_path="/v1/articles/anderer/comments")
+    response = post_comment(client, "Antwort", parent_id=other)
+    assert "parent_id" in assert_error(response, 422, "validation_failed")["errors"]
+
+
+def test_a_reply_to_an_unknown_or_unpublished_comment_is_refused(client):
+    pending = post_comment(client).get_json()["id"]
+    for parent in (pending, "gibt-es-nicht"):
+        response = post_comment(client, "Antwort", parent_id=parent)
+        assert "parent_id" in assert_error(response, 422, "validation_failed")["errors"]
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_shape(client):
+    assert_error(client.get("/v1/gibt-es-nicht"), 404, "not_found")
+    assert_error(client.delete(ARTICLE), 405, "method_not_allowed")
+
+
+# --- GET /v1/articles/<key>/comments --------------------------------------------------------
+
+def test_only_approved_comments_are_public_and_without_personal_data(client, editor, worker):
+    visible = published(client, editor, author_email="geheim@example.de")
+    rejected = post_comment(client, "Du Idiot!").get_json()["id"]
+    worker.run_once()
+    post_comment(client, "Noch nicht geprüft")
+
+    page = client.get(ARTICLE).get_json()
+    assert [c["id"] for c in page["comments"]] == [visible]
+    assert page["total"] == 1
+    comment = page["comments"][0]
+    assert set(comment) == {"id", "parent_id", "depth", "author_name", "body", "created_at"}
+    assert "geheim@example.de" not in client.get(ARTICLE).get_data(as_text=True)
+    assert rejected not in client.get(ARTICLE).get_data(as_text=True)
+
+
+def test_an_unknown_article_has_an_empty_thread(client):
+    page = client.get("/v1/articles/noch-leer/comments").get_json()
+    assert page == {"article": None, "comments": [], "total": 0, "next_cursor": None}
+
+
+def test_threads_are_paged_by_top_level_comment_with_their_replies(client, editor, clock):
+    roots = []
+    for i in range(5):
+        roots.append(published(client, editor, f"Kommentar {i}"))
+        clock.advance(seconds=1)
+    reply = published(client, editor, "Antwort auf 3", parent_id=roots[3])
+    nested = published(client, editor, "Antwort auf die Antwort", parent_id=reply)
+
+    first = client.get(f"{ARTICLE}?limit=2").get_json()
+    assert [c["id"] for c in first["comments"]] == [roots[4], roots[3], reply, nested]
+    assert first["total"] == 7
+    second = client.get(f"{ARTICLE}?limit=2&cursor={first['next_cursor']}").get_json()
+    assert [c["id"] for c in second["comments"]] == [roots[2], roots[1]]
+    third = client.get(f"{ARTICLE}?limit=2&cursor={second['next_cursor']}").get_json()
+    assert [c["id"] for c in third["comments"]] == [roots[0]]
+    assert third["next_cursor"] is None
+
+    oldest = client.get(f"{ARTICLE}?order=oldest&limit=10").get_json()["comments"]
+    assert [c["id"] for c in oldest] == [*roots[:4], reply, nested, roots[4]]
+
+
+def test_a_reply_disappears_while_its_parent_is_not_public(client, editor):
+    parent = published(client, editor)
+    reply = published(client, editor, "Antwort", parent_id=parent)
+    client.post(f"/v1/moderation/comments/{parent}/reject", headers=editor)
+    assert client.get(ARTICLE).get_json()["comments"] == []
+    approve(client, editor, parent)
+    assert [c["id"] for c in client.get(ARTICLE).get_json()["comments"]] == [parent, reply]
+
+
+def test_etag_answers_304_until_the_public_thread_changes(client, editor):
+    published(client, editor)
+    first = client.get(ARTICLE)
+    etag = first.headers["ETag"]
+    assert client.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
+
+    pending = post_comment(client, "Neu").get_json()["id"]
+    assert client.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
+    approve(client, editor, pending)
+    changed = client.get(ARTICLE, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert client.get(f"{ARTICLE}?limit=1", headers={"If-None-Match": etag}).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "order=zufällig", "cursor=kaputt",
+                                   "cursor=W10"])
+def test_bad_list_parameters_are_refused(client, query):
+    assert_error(client.get(f"{ARTICLE}?{query}"), 422, "validation_failed")
+
+
+def test_unknown_list_parameters_such_as_cache_busters_are_ignored(client):
+    assert client.get(f"{ARTICLE}?_=1732528200").status_code == 200
+
+
+# --- GET /v1/comments/<id> -------------------------------------------------------------------
+
+def test_the_author_follows_their_comment_through_moderation(client, editor, worker):
+    submitted = post_comment(client, "Das ist dumm gelaufen").get_json()
+    headers = {"X-Author-Token": submitted["author_token"]}
+    worker.run_once()
+    assert client.get(f"/v1/comments/{submitted['id']}", headers=headers).get_json()[
+        "status"] == "review"
+    approve(client, editor, submitted["id"])
+    assert client.get(f"/v1/comments/{submitted['id']}", headers=headers).get_json()[
+        "status"] == "approved"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Author-Token": "falsch"}])
+def test_without_the_right_token_the_comment_is_not_found(client, headers):
+    comment_id = post_comment(client).get_json()["id"]
+    assert_error(client.get(f"/v1/comments/{comment_id}", headers=headers), 404, "not_found")
+
+
+def test_another_comments_token_does_not_open_a_comment(client):
+    first = post_comment(client).get_json()
+    second = post_comment(client, "Zweiter").get_json()
+    response = client.get(f"/v1/comments/{first['id']}",
+                          headers={"X-Author-Token": second["author_token"]})
+    assert_error(response, 404, "not_found")
+
+
+# --- CORS and headers ------------------------------------------------------------------------
+
+def test_cors_is_granted_to_configured_origins_on_public_routes_only(client, editor):
+    origin = {"Origin": "https://blog.example.de"}
+    assert client.get(ARTICLE, headers=origin).headers[
+        "Access-Control-Allow-Origin"] == "https://blog.example.de"
+    preflight = client.options(ARTICLE, headers={
+        **origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Content-Type"})
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+    stranger = client.get(ARTICLE, headers={"Origin": "https://boese.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+    queue = client.get("/v1/moderation/comments", headers={**editor, **origin})
+    assert "Access-Control-Allow-Origin" not in queue.headers
+
+
+def test_every_response_carries_security_headers(client):
+    for response in (client.get(ARTICLE), client.get("/v1/nirgends")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_openapi_document_describes_every_route(client):
+    spec = client.get("/openapi.json").get_json()
+    assert {"/v1/articles/{article_key}/comments", "/v1/comments/{comment_id}",
+            "/v1/moderation/comments", "/v1/moderation/comments/bulk",
+            "/healthz", "/readyz"} <= set(spec["paths"])
+    summary = spec["paths"]["/v1/articles/{article_key}/comments"]["post"]["summary"]
+    assert summary.startswith("Submit a comment")
