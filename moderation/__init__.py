@@ -33,6 +33,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
+    app.json.ensure_ascii = False  # "Grüße", not "Gr\u00fc\u00dfe"
     app.extensions["moderation"] = AppState(config, Database(config.database_url), clock)
     app.teardown_appcontext(close_session)
     init_api(app)

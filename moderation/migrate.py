@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+
+from moderation.db import Database
 
 
 def migrations_folder() -> Path:
@@ -28,9 +31,21 @@ def alembic_config(database_url: str) -> AlembicConfig:
     return config
 
 
+def _run(database_url: str, migrate: Callable[[AlembicConfig], None]) -> None:
+    # Our own engine: it creates the SQLite folder and sets the same pragmas as the app.
+    database = Database(database_url)
+    try:
+        with database.engine.begin() as connection:
+            config = alembic_config(database_url)
+            config.attributes["connection"] = connection
+            migrate(config)
+    finally:
+        database.dispose()
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    _run(database_url, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    _run(database_url, lambda config: command.downgrade(config, revision))

@@ -11,7 +11,13 @@ def load_scorer(config: Config) -> Scorer:
     if config.scorer == "detoxify":
         from moderation.scoring.detoxify import DetoxifyScorer
 
-        return DetoxifyScorer(model=config.detoxify_model, checkpoint=config.detoxify_checkpoint,
-                              config_dir=config.detoxify_config_dir,
-                              device=config.detoxify_device)
+        try:
+            return DetoxifyScorer(model=config.detoxify_model,
+                                  checkpoint=config.detoxify_checkpoint,
+                                  config_dir=config.detoxify_config_dir,
+                                  device=config.detoxify_device)
+        except ScorerUnavailable as error:
+            raise ScorerUnavailable(
+                f"{error} (settings: MODERATION_DETOXIFY_MODEL, MODERATION_DETOXIFY_CHECKPOINT,"
+                " MODERATION_DETOXIFY_CONFIG_DIR)") from error
     raise ScorerUnavailable(f"Unknown scorer {config.scorer!r}; choose 'detoxify'.")
