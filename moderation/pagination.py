@@ -35,20 +35,39 @@ def check_cursor(cursor: str) -> None:
         raise ValidationError(NOT_OURS)
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+def _decode(cursor: str) -> list[Any]:
     """The values a cursor was made of."""
     values = _values(cursor)
     if values is None:
-        raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
+        raise _refuse()
     return values
 
 
-def cursor_time(value: Any) -> datetime:
-    """A timestamp taken from a cursor."""
+def _refuse() -> Invalid:
+    return Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
+
+
+def _position_id(value: Any) -> int:
+    if type(value) is not int:
+        raise _refuse()
+    return value
+
+
+def decode_time_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (created_at, id) a page ordered by time ended at."""
+    when, position_id = _decode(cursor)
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(when)
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
-    return parsed
+        raise _refuse()
+    return parsed, _position_id(position_id)
+
+
+def decode_score_cursor(cursor: str) -> tuple[float, int]:
+    """The (score, id) a page ordered by score ended at."""
+    score, position_id = _decode(cursor)
+    if type(score) not in (int, float):
+        raise _refuse()
+    return float(score), _position_id(position_id)

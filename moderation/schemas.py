@@ -136,8 +136,7 @@ class BulkDecisionSchema(DecisionSchema):
 class BulkItemSchema(Schema):
     id = fields.String()
     outcome = fields.String(metadata={"description": "changed, unchanged or not_found"})
-    status = fields.Enum(CommentStatus, by_value=True, attribute="comment.status",
-                         allow_none=True)
+    status = fields.Enum(CommentStatus, by_value=True, allow_none=True)
 
 
 class BulkResultSchema(Schema):

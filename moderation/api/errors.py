@@ -39,6 +39,8 @@ def _field_errors(messages: Any) -> dict[str, Any]:
     for per_location in messages.values():
         if isinstance(per_location, dict):
             merged.update(per_location)
+        elif isinstance(per_location, list):  # about the whole body, e.g. unparsable JSON
+            merged.setdefault("_schema", []).extend(per_location)
     return merged
 
 

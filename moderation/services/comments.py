@@ -15,7 +15,7 @@ from moderation import jobs
 from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import Article, Comment
-from moderation.pagination import cursor_time, decode_cursor, encode_cursor
+from moderation.pagination import decode_time_cursor, encode_cursor
 from moderation.services.articles import find_article, get_or_create_article
 from moderation.services.transitions import change_status
 
@@ -125,9 +125,8 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
         Comment.created_at, Comment.id)
     roots_query = select(Comment).where(public, Comment.parent_id.is_(None))
     if cursor:
-        created_at, comment_id = decode_cursor(cursor)
         after = tuple_(Comment.created_at, Comment.id)
-        position = (cursor_time(created_at), comment_id)
+        position = decode_time_cursor(cursor)
         roots_query = roots_query.where(
             after < position if newest_first else after > position)
     roots = list(session.scalars(roots_query.order_by(*order).limit(limit + 1)))

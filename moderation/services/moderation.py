@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from moderation.domain import CommentStatus, Reason
 from moderation.errors import NotFound
 from moderation.models import ApiKey, Article, Comment
-from moderation.pagination import cursor_time, decode_cursor, encode_cursor
+from moderation.pagination import decode_score_cursor, decode_time_cursor, encode_cursor
 from moderation.services.transitions import change_status
 
 Action = Literal["approve", "reject"]
@@ -61,6 +61,8 @@ def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
 def _apply(comment: Comment, action: Action, editor: ApiKey, reason_code: str | None,
            reason: str | None, now: datetime) -> bool:
     target = TARGET[action]
+    # Even a decision that changes nothing is the editor's: automation must not undo it.
+    comment.editor_decided_at = now
     if comment.status is target:
         return False
     change_status(comment, target, reason_code=reason_code or Reason.EDITOR_DECISION,
@@ -72,7 +74,7 @@ def _apply(comment: Comment, action: Action, editor: ApiKey, reason_code: str | 
 class BulkResult:
     id: str
     outcome: Literal["changed", "unchanged", "not_found"]
-    comment: Comment | None
+    status: CommentStatus | None
 
 
 def decide_many(session: Session, public_ids: list[str], action: Action, editor: ApiKey, *,
@@ -87,7 +89,8 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
             results.append(BulkResult(public_id, "not_found", None))
             continue
         changed = _apply(comment, action, editor, reason_code, reason, now)
-        results.append(BulkResult(public_id, "changed" if changed else "unchanged", comment))
+        results.append(BulkResult(public_id, "changed" if changed else "unchanged",
+                                  comment.status))
     return results
 
 
@@ -101,8 +104,7 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
     else:
         key, descending = (Comment.created_at, Comment.id), sort == "newest"
     if cursor:
-        first, last_id = decode_cursor(cursor)
-        position = (float(first) if sort == "risk" else cursor_time(first), last_id)
+        position = decode_score_cursor(cursor) if sort == "risk" else decode_time_cursor(cursor)
         query = query.where(tuple_(*key) < position if descending else tuple_(*key) > position)
     order = [k.desc() for k in key] if descending else list(key)
     comments = list(session.scalars(query.order_by(*order).limit(limit + 1)))

@@ -1,0 +1,228 @@
+"""The ``moderation`` command: database schema and API keys, against a fresh SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from sqlalchemy import create_engine, inspect
+
+from moderation import create_app
+from moderation.cli import main
+from moderation.config import Config
+
+TABLES = {"articles", "comments", "moderation_events", "api_keys", "jobs", "worker_heartbeats"}
+QUEUE = "/v1/moderation/comments"
+
+
+@pytest.fixture
+def cli_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def moderation(cli_url: str, tmp_path: Path):
+    """Run ``moderation ...`` with the database (and nothing else) from the environment."""
+    runner = CliRunner()
+    env = {"MODERATION_DATABASE_URL": cli_url,
+           "MODERATION_INSTANCE_PATH": str(tmp_path / "instance")}
+
+    def run(*args: str) -> Result:
+        return runner.invoke(main, list(args), env=env)
+
+    return run
+
+
+@pytest.fixture
+def migrated(moderation) -> None:
+    result = moderation("db", "upgrade")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def api_app(cli_url: str, tmp_path: Path) -> Iterator[Flask]:
+    api_app = create_app(Config(database_url=cli_url, instance_path=tmp_path, testing=True,
+                                embedded_worker=False))
+    yield api_app
+    api_app.extensions["moderation"].database.dispose()
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def assert_clean_refusal(result: Result, *words: str) -> None:
+    """Exits non-zero with a one-line message: no traceback, no exception escaping."""
+    assert result.exit_code != 0
+    assert isinstance(result.exception, SystemExit), result.exc_info
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: ")
+    for word in words:
+        assert word in result.stderr
+
+
+def authorization(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+# --- db -----------------------------------------------------------------------------------
+
+def test_db_upgrade_creates_the_schema(moderation, cli_url):
+    assert tables(cli_url) == set()
+
+    result = moderation("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert "Database at head." in result.stdout
+    assert tables(cli_url) >= TABLES
+    assert "alembic_version" in tables(cli_url)
+
+
+def test_db_upgrade_twice_is_harmless(moderation, migrated, cli_url):
+    result = moderation("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert tables(cli_url) >= TABLES
+
+
+def test_db_downgrade_base_removes_the_tables(moderation, migrated, cli_url):
+    assert moderation("keys", "create", "anna").exit_code == 0
+
+    result = moderation("db", "downgrade", "base")
+
+    assert result.exit_code == 0, result.output
+    assert "Database at base." in result.stdout
+    assert not tables(cli_url) & TABLES
+    # And back up again, empty.
+    assert moderation("db", "upgrade").exit_code == 0
+    assert "anna" not in moderation("keys", "list").stdout
+
+
+def test_db_downgrade_needs_a_revision(moderation, migrated):
+    result = moderation("db", "downgrade")
+
+    assert result.exit_code == 2
+    assert "REVISION" in result.stderr
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+def test_keys_create_prints_a_secret_that_authenticates(moderation, migrated, api_app):
+    result = moderation("keys", "create", "anna", "--role", "editor")
+
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert result.stdout == f"{secret}\n"  # only the secret on stdout: scripts can capture it
+    assert secret.startswith("mod_") and len(secret) == 53
+    assert "anna" in result.stderr and "editor" in result.stderr
+    assert secret not in result.stderr
+
+    client = api_app.test_client()
+    assert client.get(QUEUE, headers=authorization(secret)).status_code == 200
+    assert client.get(QUEUE, headers=authorization(secret + "x")).status_code == 401
+    assert client.get(QUEUE).status_code == 401
+
+
+def test_keys_create_defaults_to_the_editor_role(moderation, migrated):
+    assert moderation("keys", "create", "jürgen").exit_code == 0
+
+    assert "jürgen\teditor\t" in moderation("keys", "list").stdout
+
+
+def test_an_admin_key_made_on_the_command_line_works(moderation, migrated, api_app):
+    result = moderation("keys", "create", "chefin", "--role", "admin")
+
+    assert result.exit_code == 0, result.output
+    response = api_app.test_client().patch("/v1/moderation/articles/ki-im-alltag",
+                                       headers=authorization(result.stdout.strip()),
+                                       json={"title": "Künstliche Intelligenz – Größe"})
+    assert response.status_code == 200
+    assert "chefin\tadmin\t" in moderation("keys", "list").stdout
+
+
+def test_keys_create_refuses_an_unknown_role(moderation, migrated):
+    result = moderation("keys", "create", "anna", "--role", "chefredakteurin")
+
+    assert result.exit_code == 2
+    assert "chefredakteurin" in result.stderr
+    assert "anna" not in moderation("keys", "list").stdout
+
+
+def test_keys_create_refuses_a_name_taken(moderation, migrated, api_app):
+    first = moderation("keys", "create", "anna", "--role", "editor")
+    assert first.exit_code == 0
+
+    result = moderation("keys", "create", "anna", "--role", "admin")
+
+    assert_clean_refusal(result, "anna", "exists")
+    assert result.stdout == ""  # no secret printed for a key that was not made
+    assert moderation("keys", "list").stdout.count("anna\t") == 1
+    assert "anna\teditor\t" in moderation("keys", "list").stdout
+    # The first key still works.
+    response = api_app.test_client().get(QUEUE, headers=authorization(first.stdout.strip()))
+    assert response.status_code == 200
+
+
+def test_keys_list_shows_every_key_but_never_a_secret(moderation, migrated, api_app):
+    anna = moderation("keys", "create", "anna", "--role", "editor").stdout.strip()
+    chefin = moderation("keys", "create", "chefin", "--role", "admin").stdout.strip()
+    assert moderation("keys", "revoke", "chefin").exit_code == 0
+    api_app.test_client().get(QUEUE, headers=authorization(anna))
+
+    result = moderation("keys", "list")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    name, role, prefix, state, last_used = lines[0].split("\t")
+    assert (name, role, state) == ("anna", "editor", "active")
+    assert prefix == f"{anna[:12]}…"
+    assert last_used.startswith("last used 20")
+    name, role, prefix, state, last_used = lines[1].split("\t")
+    assert (name, role, state, last_used) == ("chefin", "admin", "revoked", "last used never")
+    assert prefix == f"{chefin[:12]}…"
+    for secret in (anna, chefin):
+        assert secret not in result.output
+        assert secret[12:24] not in result.output
+
+
+def test_keys_list_of_no_keys_is_empty(moderation, migrated):
+    result = moderation("keys", "list")
+
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_keys_revoke_locks_the_key_out(moderation, migrated, api_app):
+    anna = moderation("keys", "create", "anna").stdout.strip()
+    bernd = moderation("keys", "create", "bernd").stdout.strip()
+    client = api_app.test_client()
+    assert client.get(QUEUE, headers=authorization(anna)).status_code == 200
+
+    result = moderation("keys", "revoke", "anna")
+
+    assert result.exit_code == 0, result.output
+    assert "anna" in result.stdout and "revoked" in result.stdout
+    response = client.get(QUEUE, headers=authorization(anna))
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "unauthorized"
+    # Only anna's key.
+    assert client.get(QUEUE, headers=authorization(bernd)).status_code == 200
+    # Revoking again is harmless and keeps the key revoked.
+    assert moderation("keys", "revoke", "anna").exit_code == 0
+    assert client.get(QUEUE, headers=authorization(anna)).status_code == 401
+    assert "anna\teditor\t" in moderation("keys", "list").stdout
+    assert "\trevoked\t" in moderation("keys", "list").stdout
+
+
+def test_keys_revoke_of_an_unknown_name_fails_cleanly(moderation, migrated):
+    result = moderation("keys", "revoke", "nobody")
+
+    assert_clean_refusal(result, "nobody")
