@@ -108,19 +108,22 @@ class ScoringWorker:
             return 0
         outcomes = self._score(batch)
         with self.database.transaction() as session:
+            # Jobs whose lease ran out meanwhile belong to another worker now.
             held = jobs.still_held(session, [item.job_id for item in batch], self.id)
+            mine = [item for item in batch if item.job_id in held]
+            comments = {c.id: c for c in session.scalars(
+                select(Comment).where(Comment.id.in_([item.comment_id for item in mine])))}
             now = self.clock()
-            for item in batch:
-                if item.job_id not in held:
-                    continue  # our lease ran out and another worker has it now
+            done = []
+            for item in mine:
                 outcome = outcomes[item.job_id]
                 if outcome.retry_at is not None:
                     jobs.release(session, [item.job_id], outcome.message, outcome.retry_at)
                     continue
-                comment = session.get(Comment, item.comment_id)
-                if comment is not None:
-                    self._decide(comment, outcome, now)
-                jobs.complete(session, [item.job_id])
+                if item.comment_id in comments:
+                    self._decide(comments[item.comment_id], outcome, now)
+                done.append(item.job_id)
+            jobs.complete(session, done)
         return len(batch)
 
     def _claim(self) -> list[Claimed]:
