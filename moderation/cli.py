@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -13,10 +13,11 @@ from moderation import create_app, migrate
 from moderation.clock import utcnow
 from moderation.config import Config
 from moderation.db import Database
-from moderation.domain import Role
+from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
 from moderation.scoring.factory import load_scorer
 from moderation.services import keys
+from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.workers.scoring import ScoringWorker
 
 
@@ -100,6 +101,29 @@ def downgrade(revision: str) -> None:
     click.echo(f"Database at {revision}.")
 
 
+@main.command(name="rescore")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice([s.value for s in CommentStatus]),
+              help="Only comments in this status (repeatable). Default: all.")
+@click.option("--article", default=None, help="Only this article's comments.")
+@click.option("--since", type=click.DateTime(), default=None, help="Created at or after (UTC).")
+@click.option("--until", type=click.DateTime(), default=None, help="Created before (UTC).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be queued.")
+def rescore_command(statuses: tuple[str, ...], article: str | None, since: datetime | None,
+                    until: datetime | None, dry_run: bool) -> None:
+    """Score comments again after a model or policy change; workers re-decide them.
+    Comments an editor has decided are never touched."""
+    which = RescoreFilter(
+        statuses=tuple(CommentStatus(s) for s in statuses) or tuple(CommentStatus),
+        article_key=article,
+        created_after=since.replace(tzinfo=UTC) if since else None,
+        created_before=until.replace(tzinfo=UTC) if until else None)
+    with _database() as database, database.transaction() as session:
+        count = rescore(session, which, utcnow(), dry_run=dry_run)
+    click.echo(f"{count} comments {'would be' if dry_run else ''} queued for scoring."
+               .replace("  ", " "))
+
+
 @main.group(name="keys")
 def keys_group() -> None:
     """Editor and admin API keys."""
@@ -118,7 +142,7 @@ def create(name: str, role: str, expires_in_days: int | None) -> None:
     """Create a key; its secret is shown once."""
     now = utcnow()
     expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
-    with _database().transaction() as session:
+    with _database() as database, database.transaction() as session:
         created = keys.create_key(session, name, Role(role), now, expires_at)
     click.echo(created.secret)
     click.echo(f"Key {name!r} ({role}) created. Store the secret now: it is not shown again.",
@@ -128,7 +152,7 @@ def create(name: str, role: str, expires_in_days: int | None) -> None:
 @keys_group.command(name="list")
 def list_() -> None:
     """List keys (never their secrets)."""
-    with _database().transaction() as session:
+    with _database() as database, database.transaction() as session:
         for key in keys.list_keys(session):
             state = "revoked" if key.revoked_at else (
                 "expired" if not key.is_active(utcnow()) else "active")
@@ -140,6 +164,6 @@ def list_() -> None:
 @click.argument("name")
 def revoke(name: str) -> None:
     """Revoke a key at once."""
-    with _database().transaction() as session:
+    with _database() as database, database.transaction() as session:
         keys.revoke_key(session, name, utcnow())
     click.echo(f"Key {name!r} revoked.")

@@ -7,7 +7,13 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from moderation.policy import DEFAULT_THRESHOLDS, Thresholds, parse_thresholds
+from moderation.policy import (
+    DEFAULT_MAX_LINKS,
+    DEFAULT_THRESHOLDS,
+    PolicySettings,
+    Thresholds,
+    parse_thresholds,
+)
 
 
 def _env(name: str, default: str) -> str:
@@ -21,6 +27,11 @@ def _env_bool(name: str, default: bool) -> bool:
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in _env(name, "").split(",") if item.strip()]
+
+
+def _optional_int(value: str) -> int | None:
+    """An integer setting where "" or "none" switches the limit off."""
+    return None if value.strip().lower() in {"", "none"} else int(value)
 
 
 def default_database_url(instance_path: Path) -> str:
@@ -49,6 +60,7 @@ class Config:
     detoxify_config_dir: str | None = None
     detoxify_device: str = "cpu"
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    max_links: int | None = DEFAULT_MAX_LINKS
     testing: bool = False
 
     @classmethod
@@ -74,7 +86,13 @@ class Config:
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds
             else dict(DEFAULT_THRESHOLDS),
+            max_links=_optional_int(_env("MAX_LINKS", str(DEFAULT_MAX_LINKS))),
         )
+
+    def policy_defaults(self) -> PolicySettings:
+        """The policy in force until an admin saves one through the API."""
+        return PolicySettings(thresholds=dict(self.thresholds), max_links=self.max_links,
+                              label="configured")
 
     def replace(self, **changes: object) -> Config:
         """A copy with some settings changed (tests and the CLI use it)."""

@@ -41,6 +41,12 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
 
 def _create_engine(url: str, echo: bool) -> Engine:
     parsed = make_url(url)

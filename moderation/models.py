@@ -74,7 +74,8 @@ def _enum(enum_class: type) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDocument}
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonDocument,
+                           list[str]: JsonDocument}
 
 
 class Article(Base):
@@ -123,6 +124,8 @@ class Comment(Base):
     # Why the comment is where it is (copied from its latest event, for the queue).
     status_reason_code: Mapped[str] = mapped_column(String(64))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # The evidence behind the latest automatic decision: reasons, words, sentences.
+    explanation: Mapped[dict[str, Any] | None]
     scores: Mapped[dict[str, Any] | None]
     max_score: Mapped[float | None] = mapped_column(Float)
     scored_by: Mapped[str | None] = mapped_column(String(200))
@@ -176,6 +179,45 @@ class ApiKey(Base):
 
     def is_active(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class PolicyVersion(Base):
+    """One version of a policy: thresholds, word lists, link limit. Never changed once
+    written: every edit adds a version, so the history is the table. ``name`` is ``live``
+    or ``candidate`` (shadow mode)."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (Index("ix_policy_versions_current", "name", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    thresholds: Mapped[dict[str, Any]]
+    banned: Mapped[list[str]]
+    suspect: Mapped[list[str]]
+    max_links: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)  # a candidate is retired by a version
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class ShadowDecision(Base):
+    """What a candidate policy would have decided, beside what the live one did."""
+
+    __tablename__ = "shadow_decisions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    policy_version_id: Mapped[int] = mapped_column(
+        ForeignKey("policy_versions.id", ondelete="CASCADE"), index=True
+    )
+    live_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
+    reason_code: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class Job(Base):

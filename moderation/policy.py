@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moderation.domain import CommentStatus, ModerationMode, Reason
+
+if TYPE_CHECKING:
+    from moderation.wordlists import WordMatch
 
 Scores = dict[str, float]
 
@@ -29,6 +32,8 @@ class Threshold:
 
 
 Thresholds = dict[str, Threshold]
+DEFAULT_MAX_LINKS = 2
+SCORER_PROBLEMS = {Reason.SCORER_UNAVAILABLE, Reason.SCORING_FAILED}
 
 # detoxify's categories. Lower bars for the rare, grave categories.
 DEFAULT_THRESHOLDS: Thresholds = {
@@ -73,13 +78,63 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class PolicySettings:
+    """Everything the policy decides by; ``label`` names the version in the audit trail."""
+
+    thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    banned: tuple[str, ...] = ()
+    suspect: tuple[str, ...] = ()
+    max_links: int | None = DEFAULT_MAX_LINKS
+    label: str = "default"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "max_links": self.max_links,
+                "thresholds": {c: t.as_dict() for c, t in self.thresholds.items()},
+                "banned": len(self.banned), "suspect": len(self.suspect)}
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What is known about a comment: scores (``None``: the scorer could not judge it, and
+    ``scorer_problem`` says why), word-list matches and the number of links."""
+
+    scores: Scores | None
+    words: Sequence[WordMatch] = ()
+    links: int = 0
+    scorer_problem: tuple[Reason, str] | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason to hold or reject a comment."""
+
+    code: Reason
+    level: str  # "reject" or "review"
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code.value, "level": self.level, "detail": self.detail}
+
+
+@dataclass(frozen=True)
 class Decision:
     """What the policy decided and why; ``status`` is ``None`` when nothing should change."""
 
     status: CommentStatus | None
     reason_code: Reason
     reason: str
+    findings: list[Finding] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+
+    def explanation(self, signals: Signals) -> dict[str, Any]:
+        """The evidence an editor sees: every reason, the words with their offsets, links."""
+        return {
+            "reasons": [f.as_dict() for f in self.findings],
+            "triggers": [t.as_dict() for t in self.triggers],
+            "words": [{"term": w.term, "kind": w.kind, "start": w.start, "end": w.end,
+                       "matched": w.matched} for w in signals.words],
+            "links": signals.links,
+        }
 
 
 def find_triggers(scores: Scores, thresholds: Thresholds) -> list[Trigger]:
@@ -96,36 +151,49 @@ def find_triggers(scores: Scores, thresholds: Thresholds) -> list[Trigger]:
     return sorted(triggers, key=lambda t: (t.level != "reject", -t.score))
 
 
-def decide(scores: Scores, thresholds: Thresholds, mode: ModerationMode) -> Decision:
-    """Turn a scored comment into a decision.
+def _findings(signals: Signals, settings: PolicySettings,
+              triggers: list[Trigger]) -> list[Finding]:
+    findings = [Finding(Reason.BANNED_WORD, "reject", f"banned word „{w.matched}“ ({w.term})")
+                for w in signals.words if w.kind == "banned"]
+    findings += [Finding(Reason(f"score_above_{t.level}"), t.level,
+                         f"{t.category} {t.score:.2f} ≥ {t.threshold:.2f}") for t in triggers]
+    findings += [Finding(Reason.SUSPECT_WORD, "review", f"suspect word „{w.matched}“ ({w.term})")
+                 for w in signals.words if w.kind == "suspect"]
+    if settings.max_links is not None and signals.links > settings.max_links:
+        findings.append(Finding(Reason.TOO_MANY_LINKS, "review",
+                                f"{signals.links} links (at most {settings.max_links})"))
+    if signals.scores is None:
+        code, why = signals.scorer_problem or (Reason.SCORER_UNAVAILABLE, "not scored")
+        findings.append(Finding(code, "review", why))
+    return sorted(findings, key=lambda f: f.level != "reject")
 
-    ``auto`` rejects above a reject threshold, holds above a review threshold and approves
-    the rest; ``pre`` holds everything; ``post`` leaves the published comment alone unless a
-    threshold is crossed, and then only holds it: it never rejects without an editor.
+
+def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode) -> Decision:
+    """Turn what is known about a comment into a decision.
+
+    ``auto`` rejects on a banned word or a score above a reject threshold, holds on a score
+    above a review threshold, a suspect word or too many links, and approves the rest.
+    Fail closed: an unscored comment is never approved automatically. ``pre`` holds
+    everything. ``post`` leaves the published comment alone unless something is found, and
+    then only holds it: it never rejects without an editor (nor withdraws a comment because
+    the scorer is down: the publisher chose to publish before scoring).
     """
-    triggers = find_triggers(scores, thresholds)
+    triggers = find_triggers(signals.scores or {}, settings.thresholds)
+    findings = _findings(signals, settings, triggers)
+    summary = "; ".join(f.detail for f in findings)
     if mode is ModerationMode.PRE:
+        why = "Every comment on this article waits for an editor."
         return Decision(CommentStatus.REVIEW, Reason.PRE_MODERATION,
-                        "Every comment on this article waits for an editor.", triggers)
-    if not triggers:
-        if mode is ModerationMode.POST:
-            return Decision(None, Reason.SCORE_BELOW_THRESHOLDS, "No threshold reached.")
-        return Decision(CommentStatus.APPROVED, Reason.SCORE_BELOW_THRESHOLDS,
-                        "No threshold reached.")
-    worst = triggers[0]
-    summary = ", ".join(f"{t.category} {t.score:.2f} ≥ {t.threshold:.2f}" for t in triggers)
-    if worst.level == "reject" and mode is ModerationMode.AUTO:
-        return Decision(CommentStatus.REJECTED, Reason.SCORE_ABOVE_REJECT,
-                        f"Rejected automatically: {summary}.", triggers)
-    return Decision(CommentStatus.REVIEW, Reason(f"score_above_{worst.level}"),
-                    f"Held for review: {summary}.", triggers)
-
-
-def unscored(mode: ModerationMode, reason_code: Reason, why: str) -> Decision:
-    """Fail closed: a comment the scorer could not judge waits for an editor.
-
-    In ``post`` mode the publisher chose to publish before scoring, so it stays up.
-    """
+                        f"{why} Found: {summary}." if findings else why, findings, triggers)
     if mode is ModerationMode.POST:
-        return Decision(None, reason_code, why)
-    return Decision(CommentStatus.REVIEW, reason_code, why)
+        findings = [f for f in findings if f.code not in SCORER_PROBLEMS]
+    if not findings:
+        status = None if mode is ModerationMode.POST else CommentStatus.APPROVED
+        return Decision(status, Reason.SCORE_BELOW_THRESHOLDS,
+                        "No threshold reached and no listed word found.", [], triggers)
+    worst = findings[0]
+    if worst.level == "reject" and mode is ModerationMode.AUTO:
+        return Decision(CommentStatus.REJECTED, worst.code,
+                        f"Rejected automatically: {summary}.", findings, triggers)
+    return Decision(CommentStatus.REVIEW, worst.code, f"Held for review: {summary}.",
+                    findings, triggers)

@@ -95,6 +95,9 @@ class EditorCommentSchema(OwnCommentSchema):
     author_email = fields.String(allow_none=True)
     status_reason_code = fields.String(metadata={"description": "Why it has this status."})
     status_reason = fields.String(allow_none=True)
+    explanation = fields.Dict(allow_none=True, metadata={
+        "description": "Evidence of the latest automatic decision: reasons, matched words "
+                       "with character offsets, the highest-scoring sentences, links."})
     scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
     max_score = fields.Float(allow_none=True)
     scored_by = fields.String(allow_none=True)
@@ -175,8 +178,82 @@ class HealthSchema(Schema):
     status = fields.String()
 
 
+class StatusSchema(Schema):
+    scorer = fields.Dict(metadata={"description": "Per worker: model, version, device, state."})
+    queue = fields.Dict(metadata={"description": "Comments waiting to be scored."})
+    policy = fields.Dict(metadata={"description": "The live policy and the candidate, if any."})
+
+
 class ReadinessSchema(Schema):
     status = fields.String(metadata={"description": "ready, degraded or unavailable"})
     database = fields.String()
     scorer = fields.Dict()
     queue = fields.Dict()
+
+
+# --- admins -------------------------------------------------------------------------------
+
+CATEGORY = validate.Regexp(r"^[a-z][a-z_]{0,39}$", error="Lower-case letters and _ only.")
+
+
+class ThresholdSchema(Schema):
+    review = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+    reject = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=1))
+
+    @validates_schema
+    def reject_above_review(self, data: dict, **_: Any) -> None:
+        if data.get("reject") is not None and data["reject"] < data["review"]:
+            raise ValidationError("Must not lie below the review threshold.", "reject")
+
+
+class PolicyChangesSchema(Schema):
+    thresholds = fields.Dict(keys=fields.String(validate=CATEGORY),
+                             values=fields.Nested(ThresholdSchema))
+    banned = fields.List(fields.String(), validate=validate.Length(max=10000))
+    suspect = fields.List(fields.String(), validate=validate.Length(max=10000))
+    max_links = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000),
+                               metadata={"description": "More links hold a comment; null: no limit."})
+    note = PlainText(load_default=None, validate=validate.Length(max=2000),
+                     metadata={"description": "Why the policy changes, for the history."})
+
+
+class WordChangeSchema(Schema):
+    term = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(["banned", "suspect"]))
+    note = PlainText(load_default=None, validate=validate.Length(max=2000))
+
+
+class PolicySchema(Schema):
+    name = fields.String()
+    version = fields.Integer(metadata={"description": "0: the configured defaults."})
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Nested(ThresholdSchema))
+    banned = fields.List(fields.String())
+    suspect = fields.List(fields.String())
+    max_links = fields.Integer(allow_none=True)
+    active = fields.Boolean()
+    note = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime(allow_none=True)
+
+
+class HistoryQuerySchema(Schema):
+    name = fields.String(load_default="live", validate=validate.OneOf(["live", "candidate"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class PolicyHistorySchema(Schema):
+    versions = fields.List(fields.Nested(PolicySchema))
+
+
+class ShadowReportSchema(Schema):
+    candidate = fields.String()
+    compared = fields.Integer()
+    disagree_with_live = fields.Integer()
+    disagree_with_live_rate = fields.Float(allow_none=True)
+    live_vs_candidate = fields.List(fields.Dict())
+    editor_decided = fields.Integer()
+    disagree_with_editors = fields.Integer(metadata={
+        "description": "Editor decisions the candidate would have decided otherwise "
+                       "(holding for review is not counted as disagreeing)."})
+    disagree_with_editors_rate = fields.Float(allow_none=True)
+    editor_vs_candidate = fields.List(fields.Dict())

@@ -16,3 +16,30 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _UNWANTED.sub("", text)
     return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+# Schemes, "www." hosts and bare domains with a common top-level domain and a path or port.
+_LINK = re.compile(
+    r"(?i)\b(?:https?://|www\.)[^\s<>\"]+"
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:de|com|net|org|io|info|eu|at|ch|ru|xyz|ly)"
+    r"(?=[/:?]|\b)(?:[/?:][^\s<>\"]*)?"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»«“”)]*\s+|\n+")
+
+
+def count_links(text: str) -> int:
+    """How many links a comment carries (spam rarely comes with fewer than three)."""
+    return sum(1 for _ in _LINK.finditer(text))
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in ``text``; good enough to point an editor at
+    the sentence that scored highest, not a linguistic parser."""
+    spans, start = [], 0
+    for boundary in _SENTENCE_END.finditer(text):
+        if text[start:boundary.start()].strip():
+            spans.append((start, boundary.start()))
+        start = boundary.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans

@@ -7,18 +7,29 @@ import pytest
 from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.policy import (
     DEFAULT_THRESHOLDS,
+    PolicySettings,
+    Signals,
     Threshold,
     decide,
     find_triggers,
     parse_thresholds,
-    unscored,
 )
+from moderation.wordlists import WordMatch
 
 CALM = dict.fromkeys(DEFAULT_THRESHOLDS, 0.01)
+DEFAULTS = PolicySettings()
 
 
 def scores(**raised: float) -> dict[str, float]:
     return {**CALM, **raised}
+
+
+def judge(raw_scores, mode=ModerationMode.AUTO, settings=DEFAULTS, **signals):
+    return decide(Signals(raw_scores, **signals), settings, mode)
+
+
+def word(term: str, kind: str, start: int = 0) -> WordMatch:
+    return WordMatch(term=term, kind=kind, start=start, end=start + len(term), matched=term)
 
 
 @pytest.mark.parametrize(("raised", "status", "reason"), [
@@ -32,46 +43,93 @@ def scores(**raised: float) -> dict[str, float]:
      Reason.SCORE_ABOVE_REJECT),
 ])
 def test_auto_mode_approves_holds_or_rejects_at_the_thresholds(raised, status, reason):
-    decision = decide(scores(**raised), DEFAULT_THRESHOLDS, ModerationMode.AUTO)
+    decision = judge(scores(**raised))
     assert (decision.status, decision.reason_code) == (status, reason)
 
 
 def test_triggers_list_the_gravest_first_and_the_reason_names_them():
-    decision = decide(scores(insult=0.6, severe_toxicity=0.7), DEFAULT_THRESHOLDS,
-                      ModerationMode.AUTO)
+    decision = judge(scores(insult=0.6, severe_toxicity=0.7))
     assert [(t.category, t.level) for t in decision.triggers] == [
         ("severe_toxicity", "reject"), ("insult", "review")]
     assert "severe_toxicity 0.70 ≥ 0.60" in decision.reason
 
 
 def test_pre_mode_holds_everything_but_keeps_the_evidence():
-    decision = decide(scores(toxicity=0.95), DEFAULT_THRESHOLDS, ModerationMode.PRE)
+    decision = judge(scores(toxicity=0.95), ModerationMode.PRE)
     assert decision.status is CommentStatus.REVIEW
     assert decision.reason_code is Reason.PRE_MODERATION
     assert decision.triggers[0].category == "toxicity"
-    assert decide(CALM, DEFAULT_THRESHOLDS, ModerationMode.PRE).status is CommentStatus.REVIEW
+    assert "toxicity 0.95" in decision.reason
+    assert judge(CALM, ModerationMode.PRE).status is CommentStatus.REVIEW
 
 
 def test_post_mode_never_rejects_and_leaves_clean_comments_alone():
-    assert decide(CALM, DEFAULT_THRESHOLDS, ModerationMode.POST).status is None
-    flagged = decide(scores(toxicity=0.99), DEFAULT_THRESHOLDS, ModerationMode.POST)
+    assert judge(CALM, ModerationMode.POST).status is None
+    flagged = judge(scores(toxicity=0.99), ModerationMode.POST)
     assert flagged.status is CommentStatus.REVIEW
     assert flagged.reason_code is Reason.SCORE_ABOVE_REJECT
 
 
 def test_categories_without_a_threshold_or_without_a_score_are_ignored():
     assert find_triggers({"unknown_category": 1.0}, DEFAULT_THRESHOLDS) == []
-    only_toxicity = {"toxicity": Threshold(review=0.5, reject=None)}
-    assert decide({"toxicity": 0.99, "insult": 0.99}, only_toxicity,
-                  ModerationMode.AUTO).status is CommentStatus.REVIEW
+    only_toxicity = PolicySettings(thresholds={"toxicity": Threshold(review=0.5, reject=None)})
+    assert judge({"toxicity": 0.99, "insult": 0.99},
+                 settings=only_toxicity).status is CommentStatus.REVIEW
 
 
 def test_failing_closed_holds_unless_the_article_publishes_first():
-    held = unscored(ModerationMode.AUTO, Reason.SCORER_UNAVAILABLE, "Modell fehlt")
-    assert (held.status, held.reason_code, held.reason) == (
-        CommentStatus.REVIEW, Reason.SCORER_UNAVAILABLE, "Modell fehlt")
-    assert unscored(ModerationMode.PRE, Reason.SCORING_FAILED, "x").status is CommentStatus.REVIEW
-    assert unscored(ModerationMode.POST, Reason.SCORING_FAILED, "x").status is None
+    problem = (Reason.SCORER_UNAVAILABLE, "Modell fehlt")
+    held = judge(None, scorer_problem=problem)
+    assert (held.status, held.reason_code) == (CommentStatus.REVIEW, Reason.SCORER_UNAVAILABLE)
+    assert "Modell fehlt" in held.reason
+    assert judge(None, ModerationMode.PRE, scorer_problem=problem).status is CommentStatus.REVIEW
+    assert judge(None, ModerationMode.POST, scorer_problem=problem).status is None
+
+
+def test_a_banned_word_rejects_even_without_scores():
+    decision = judge(None, words=[word("arschloch", "banned", 10)],
+                     scorer_problem=(Reason.SCORER_UNAVAILABLE, "Modell fehlt"))
+    assert (decision.status, decision.reason_code) == (CommentStatus.REJECTED,
+                                                        Reason.BANNED_WORD)
+    assert [f.code for f in decision.findings] == [Reason.BANNED_WORD,
+                                                   Reason.SCORER_UNAVAILABLE]
+
+
+def test_a_suspect_word_holds_a_comment_the_model_finds_harmless():
+    decision = judge(CALM, words=[word("kanake", "suspect", 4)])
+    assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW,
+                                                        Reason.SUSPECT_WORD)
+    explanation = decision.explanation(Signals(CALM, words=[word("kanake", "suspect", 4)]))
+    assert explanation["words"] == [{"term": "kanake", "kind": "suspect", "start": 4,
+                                     "end": 10, "matched": "kanake"}]
+    assert explanation["reasons"][0]["code"] == "suspect_word"
+
+
+def test_the_gravest_reason_leads_and_every_reason_is_listed():
+    decision = judge(scores(insult=0.6), words=[word("mist", "suspect"),
+                                                word("fotze", "banned", 20)], links=5)
+    assert decision.status is CommentStatus.REJECTED
+    assert [f.code for f in decision.findings] == [
+        Reason.BANNED_WORD, Reason.SCORE_ABOVE_REVIEW, Reason.SUSPECT_WORD,
+        Reason.TOO_MANY_LINKS]
+
+
+@pytest.mark.parametrize(("links", "max_links", "status"), [
+    (2, 2, CommentStatus.APPROVED), (3, 2, CommentStatus.REVIEW), (50, None,
+                                                                   CommentStatus.APPROVED),
+    (1, 0, CommentStatus.REVIEW)])
+def test_too_many_links_hold_for_review(links, max_links, status):
+    settings = PolicySettings(max_links=max_links)
+    decision = judge(CALM, settings=settings, links=links)
+    assert decision.status is status
+    if status is CommentStatus.REVIEW:
+        assert decision.reason_code is Reason.TOO_MANY_LINKS
+
+
+def test_post_mode_holds_but_never_rejects_on_a_banned_word():
+    decision = judge(CALM, ModerationMode.POST, words=[word("arschloch", "banned")])
+    assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW,
+                                                        Reason.BANNED_WORD)
 
 
 def test_thresholds_parse_over_the_defaults():

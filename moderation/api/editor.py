@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from moderation.api.auth import current_key, require_role
-from moderation.api.context import now, unit_of_work
+from moderation.api.context import now, state, unit_of_work
 from moderation.api.public import checked_article_key
 from moderation.domain import CommentStatus, Role
 from moderation.schemas import (
@@ -20,8 +20,10 @@ from moderation.schemas import (
     EditorCommentDetailSchema,
     QueuePageSchema,
     QueueQuerySchema,
+    StatusSchema,
 )
-from moderation.services import articles, moderation
+from moderation.services import articles, moderation, policies
+from moderation.services.status import scoring_status
 
 blp = Blueprint("editor", __name__, url_prefix="/v1/moderation",
                 description="For editors: needs an editor or admin API key.")
@@ -33,6 +35,22 @@ def never_cache(response: Any) -> Any:
     # Personal data and scores must not linger in shared caches.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@blp.route("/status")
+class Status(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.response(200, StatusSchema)
+    @blp.doc(**EDITOR_ONLY)
+    def get(self) -> Any:
+        """What scores comments now: each worker's model, version, device and state, the
+        scoring queue, and the policy in force."""
+        with unit_of_work() as session:
+            active = policies.active_policies(session, state().config.policy_defaults())
+            return {**scoring_status(session, now()), "policy": {
+                "live": active.live.as_dict(),
+                "candidate": active.candidate.as_dict() if active.candidate else None}}
 
 
 @blp.route("/comments")

@@ -8,10 +8,12 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
@@ -19,9 +21,12 @@ from moderation.config import Config
 from moderation.db import Database
 from moderation.domain import Reason
 from moderation.models import Comment, WorkerHeartbeat
-from moderation.policy import Decision, decide, unscored
+from moderation.policy import PolicySettings, Signals, Thresholds, decide, find_triggers
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
+from moderation.services.policies import ActivePolicies, active_policies, record_shadow
 from moderation.services.transitions import change_status
+from moderation.text import count_links, sentences
+from moderation.wordlists import WordEntry, WordList
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,7 @@ class ScorerState:
         return {
             "model": self.scorer.name if self.scorer else None,
             "version": self.scorer.version if self.scorer else None,
+            "device": getattr(self.scorer, "device", None),
             "error": self.error,
         }
 
@@ -63,6 +69,29 @@ class Outcome:
     reason_code: Reason = Reason.SCORE_BELOW_THRESHOLDS
     message: str = ""
     retry_at: datetime | None = None
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+
+
+def explain_sentences(scorer: Scorer, texts: list[str], scores: list[Scores],
+                      thresholds: Thresholds, top: int = 2) -> list[list[dict[str, Any]]]:
+    """For comments that crossed a threshold, the sentences that scored highest in the
+    categories that crossed it: an editor sees at a glance what the model objected to.
+    Sentences are scored only for such comments, in one extra batch."""
+    wanted: list[tuple[int, tuple[int, int], list[str]]] = []
+    for index, (text, text_scores) in enumerate(zip(texts, scores, strict=True)):
+        categories = [t.category for t in find_triggers(text_scores, thresholds)]
+        spans = sentences(text)
+        if categories and len(spans) > 1:
+            wanted.extend((index, span, categories) for span in spans)
+    found: list[list[dict[str, Any]]] = [[] for _ in texts]
+    if not wanted:
+        return found
+    sentence_scores = scorer.score([texts[i][start:end] for i, (start, end), _ in wanted])
+    for (index, (start, end), categories), sentence in zip(wanted, sentence_scores, strict=True):
+        category = max(categories, key=lambda c: sentence.get(c, 0.0))
+        found[index].append({"start": start, "end": end, "category": category,
+                             "score": round(sentence.get(category, 0.0), 4)})
+    return [sorted(hits, key=lambda h: -h["score"])[:top] for hits in found]
 
 
 def new_worker_id() -> str:
@@ -83,6 +112,7 @@ class ScoringWorker:
         self.scorer = ScorerState()
         self._started_at = clock()
         self._last_heartbeat: datetime | None = None
+        self._word_lists: dict[tuple, WordList] = {}
 
     def ensure_scorer(self) -> None:
         """Load the scorer once; after a failure, try again now and then."""
@@ -103,10 +133,10 @@ class ScoringWorker:
         """Claim one batch of due comments and decide them; returns how many were claimed."""
         self.ensure_scorer()
         self.heartbeat()
-        batch = self._claim()
-        if not batch:
+        batch, policies = self._claim()
+        if policies is None:
             return 0
-        outcomes = self._score(batch)
+        outcomes = self._score(batch, policies.live)
         with self.database.transaction() as session:
             # Jobs whose lease ran out meanwhile belong to another worker now.
             held = jobs.still_held(session, [item.job_id for item in batch], self.id)
@@ -121,23 +151,26 @@ class ScoringWorker:
                     jobs.release(session, [item.job_id], outcome.message, outcome.retry_at)
                     continue
                 if item.comment_id in comments:
-                    self._decide(comments[item.comment_id], outcome, now)
+                    self._decide(session, comments[item.comment_id], outcome, policies, now)
                 done.append(item.job_id)
             jobs.complete(session, done)
         return len(batch)
 
-    def _claim(self) -> list[Claimed]:
+    def _claim(self) -> tuple[list[Claimed], ActivePolicies | None]:
         with self.database.transaction() as session:
             claimed = jobs.claim(session, jobs.SCORE_COMMENT, self.id,
                                  self.config.worker_batch_size, self.clock(),
                                  timedelta(seconds=self.config.job_lease_seconds))
+            if not claimed:
+                return [], None
             bodies = dict(session.execute(
                 select(Comment.id, Comment.body)
                 .where(Comment.id.in_([job.subject_id for job in claimed]))).all())
+            policies = active_policies(session, self.config.policy_defaults())
             return [Claimed(job.id, job.subject_id, job.attempts, bodies.get(job.subject_id, ""))
-                    for job in claimed]
+                    for job in claimed], policies
 
-    def _score(self, batch: list[Claimed]) -> dict[int, Outcome]:
+    def _score(self, batch: list[Claimed], live: PolicySettings) -> dict[int, Outcome]:
         """Score the batch outside any transaction; every job gets an outcome."""
         limit = self.config.job_max_attempts
         # A job claimed this often has crashed workers before: do not try it again.
@@ -155,6 +188,8 @@ class ScoringWorker:
             return outcomes
         try:
             scores = scorer.score([item.body for item in fresh])
+            hot = explain_sentences(scorer, [item.body for item in fresh], scores,
+                                    live.thresholds)
         except Exception as error:  # any scorer fault must not lose the batch
             log.exception("scoring failed")
             message = f"Scoring failed: {error}"
@@ -164,35 +199,56 @@ class ScoringWorker:
                     if item.attempts < limit else None
                 outcomes[item.job_id] = Outcome(None, Reason.SCORING_FAILED, message, retry_at)
             return outcomes
-        outcomes.update({item.job_id: Outcome(s) for item, s in zip(fresh, scores, strict=True)})
+        outcomes.update({item.job_id: Outcome(s, sentences=h)
+                         for item, s, h in zip(fresh, scores, hot, strict=True)})
         return outcomes
 
-    def _decide(self, comment: Comment, outcome: Outcome, now: datetime) -> None:
-        """Record the scores and apply the policy's decision."""
+    def _word_list(self, settings: PolicySettings) -> WordList:
+        """Word lists are compiled once per policy version."""
+        key = (settings.label, settings.banned, settings.suspect)
+        if key not in self._word_lists:
+            if len(self._word_lists) > 4:  # only the live and the candidate list matter
+                self._word_lists.clear()
+            self._word_lists[key] = WordList(
+                [WordEntry(t, "banned") for t in settings.banned]
+                + [WordEntry(t, "suspect") for t in settings.suspect])
+        return self._word_lists[key]
+
+    def _decide(self, session: Session, comment: Comment, outcome: Outcome,
+                policies: ActivePolicies, now: datetime) -> None:
+        """Record the scores, apply the live policy and note what a candidate would do."""
         mode = comment.article.moderation_mode
-        details = None
-        if outcome.scores is None:
-            decision: Decision = unscored(mode, outcome.reason_code, outcome.message)
-        else:
-            scorer = self.scorer.scorer
-            assert scorer is not None
+        scorer = self.scorer.scorer
+        if outcome.scores is not None and scorer is not None:
             comment.scores = outcome.scores
             comment.max_score = max(outcome.scores.values(), default=None)
             comment.scored_by = f"{scorer.name}@{scorer.version}"
             comment.updated_at = now
-            decision = decide(outcome.scores, self.config.thresholds, mode)
-            details = {
-                "model": scorer.name, "model_version": scorer.version,
-                "scores": outcome.scores, "mode": mode.value,
-                "thresholds": {c: t.as_dict() for c, t in self.config.thresholds.items()},
-                "triggers": [t.as_dict() for t in decision.triggers],
-            }
+        problem = None if outcome.scores is not None else (outcome.reason_code, outcome.message)
+        links = count_links(comment.body)
+
+        def signals_for(settings: PolicySettings) -> Signals:
+            return Signals(outcome.scores, self._word_list(settings).find(comment.body), links,
+                           problem)
+
+        live = signals_for(policies.live)
+        decision = decide(live, policies.live, mode)
+        explanation = {**decision.explanation(live), "sentences": outcome.sentences}
+        details = {
+            "model": scorer.name if outcome.scores is not None and scorer else None,
+            "model_version": scorer.version if outcome.scores is not None and scorer else None,
+            "scores": outcome.scores, "mode": mode.value, "policy": policies.live.as_dict(),
+            "explanation": explanation,
+        }
         # An editor may have decided while the comment was being scored: theirs stands.
-        if decision.status is None or decision.status is comment.status \
-                or comment.editor_decided_at is not None:
-            return
-        change_status(comment, decision.status, reason_code=decision.reason_code,
-                      reason=decision.reason, now=now, details=details)
+        if decision.status not in (None, comment.status) and comment.editor_decided_at is None:
+            change_status(comment, decision.status, reason_code=decision.reason_code,
+                          reason=decision.reason, now=now, details=details)
+            comment.explanation = explanation
+        if policies.candidate is not None and policies.candidate_version is not None:
+            shadow = decide(signals_for(policies.candidate), policies.candidate, mode)
+            record_shadow(session, comment, policies.candidate_version,
+                          shadow.status or comment.status, shadow.reason_code, now)
 
     def heartbeat(self, force: bool = False) -> None:
         now = self.clock()

@@ -28,10 +28,12 @@ def editor_routes(comment_id: str) -> list[tuple[str, str, dict | None]]:
         ("POST", "/v1/moderation/comments/bulk", {"ids": [comment_id], "action": "reject"}),
         ("GET", ARTICLE_SETTINGS, None),
         ("PATCH", ARTICLE_SETTINGS, {"comments_open": False, "title": "Straßenbahn-Ärger"}),
+        ("GET", "/v1/moderation/status", None),
     ]
 
 
-ROUTE_IDS = ["queue", "detail", "approve", "reject", "bulk", "article-get", "article-patch"]
+ROUTE_IDS = ["queue", "detail", "approve", "reject", "bulk", "article-get", "article-patch",
+             "status"]
 
 
 def call(client, route: tuple[str, str, dict | None], headers: dict[str, str]):
@@ -64,7 +66,7 @@ def key_row(database, name: str) -> ApiKey:
 
 # --- refused ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("index", range(7), ids=ROUTE_IDS)
+@pytest.mark.parametrize("index", range(len(ROUTE_IDS)), ids=ROUTE_IDS)
 def test_every_editor_endpoint_needs_a_key(client, editor, comment_id, index):
     response = call(client, editor_routes(comment_id)[index], {})
 
@@ -142,7 +144,7 @@ def test_authentication_comes_before_validation_and_lookup(client):
     assert_error(client.get("/v1/moderation/articles/gibt-es-nicht"), 401, "unauthorized")
 
 
-@pytest.mark.parametrize("index", range(7), ids=ROUTE_IDS)
+@pytest.mark.parametrize("index", range(len(ROUTE_IDS)), ids=ROUTE_IDS)
 def test_a_revoked_key_is_refused(client, database, clock, editor, editor_key, admin_key,
                                   comment_id, index):
     route = editor_routes(comment_id)[index]
@@ -176,7 +178,7 @@ def test_an_expiring_key_works_until_it_expires(client, database, clock, comment
 
 # --- accepted -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("index", range(7), ids=ROUTE_IDS)
+@pytest.mark.parametrize("index", range(len(ROUTE_IDS)), ids=ROUTE_IDS)
 def test_an_admin_key_works_on_every_editor_endpoint(client, admin_key, comment_id, index):
     response = call(client, editor_routes(comment_id)[index],
                     {"Authorization": f"Bearer {admin_key}"})

@@ -328,9 +328,9 @@ def test_detail_shows_scores_and_the_history_of_an_automatic_decision(
     assert details["model"] == "keyword-test" and details["model_version"] == "1"
     assert details["mode"] == "auto"
     assert details["scores"]["insult"] == pytest.approx(0.55)
-    assert details["thresholds"]["toxicity"] == {"review": 0.5, "reject": 0.9}
-    assert {t["category"] for t in details["triggers"]} == {"toxicity", "insult"}
-    assert all(t["level"] == "review" for t in details["triggers"])
+    assert details["policy"]["thresholds"]["toxicity"] == {"review": 0.5, "reject": 0.9}
+    assert {t["category"] for t in details["explanation"]["triggers"]} == {"toxicity", "insult"}
+    assert all(t["level"] == "review" for t in details["explanation"]["triggers"])
 
 
 def test_detail_of_an_automatic_rejection_names_the_reject_trigger(client, editor, worker):
@@ -341,7 +341,7 @@ def test_detail_of_an_automatic_rejection_names_the_reject_trigger(client, edito
 
     assert [(e["from_status"], e["to_status"]) for e in events] == [
         (None, "pending"), ("pending", "rejected")]
-    trigger = events[1]["details"]["triggers"][0]
+    trigger = events[1]["details"]["explanation"]["triggers"][0]
     assert trigger == {"category": "toxicity", "score": pytest.approx(0.97),
                        "threshold": 0.9, "level": "reject"}
 

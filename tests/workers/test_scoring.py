@@ -54,8 +54,9 @@ def test_the_policy_sorts_scored_comments_and_records_why(client, database, work
         "system", "pending", "score_above_reject")
     assert decision.details["model"] == "keyword-test"
     assert decision.details["scores"]["insult"] == pytest.approx(0.95)
-    assert decision.details["thresholds"]["insult"] == {"review": 0.5, "reject": 0.9}
-    assert [t["category"] for t in decision.details["triggers"]] == ["toxicity", "insult"]
+    assert decision.details["policy"]["thresholds"]["insult"] == {"review": 0.5, "reject": 0.9}
+    triggers = decision.details["explanation"]["triggers"]
+    assert [t["category"] for t in triggers] == ["toxicity", "insult"]
     assert job_count(database) == 0
     assert worker.run_once() == 0
 

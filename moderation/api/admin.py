@@ -1,0 +1,173 @@
+"""The admins' endpoints: the live policy, its history, and a candidate in shadow mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from moderation.api.auth import current_key, require_role
+from moderation.api.context import now, state, unit_of_work
+from moderation.domain import Role
+from moderation.errors import NotFound
+from moderation.schemas import (
+    HistoryQuerySchema,
+    PolicyChangesSchema,
+    PolicyHistorySchema,
+    PolicySchema,
+    ShadowReportSchema,
+    WordChangeSchema,
+)
+from moderation.services import policies
+
+blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
+                description="For admins: the moderation policy. Needs an admin API key.")
+ADMIN_ONLY = {"security": [{"apiKey": []}]}
+
+
+@blp.after_request
+def never_cache(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _active(session: Any) -> policies.ActivePolicies:
+    return policies.active_policies(session, state().config.policy_defaults())
+
+
+def _save(session: Any, name: str, settings: Any, note: str | None) -> dict[str, Any]:
+    version = policies.save_version(session, name, settings, api_key=current_key(), note=note,
+                                    now=now())
+    return policies.describe(policies.settings_of(version), version)
+
+
+@blp.route("/policy")
+class LivePolicy(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self) -> Any:
+        """The live policy: thresholds, word lists, link limit."""
+        with unit_of_work() as session:
+            active = _active(session)
+            return policies.describe(active.live, active.live_version)
+
+    @blp.arguments(PolicyChangesSchema)
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def patch(self, changes: dict[str, Any]) -> Any:
+        """Change the live policy; the change becomes a new version in its history."""
+        with unit_of_work() as session:
+            settings = policies.apply_changes(_active(session).live, changes)
+            return _save(session, policies.LIVE, settings, changes.get("note"))
+
+
+@blp.route("/policy/words")
+class Words(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.arguments(WordChangeSchema)
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, change: dict[str, Any]) -> Any:
+        """Add a word to the banned or the suspect list of the live policy."""
+        return _change_word(change, add=True)
+
+
+@blp.route("/policy/words/remove")
+class WordRemoval(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.arguments(WordChangeSchema)
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, change: dict[str, Any]) -> Any:
+        """Remove a word from the banned or the suspect list of the live policy."""
+        return _change_word(change, add=False)
+
+
+def _change_word(change: dict[str, Any], *, add: bool) -> dict[str, Any]:
+    with unit_of_work() as session:
+        settings = policies.change_words(_active(session).live, change["kind"], change["term"],
+                                         add=add)
+        return _save(session, policies.LIVE, settings, change["note"])
+
+
+@blp.route("/policy/history")
+class History(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, PolicyHistorySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every saved version of a policy, newest first, with who saved it and why."""
+        with unit_of_work() as session:
+            return {"versions": policies.history(session, query["name"], query["limit"])}
+
+
+@blp.route("/policy/candidate")
+class Candidate(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self) -> Any:
+        """The candidate policy running in shadow mode."""
+        with unit_of_work() as session:
+            active = _active(session)
+            if active.candidate is None:
+                raise NotFound("No candidate policy is running.")
+            return policies.describe(active.candidate, active.candidate_version)
+
+    @blp.arguments(PolicyChangesSchema)
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def put(self, changes: dict[str, Any]) -> Any:
+        """Start (or replace) a candidate: the live policy with these changes. From now on
+        the worker records what it would decide, beside the live decision."""
+        with unit_of_work() as session:
+            settings = policies.apply_changes(_active(session).live, changes)
+            return _save(session, policies.CANDIDATE, settings, changes.get("note"))
+
+    @blp.response(204)
+    @blp.doc(**ADMIN_ONLY)
+    def delete(self) -> None:
+        """End shadow mode; the candidate's record stays in the history."""
+        with unit_of_work() as session:
+            policies.retire_candidate(session, api_key=current_key(), note=None, now=now())
+
+
+@blp.route("/policy/candidate/report")
+class ShadowReport(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, ShadowReportSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self) -> Any:
+        """How often the candidate disagrees with the live policy and with editors."""
+        with unit_of_work() as session:
+            candidate = _active(session).candidate_version
+            if candidate is None:
+                raise NotFound("No candidate policy is running.")
+            return policies.shadow_report(session, candidate)
+
+
+@blp.route("/policy/candidate/promote")
+class Promote(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, PolicySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self) -> Any:
+        """Make the candidate the live policy and end shadow mode."""
+        with unit_of_work() as session:
+            active = _active(session)
+            if active.candidate is None or active.candidate_version is None:
+                raise NotFound("No candidate policy is running.")
+            note = f"promoted from candidate@{active.candidate_version.version}"
+            live = _save(session, policies.LIVE, active.candidate, note)
+            policies.retire_candidate(session, api_key=current_key(), note=note, now=now())
+            return live

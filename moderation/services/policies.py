@@ -1,0 +1,176 @@
+"""Policies in the database: the live one, an optional candidate in shadow mode, and the
+history of both. Every change is a new version; nothing is edited in place."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from moderation.domain import CommentStatus
+from moderation.errors import Invalid, NotFound
+from moderation.models import ApiKey, Comment, PolicyVersion, ShadowDecision
+from moderation.policy import PolicySettings, Threshold
+from moderation.services.transitions import actor_name
+from moderation.wordlists import validate_term
+
+LIVE = "live"
+CANDIDATE = "candidate"
+
+
+@dataclass(frozen=True)
+class ActivePolicies:
+    live: PolicySettings
+    live_version: PolicyVersion | None
+    candidate: PolicySettings | None
+    candidate_version: PolicyVersion | None
+
+
+def settings_of(version: PolicyVersion) -> PolicySettings:
+    return PolicySettings(
+        thresholds={c: Threshold(t["review"], t.get("reject"))
+                    for c, t in version.thresholds.items()},
+        banned=tuple(version.banned), suspect=tuple(version.suspect),
+        max_links=version.max_links, label=f"{version.name}@{version.version}",
+    )
+
+
+def current_version(session: Session, name: str) -> PolicyVersion | None:
+    version = session.scalar(select(PolicyVersion).where(PolicyVersion.name == name)
+                             .order_by(PolicyVersion.version.desc()).limit(1))
+    return version if version is not None and version.active else None
+
+
+def active_policies(session: Session, defaults: PolicySettings) -> ActivePolicies:
+    """The live policy (the configured defaults until an admin saves one) and the candidate."""
+    live = current_version(session, LIVE)
+    candidate = current_version(session, CANDIDATE)
+    return ActivePolicies(settings_of(live) if live else defaults, live,
+                          settings_of(candidate) if candidate else None, candidate)
+
+
+def save_version(session: Session, name: str, settings: PolicySettings, *,
+                 api_key: ApiKey | None, note: str | None, now: datetime) -> PolicyVersion:
+    """Record ``settings`` as the next version of policy ``name``."""
+    latest = session.scalar(select(func.max(PolicyVersion.version))
+                            .where(PolicyVersion.name == name)) or 0
+    version = PolicyVersion(
+        name=name, version=latest + 1,
+        thresholds={c: t.as_dict() for c, t in settings.thresholds.items()},
+        banned=sorted(set(settings.banned)), suspect=sorted(set(settings.suspect)),
+        max_links=settings.max_links, active=True, note=note,
+        created_by=actor_name(api_key), created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def retire_candidate(session: Session, *, api_key: ApiKey | None, note: str | None,
+                     now: datetime) -> PolicyVersion:
+    """End shadow mode: the candidate's history stays, a retired version closes it."""
+    candidate = current_version(session, CANDIDATE)
+    if candidate is None:
+        raise NotFound("No candidate policy is running.")
+    retired = save_version(session, CANDIDATE, settings_of(candidate), api_key=api_key,
+                           note=note, now=now)
+    retired.active = False
+    return retired
+
+
+def history(session: Session, name: str, limit: int) -> list[PolicyVersion]:
+    return list(session.scalars(select(PolicyVersion).where(PolicyVersion.name == name)
+                                .order_by(PolicyVersion.version.desc()).limit(limit)))
+
+
+def record_shadow(session: Session, comment: Comment, candidate: PolicyVersion,
+                  status: CommentStatus, reason_code: str, now: datetime) -> None:
+    session.add(ShadowDecision(comment_id=comment.id, policy_version_id=candidate.id,
+                               live_status=comment.status, status=status,
+                               reason_code=reason_code, created_at=now))
+
+
+def shadow_report(session: Session, candidate: PolicyVersion) -> dict[str, Any]:
+    """How often the candidate disagrees with the live policy and with editors."""
+    rows = session.execute(
+        select(ShadowDecision.live_status, ShadowDecision.status, Comment.status,
+               Comment.editor_decided_at)
+        .join(Comment, Comment.id == ShadowDecision.comment_id)
+        .where(ShadowDecision.policy_version_id == candidate.id)
+    ).all()
+    compared = len(rows)
+    with_live = Counter((live.value, shadow.value) for live, shadow, _, _ in rows)
+    decided = [(shadow, final) for _, shadow, final, editor_at in rows if editor_at]
+    with_editors = Counter((final.value, shadow.value) for shadow, final in decided)
+    live_disagree = sum(n for (live, shadow), n in with_live.items() if live != shadow)
+    editor_disagree = sum(n for (final, shadow), n in with_editors.items()
+                          if final != shadow and shadow != CommentStatus.REVIEW.value)
+    return {
+        "candidate": f"{candidate.name}@{candidate.version}",
+        "compared": compared,
+        "disagree_with_live": live_disagree,
+        "disagree_with_live_rate": round(live_disagree / compared, 4) if compared else None,
+        "live_vs_candidate": [{"live": a, "candidate": b, "count": n}
+                              for (a, b), n in sorted(with_live.items())],
+        "editor_decided": len(decided),
+        "disagree_with_editors": editor_disagree,
+        "disagree_with_editors_rate": (round(editor_disagree / len(decided), 4)
+                                       if decided else None),
+        "editor_vs_candidate": [{"editor": a, "candidate": b, "count": n}
+                                for (a, b), n in sorted(with_editors.items())],
+    }
+
+
+def apply_changes(settings: PolicySettings, changes: dict[str, Any]) -> PolicySettings:
+    """``settings`` with the given fields replaced; thresholds are replaced per category."""
+    thresholds = dict(settings.thresholds)
+    for category, values in changes.get("thresholds", {}).items():
+        thresholds[category] = Threshold(values["review"], values.get("reject"))
+    return PolicySettings(
+        thresholds=thresholds,
+        banned=tuple(_checked_terms(changes, "banned", settings.banned)),
+        suspect=tuple(_checked_terms(changes, "suspect", settings.suspect)),
+        max_links=changes.get("max_links", settings.max_links),
+        label=settings.label,
+    )
+
+
+def _checked_terms(changes: dict[str, Any], kind: str, current: tuple[str, ...]) -> list[str]:
+    terms = changes.get(kind, current)
+    checked, errors = [], {}
+    for index, term in enumerate(terms):
+        try:
+            checked.append(validate_term(term))
+        except ValueError as error:
+            errors[index] = [str(error)]
+    if errors:
+        raise Invalid(f"Some {kind} words are not valid.", errors={kind: errors})
+    return checked
+
+
+def change_words(settings: PolicySettings, kind: str, term: str, *, add: bool) -> PolicySettings:
+    """``settings`` with one word added to or removed from a list."""
+    current = list(getattr(settings, kind))
+    term = _checked_terms({kind: [term]}, kind, ())[0]
+    if add:
+        current.append(term)
+    elif term in current:
+        current.remove(term)
+    else:
+        raise NotFound(f"„{term}“ is not on the {kind} list.")
+    return apply_changes(settings, {kind: current})
+
+
+def describe(settings: PolicySettings, version: PolicyVersion | None) -> dict[str, Any]:
+    """A policy as the admin API shows it, saved or still the configured defaults."""
+    if version is not None:
+        return {c.key: getattr(version, c.key) for c in PolicyVersion.__table__.columns}
+    return {"name": LIVE, "version": 0, "active": True, "note": None,
+            "created_by": "configuration", "created_at": None,
+            "thresholds": {c: t.as_dict() for c, t in settings.thresholds.items()},
+            "banned": list(settings.banned), "suspect": list(settings.suspect),
+            "max_links": settings.max_links}

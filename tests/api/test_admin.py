@@ -1,0 +1,175 @@
+"""The admin API: the live policy with its history, word lists, shadow mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.http import assert_error, post_comment
+
+POLICY = "/v1/admin/policy"
+
+
+@pytest.fixture
+def admin(admin_key):
+    return {"Authorization": f"Bearer {admin_key}"}
+
+
+def test_the_configured_defaults_are_the_live_policy_until_an_admin_saves_one(client, admin):
+    policy = client.get(POLICY, headers=admin).get_json()
+    assert (policy["version"], policy["created_by"]) == (0, "configuration")
+    assert policy["thresholds"]["insult"] == {"review": 0.5, "reject": 0.9}
+    assert policy["banned"] == [] and policy["max_links"] == 2
+
+
+def test_editors_may_not_change_the_policy(client, editor):
+    assert_error(client.get(POLICY, headers=editor), 403, "forbidden")
+    assert_error(client.patch(POLICY, json={"max_links": 5}, headers=editor), 403, "forbidden")
+    assert_error(client.get(POLICY), 401, "unauthorized")
+
+
+def test_every_change_is_a_new_version_with_author_and_note(client, admin):
+    first = client.patch(POLICY, headers=admin, json={
+        "thresholds": {"insult": {"review": 0.4, "reject": 0.8}},
+        "note": "Beleidigungen strenger prüfen"}).get_json()
+    assert first["version"] == 1 and first["created_by"] == "key:chefin"
+    assert first["thresholds"]["insult"] == {"review": 0.4, "reject": 0.8}
+    assert first["thresholds"]["toxicity"] == {"review": 0.5, "reject": 0.9}
+
+    second = client.patch(POLICY, headers=admin, json={"max_links": None}).get_json()
+    assert second["version"] == 2 and second["max_links"] is None
+    assert second["thresholds"]["insult"] == {"review": 0.4, "reject": 0.8}
+
+    history = client.get(f"{POLICY}/history", headers=admin).get_json()["versions"]
+    assert [(v["version"], v["note"]) for v in history] == [
+        (2, None), (1, "Beleidigungen strenger prüfen")]
+    assert history[1]["max_links"] == 2
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"thresholds": {"insult": {"review": 0.9, "reject": 0.5}}}, "thresholds"),
+    ({"thresholds": {"insult": {"review": 1.5}}}, "thresholds"),
+    ({"thresholds": {"Insult!": {"review": 0.5}}}, "thresholds"),
+    ({"banned": ["ok", "   "]}, "banned"),
+    ({"suspect": ["*"]}, "suspect"),
+    ({"max_links": -1}, "max_links"),
+    ({"farbe": "blau"}, "farbe"),
+])
+def test_invalid_policy_changes_are_refused_and_save_nothing(client, admin, changes, field):
+    body = assert_error(client.patch(POLICY, json=changes, headers=admin), 422,
+                        "validation_failed")
+    assert field in body["errors"]
+    assert client.get(POLICY, headers=admin).get_json()["version"] == 0
+
+
+def test_words_are_added_and_removed_one_at_a_time(client, admin):
+    added = client.post(f"{POLICY}/words", headers=admin,
+                        json={"term": "Arschloch", "kind": "banned"}).get_json()
+    assert "arschloch" in [t.casefold() for t in added["banned"]]
+    client.post(f"{POLICY}/words", headers=admin, json={"term": "kanake", "kind": "suspect"})
+    removed = client.post(f"{POLICY}/words/remove", headers=admin,
+                          json={"term": added["banned"][0], "kind": "banned"}).get_json()
+    assert removed["banned"] == [] and removed["suspect"] == ["kanake"]
+    assert removed["version"] == 3
+    missing = client.post(f"{POLICY}/words/remove", headers=admin,
+                          json={"term": "gibtsnicht", "kind": "banned"})
+    assert_error(missing, 404, "not_found")
+
+
+def test_a_banned_word_rejects_a_comment_the_model_finds_harmless(client, admin, worker):
+    client.patch(POLICY, headers=admin, json={"banned": ["arsch*"], "suspect": ["kanake"]})
+    rejected = post_comment(client, "Was für ein 4rschloch, echt.").get_json()["id"]
+    held = post_comment(client, "Der Kanake von nebenan …").get_json()["id"]
+    fine = post_comment(client, "Marschmallows sind lecker.").get_json()["id"]
+    worker.run_once()
+
+    queue = {c["id"]: c for c in client.get(
+        "/v1/moderation/comments?status=all", headers=admin).get_json()["comments"]}
+    assert queue[rejected]["status"] == "rejected"
+    assert queue[rejected]["status_reason_code"] == "banned_word"
+    words = queue[rejected]["explanation"]["words"]
+    assert words[0]["kind"] == "banned" and words[0]["matched"] == "4rschloch"
+    assert "Was für ein 4rschloch, echt."[words[0]["start"]:words[0]["end"]] == "4rschloch"
+    assert (queue[held]["status"], queue[held]["status_reason_code"]) == ("review",
+                                                                          "suspect_word")
+    assert queue[fine]["status"] == "approved"
+
+
+def test_the_decision_records_which_policy_version_decided(client, admin, worker, editor):
+    client.patch(POLICY, headers=admin, json={"max_links": 0})
+    comment = post_comment(client, "Mehr unter https://example.de").get_json()["id"]
+    worker.run_once()
+    detail = client.get(f"/v1/moderation/comments/{comment}", headers=editor).get_json()
+    decision = detail["events"][-1]
+    assert decision["reason_code"] == "too_many_links"
+    assert decision["details"]["policy"]["label"] == "live@1"
+    assert decision["details"]["explanation"]["links"] == 1
+
+
+def test_shadow_mode_reports_disagreements_with_live_policy_and_editors(
+        client, admin, editor, worker):
+    assert_error(client.get(f"{POLICY}/candidate", headers=admin), 404, "not_found")
+    candidate = client.put(f"{POLICY}/candidate", headers=admin, json={
+        "thresholds": {"insult": {"review": 0.3, "reject": 0.5}},
+        "note": "Test: strengere Beleidigungsschwelle"}).get_json()
+    assert candidate["name"] == "candidate" and candidate["version"] == 1
+
+    mild = post_comment(client, "Ziemlich dumm, dieser Vergleich.").get_json()["id"]
+    post_comment(client, "Danke für den Artikel!")
+    worker.run_once()
+    client.post(f"/v1/moderation/comments/{mild}/approve", headers=editor)
+
+    report = client.get(f"{POLICY}/candidate/report", headers=admin).get_json()
+    assert report["compared"] == 2
+    assert report["disagree_with_live"] == 1
+    assert {"live": "review", "candidate": "rejected", "count": 1} in report["live_vs_candidate"]
+    assert report["editor_decided"] == 1 and report["disagree_with_editors"] == 1
+    # the live policy is untouched by shadow mode
+    assert client.get(POLICY, headers=admin).get_json()["version"] == 0
+
+
+def test_a_candidate_can_be_promoted_or_dropped(client, admin):
+    client.put(f"{POLICY}/candidate", headers=admin, json={"max_links": 5})
+    live = client.post(f"{POLICY}/candidate/promote", headers=admin).get_json()
+    assert (live["name"], live["version"], live["max_links"]) == ("live", 1, 5)
+    assert "promoted" in live["note"]
+    assert_error(client.get(f"{POLICY}/candidate", headers=admin), 404, "not_found")
+
+    client.put(f"{POLICY}/candidate", headers=admin, json={"max_links": 9})
+    assert client.delete(f"{POLICY}/candidate", headers=admin).status_code == 204
+    assert_error(client.get(f"{POLICY}/candidate", headers=admin), 404, "not_found")
+    assert_error(client.delete(f"{POLICY}/candidate", headers=admin), 404, "not_found")
+    history = client.get(f"{POLICY}/history?name=candidate", headers=admin).get_json()
+    assert [v["active"] for v in history["versions"]] == [False, True, False, True]
+
+
+def test_status_reports_workers_queue_and_policy(client, editor, worker):
+    post_comment(client)
+    worker.ensure_scorer()
+    status = client.get("/v1/moderation/status", headers=editor).get_json()
+    assert status["scorer"]["workers"][0]["model"] == "keyword-test"
+    assert status["queue"]["pending"] == 1
+    assert status["policy"]["live"]["label"] == "configured"
+    assert status["policy"]["candidate"] is None
+
+
+def test_the_queue_points_at_the_sentence_that_scored_highest(client, editor, worker):
+    text = "Guter Artikel, danke. Aber der Autor ist ein Idiot! Trotzdem lesenswert."
+    comment = post_comment(client, text).get_json()["id"]
+    worker.run_once()
+    queue = client.get("/v1/moderation/comments?status=rejected", headers=editor).get_json()
+    explanation = queue["comments"][0]["explanation"]
+    assert queue["comments"][0]["id"] == comment
+    top = explanation["sentences"][0]
+    assert text[top["start"]:top["end"]] == "Aber der Autor ist ein Idiot!"
+    assert top["category"] == "toxicity" and top["score"] == pytest.approx(0.97)
+    assert [r["code"] for r in explanation["reasons"]] == ["score_above_reject"] * 2
+
+
+def test_every_admin_route_refuses_editors(app, client, editor):
+    routes = {(rule.rule, method) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/v1/admin")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert len(routes) == 10
+    for path, method in routes:
+        response = client.open(path, method=method, headers=editor, json={})
+        assert_error(response, 403, "forbidden")
