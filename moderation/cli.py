@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import click
 
@@ -122,6 +123,49 @@ def rescore_command(statuses: tuple[str, ...], article: str | None, since: datet
         count = rescore(session, which, utcnow(), dry_run=dry_run)
     click.echo(f"{count} comments {'would be' if dry_run else ''} queued for scoring."
                .replace("  ", " "))
+
+
+@main.group()
+def model() -> None:
+    """detoxify models for workers that run without network."""
+
+
+@model.command()
+@click.option("--model", "name", default="multilingual", show_default=True)
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Default: MODERATION_MODEL_CACHE (~/.cache/moderation/models).")
+@click.option("--checkpoint-url", default=None,
+              help="A mirror of the checkpoint: http(s)://, file:// or a local path.")
+@click.option("--hub-source", default=None, help="Hub name or local folder for the config "
+                                                 "and tokenizer.")
+@click.option("--sha256", default=None, help="Refuse a download with another sha256.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source: str | None,
+          sha256: str | None, quiet: bool) -> None:
+    """Download a detoxify checkpoint with its config and tokenizer, fixed up to load with no
+    network at all; workers then find it in the cache."""
+    import socket
+
+    from moderation.scoring.cache import FetchFailed, fetch_model
+
+    socket.setdefaulttimeout(60)  # torch.hub's download has no timeout of its own
+    cache = cache or Config.from_env().model_cache
+    if checkpoint_url and "://" not in checkpoint_url:
+        checkpoint_url = Path(checkpoint_url).resolve().as_uri()
+    try:
+        fetched = fetch_model(name, cache, checkpoint_url=checkpoint_url, hub_source=hub_source,
+                              sha256=sha256, progress=not quiet)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--model") from None
+    except FetchFailed as error:
+        raise click.ClickException(str(error)) from None
+    source = fetched.manifest["source"]
+    click.echo(f"Fetched {name} into {cache / name}")
+    click.echo(f"  source      {source['url']}  sha256 {source['sha256']}")
+    click.echo(f"  checkpoint  {fetched.checkpoint}")
+    click.echo(f"  config      {fetched.config_dir}")
+    click.echo(f"  classes     {', '.join(fetched.manifest['classes'])}")
+    click.echo("Workers load it with HF_HUB_OFFLINE=1; keep the cache at this path.")
 
 
 @main.group(name="keys")

@@ -59,6 +59,7 @@ class Config:
     detoxify_checkpoint: str | None = None
     detoxify_config_dir: str | None = None
     detoxify_device: str = "cpu"
+    model_cache: Path = field(default_factory=lambda: Path.home() / ".cache/moderation/models")
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
     testing: bool = False
@@ -83,6 +84,7 @@ class Config:
             detoxify_checkpoint=_env("DETOXIFY_CHECKPOINT", "") or None,
             detoxify_config_dir=_env("DETOXIFY_CONFIG_DIR", "") or None,
             detoxify_device=_env("DETOXIFY_DEVICE", cls.detoxify_device),
+            model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds
             else dict(DEFAULT_THRESHOLDS),

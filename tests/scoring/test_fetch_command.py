@@ -1,0 +1,52 @@
+"""`moderation model fetch` and the worker finding the fetched model offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from moderation.cli import main
+from moderation.config import Config
+from moderation.scoring.base import ScorerUnavailable
+from moderation.scoring.factory import load_scorer
+from tests.support.fake_hub import build_release
+
+
+@pytest.fixture(autouse=True)
+def hub_off(tiny_detoxify: tuple[Path, Path]) -> None:
+    """The ``tiny_detoxify`` fixture switches the Hugging Face Hub off for the session."""
+
+
+def test_fetched_model_is_what_the_worker_loads(tmp_path: Path) -> None:
+    release = build_release(tmp_path / "release")
+    cache = tmp_path / "models"
+    result = CliRunner().invoke(main, [
+        "model", "fetch", "--model", "multilingual", "--cache", str(cache),
+        "--checkpoint-url", str(release.checkpoint), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert f"Fetched multilingual into {cache / 'multilingual'}" in result.output
+
+    scorer = load_scorer(Config(model_cache=cache, detoxify_model="multilingual"))
+    assert scorer.name == "detoxify-checkpoint"
+    scores = scorer.score(["Schöne Grüße aus München!"])[0]
+    assert set(scores) == {"toxicity", "severe_toxicity", "obscene", "identity_attack",
+                           "insult", "threat", "sexual_explicit"}
+
+
+def test_a_failed_fetch_is_a_clean_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [
+        "model", "fetch", "--cache", str(tmp_path / "models"),
+        "--checkpoint-url", "http://127.0.0.1:1/fehlt.ckpt", "--quiet"])
+    assert result.exit_code != 0
+    assert "cannot download" in result.output and "Traceback" not in result.output
+    unknown = CliRunner().invoke(main, ["model", "fetch", "--model", "gibtsnicht",
+                                        "--cache", str(tmp_path / "models")])
+    assert unknown.exit_code == 2 and "multilingual" in unknown.output
+
+
+def test_without_a_fetched_model_the_factory_says_how_to_get_one(tmp_path: Path) -> None:
+    config = Config(model_cache=tmp_path / "leer", detoxify_checkpoint=str(tmp_path / "x.ckpt"))
+    with pytest.raises(ScorerUnavailable, match="moderation model fetch"):
+        load_scorer(config)
