@@ -44,7 +44,7 @@ class Config:
     """Every setting of the service; ``from_env`` is the only place that reads the environment."""
 
     database_url: str = ""
-    instance_path: Path = Path("instance")
+    instance_path: Path = field(default_factory=lambda: Path("instance").resolve())
     cors_origins: list[str] = field(default_factory=list)
     max_body_bytes: int = 64 * 1024
     page_size: int = 50

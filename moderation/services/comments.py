@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderation import jobs
@@ -98,12 +99,31 @@ def own_comment(session: Session, public_id: str, token: str | None) -> Comment:
 
 
 @dataclass(frozen=True)
+class PublicComment:
+    """What the widget may see of a comment, and nothing more."""
+
+    id: int
+    parent_id: int | None
+    public_id: str
+    depth: int
+    author_name: str
+    body: str
+    created_at: datetime
+    parent_public_id: str | None
+
+
+@dataclass(frozen=True)
 class ThreadPage:
     article_key: str
     article: Article | None
-    comments: list[Comment]
+    comments: list[PublicComment]
     total: int
     next_cursor: str | None
+
+
+# Plain columns, not ORM objects: this is the widget's hot path.
+_PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.public_id, Comment.depth,
+                   Comment.author_name, Comment.body, Comment.created_at)
 
 
 def public_revision(session: Session, article_key: str) -> int:
@@ -123,34 +143,35 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
     public = (Comment.article_id == article.id) & (Comment.status == CommentStatus.APPROVED)
     order = (Comment.created_at.desc(), Comment.id.desc()) if newest_first else (
         Comment.created_at, Comment.id)
-    roots_query = select(Comment).where(public, Comment.parent_id.is_(None))
+    roots_query = select(*_PUBLIC_COLUMNS).where(public, Comment.parent_id.is_(None))
     if cursor:
         after = tuple_(Comment.created_at, Comment.id)
         position = decode_time_cursor(cursor)
         roots_query = roots_query.where(
             after < position if newest_first else after > position)
-    roots = list(session.scalars(roots_query.order_by(*order).limit(limit + 1)))
+    roots = session.execute(roots_query.order_by(*order).limit(limit + 1)).all()
     next_cursor = None
     if len(roots) > limit:
         roots = roots[:limit]
         next_cursor = encode_cursor(roots[-1].created_at.isoformat(), roots[-1].id)
-    replies = session.scalars(
-        select(Comment).where(public, Comment.root_id.in_([r.id for r in roots]))
+    replies = session.execute(
+        select(*_PUBLIC_COLUMNS).where(public, Comment.root_id.in_([r.id for r in roots]))
         .order_by(Comment.created_at, Comment.id)
-    ) if roots else []
+    ).all() if roots else []
     total = session.scalar(select(func.count(Comment.id)).where(public)) or 0
-    return ThreadPage(article_key, article, _threaded(roots, list(replies)), total, next_cursor)
+    return ThreadPage(article_key, article, _threaded(roots, replies), total, next_cursor)
 
 
-def _threaded(roots: list[Comment], replies: list[Comment]) -> list[Comment]:
+def _threaded(roots: Sequence[Row], replies: Sequence[Row]) -> list[PublicComment]:
     """Roots in page order, each followed by its visible replies depth-first."""
-    children: dict[int, list[Comment]] = {}
+    children: dict[int, list[Row]] = {}
     for reply in replies:
-        children.setdefault(reply.parent_id, []).append(reply)  # type: ignore[arg-type]
-    ordered: list[Comment] = []
+        children.setdefault(reply.parent_id, []).append(reply)
+    public_ids = {row.id: row.public_id for row in (*roots, *replies)}
+    ordered: list[PublicComment] = []
     stack = list(reversed(roots))
     while stack:  # iterative: threads may be deeper than Python's recursion limit
-        comment = stack.pop()
-        ordered.append(comment)
-        stack.extend(reversed(children.get(comment.id, [])))
+        row = stack.pop()
+        ordered.append(PublicComment(*row, parent_public_id=public_ids.get(row.parent_id)))
+        stack.extend(reversed(children.get(row.id, [])))
     return ordered
