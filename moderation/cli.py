@@ -19,6 +19,7 @@ from moderation.errors import DomainError
 from moderation.scoring.factory import load_scorer
 from moderation.services import keys
 from moderation.services.rescoring import RescoreFilter, rescore
+from moderation.training.commands import eval_command, train
 from moderation.workers.scoring import ScoringWorker
 
 
@@ -127,7 +128,11 @@ def rescore_command(statuses: tuple[str, ...], article: str | None, since: datet
 
 @main.group()
 def model() -> None:
-    """detoxify models for workers that run without network."""
+    """Models: train the compact German model; fetch detoxify's for offline workers."""
+
+
+model.add_command(train, "train")
+main.add_command(eval_command, "eval")
 
 
 @model.command()

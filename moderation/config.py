@@ -54,7 +54,7 @@ class Config:
     worker_poll_seconds: float = 1.0
     job_lease_seconds: int = 120
     job_max_attempts: int = 5
-    scorer: str = "detoxify"
+    scorer: str = "auto"
     detoxify_model: str = "multilingual"
     detoxify_checkpoint: str | None = None
     detoxify_config_dir: str | None = None

@@ -28,11 +28,30 @@ def test_fetched_model_is_what_the_worker_loads(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"Fetched multilingual into {cache / 'multilingual'}" in result.output
 
-    scorer = load_scorer(Config(model_cache=cache, detoxify_model="multilingual"))
-    assert scorer.name == "detoxify-checkpoint"
-    scores = scorer.score(["Schöne Grüße aus München!"])[0]
+    detoxify = load_scorer(Config(model_cache=cache, scorer="detoxify"))
+    assert detoxify.name == "detoxify-checkpoint"
+    scores = detoxify.score(["Schöne Grüße aus München!"])[0]
     assert set(scores) == {"toxicity", "severe_toxicity", "obscene", "identity_attack",
                            "insult", "threat", "sexual_explicit"}
+    # the default combines the shipped German model with the fetched detoxify model
+    combined = load_scorer(Config(model_cache=cache))
+    assert "compact-de" in combined.name and "detoxify-checkpoint" in combined.name
+    assert set(combined.score(["Schöne Grüße aus München!"])[0]) == set(scores)
+
+
+def test_without_detoxify_weights_the_default_is_the_shipped_german_model(
+        tmp_path: Path) -> None:
+    scorer = load_scorer(Config(model_cache=tmp_path / "leer"))
+    assert scorer.name == "compact-de"
+    harmless, abusive = scorer.score(["Danke für den tollen Artikel, sehr hilfreich!",
+                                      "Du dummes Arschloch, halt die Fresse!"])
+    assert abusive["toxicity"] > harmless["toxicity"]
+
+
+def test_a_broken_detoxify_checkpoint_falls_back_to_the_german_model(tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.ckpt"
+    broken.write_bytes(b"kein Modell")
+    assert load_scorer(Config(detoxify_checkpoint=str(broken))).name == "compact-de"
 
 
 def test_a_failed_fetch_is_a_clean_error(tmp_path: Path) -> None:
@@ -47,6 +66,7 @@ def test_a_failed_fetch_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_without_a_fetched_model_the_factory_says_how_to_get_one(tmp_path: Path) -> None:
-    config = Config(model_cache=tmp_path / "leer", detoxify_checkpoint=str(tmp_path / "x.ckpt"))
+    config = Config(model_cache=tmp_path / "leer", detoxify_checkpoint=str(tmp_path / "x.ckpt"),
+                    scorer="detoxify")
     with pytest.raises(ScorerUnavailable, match="moderation model fetch"):
         load_scorer(config)

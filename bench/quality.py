@@ -1,0 +1,171 @@
+"""Quality benchmark: the shipped compact model (and detoxify, where its weights load) on the
+labelled test splits, with the default policy, beside the data README's floor baseline.
+
+    .venv/bin/python bench/quality.py [--data-dir /work/shared/data] [--no-floor] [--json]
+
+Sets: germeval2018, germeval2019, hasoc2019_de (German), olid2019, hasoc2019_en (English, for
+context). Per set: ROC-AUC, macro-F1/precision/recall at the policy's review threshold for
+toxicity, and what the default policy does (approved / held / rejected, toxic comments
+published automatically). The floor (TF-IDF word 1–2 + char 2–5-gram logistic regression on
+raw text, fit on germeval2018 train, read at 0.5) is retrained here if scikit-learn is
+installed. Also: scoring speed on one core and the model's size. Prints the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# One core: numpy's BLAS must not borrow the others (set before numpy loads).
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+import numpy as np  # noqa: E402
+
+from moderation.policy import PolicySettings  # noqa: E402
+from moderation.scoring.base import Scorer, ScorerUnavailable  # noqa: E402
+from moderation.scoring.compact import MODEL_FILE, CompactScorer  # noqa: E402
+from moderation.training import metrics  # noqa: E402
+from moderation.training.data import Columns, read_rows  # noqa: E402
+from moderation.training.evaluation import evaluate  # noqa: E402
+
+SETS = [("germeval2018", "de"), ("germeval2019", "de"), ("hasoc2019_de", "de"),
+        ("olid2019", "en"), ("hasoc2019_en", "en")]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Python "
+            f"{platform.python_version()}, numpy {np.__version__}, {platform.system()} "
+            f"{platform.release()}")
+
+
+def local_detoxify() -> tuple[Scorer | None, str]:
+    """detoxify only from local weights: a benchmark never downloads a model."""
+    from moderation.config import Config
+    from moderation.scoring.cache import cached_model
+    from moderation.training.commands import resolve_scorer
+
+    config = Config.from_env()
+    if config.detoxify_checkpoint is None and cached_model(config.detoxify_model,
+                                                           config.model_cache) is None:
+        return None, ("no local weights: set MODERATION_DETOXIFY_CHECKPOINT or run "
+                      "`moderation model fetch` where there is network")
+    try:
+        return resolve_scorer("detoxify"), ""
+    except ScorerUnavailable as error:
+        return None, str(error).splitlines()[0]
+
+
+def floor_scores(data_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """The floor's probabilities on each test set, or None without scikit-learn."""
+    try:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        return None
+    train = list(read_rows(data_dir / "germeval2018.csv", Columns(), frozenset({"train"})))
+    texts = [r.text for r in train]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                            min_df=2)
+    x = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)])
+    model = LogisticRegression(max_iter=1000, random_state=13).fit(x, [r.label for r in train])
+    out = {}
+    for name, _ in SETS:
+        rows = list(read_rows(data_dir / f"{name}.csv", Columns(), frozenset({"test"})))
+        test_texts = [r.text for r in rows]
+        x_test = sparse.hstack([words.transform(test_texts), chars.transform(test_texts)])
+        out[name] = (np.array([r.label for r in rows]), model.predict_proba(x_test)[:, 1])
+    return out
+
+
+def speed(scorer: Scorer, texts: list[str], batch: int = 256) -> float:
+    """Comments per second, best of three passes over ``texts`` in batches."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            scorer.score(texts[i:i + batch])
+        best = min(best, time.perf_counter() - started)
+    return len(texts) / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--no-floor", action="store_true", help="Skip the floor baseline.")
+    parser.add_argument("--json", action="store_true", help="Also print the rows as JSON.")
+    args = parser.parse_args()
+
+    print(f"Machine: {machine()}")
+    compact = CompactScorer()
+    scorers: list[Scorer] = [compact]
+    detoxify, why_not = local_detoxify()
+    if detoxify is not None:
+        scorers.append(detoxify)
+    else:
+        print(f"detoxify: not evaluated ({why_not})")
+
+    rows = []
+    floor = None if args.no_floor else floor_scores(args.data_dir)
+    header = ("| set | lang | test rows | toxic | scorer | ROC-AUC | macro-F1 | precision | "
+              "recall | approved / held / rejected | toxic published |")
+    print(header)
+    print("|" + "---|" * 11)
+    for name, lang in SETS:
+        path = args.data_dir / f"{name}.csv"
+        if floor is not None:
+            labels, probabilities = floor[name]
+            decided = metrics.binary_figures(labels, probabilities >= 0.5)
+            row = {"set": name, "lang": lang, "rows": len(labels), "toxic": int(labels.sum()),
+                   "scorer": "floor (TF-IDF LR, raw text, cut-off 0.5)",
+                   "roc_auc": round(metrics.roc_auc(labels, probabilities), 4),
+                   "macro_f1": round(decided["macro_f1"], 4),
+                   "precision": round(decided["precision"], 4),
+                   "recall": round(decided["recall"], 4)}
+            rows.append(row)
+            print(f"| {name} | {lang} | {row['rows']} | {row['toxic']} | {row['scorer']} | "
+                  f"{row['roc_auc']:.3f} | {row['macro_f1']:.3f} | {row['precision']:.3f} | "
+                  f"{row['recall']:.3f} | – | – |")
+        for scorer in scorers:
+            figures = evaluate(read_rows(path, Columns(), frozenset({"test"})), scorer,
+                               PolicySettings()).as_dict()
+            rows.append({"set": name, "lang": lang, **figures})
+            print(f"| {name} | {lang} | {figures['rows']} | {figures['toxic']} | "
+                  f"{figures['scorer']} | {figures['roc_auc']:.3f} | {figures['macro_f1']:.3f} "
+                  f"| {figures['precision']:.3f} | {figures['recall']:.3f} | "
+                  f"{figures['approved_share']:.1%} / {figures['review_share']:.1%} / "
+                  f"{figures['rejected_share']:.1%} | {figures['toxic_published']} |")
+
+    texts = [r.text for r in read_rows(args.data_dir / "germeval2018.csv", Columns(),
+                                       frozenset({"test"}))]
+    per_second = speed(compact, texts)
+    single = speed(compact, texts[:500], batch=1)
+    size = (compact.folder / MODEL_FILE).stat().st_size
+    print(f"\nSpeed ({compact.name}@{compact.version}, one core, germeval2018 test, "
+          f"{len(texts)} texts): {per_second:,.0f} comments/s in batches of 256, "
+          f"{single:,.0f} comments/s one at a time")
+    print(f"Model size: {size / 1e6:.2f} MB ({MODEL_FILE}), loaded in-process with numpy only")
+    if args.json:
+        print(json.dumps({"machine": machine(), "rows": rows, "comments_per_second":
+                          round(per_second), "model_bytes": size}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

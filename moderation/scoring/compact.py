@@ -1,0 +1,301 @@
+"""A compact German/English toxicity classifier that ships inside the package.
+
+Inference needs numpy alone: no torch, no download. The model is linear over sparse n-gram
+features of a normalised text:
+
+1. ``normalize_for_model`` folds what readers vary without changing meaning: case (ß → ss),
+   umlauts (ä → ae, so "Ärger" and "Aerger" meet), accents, URLs and @handles (each becomes
+   one placeholder: tweets' handles are shortcut features that say who is answered, not
+   what is said), leetspeak inside words ("1diot" → "idiot"), elongations ("sooo" → "soo")
+   and runs of one punctuation mark. Emoji stay: they are signal.
+2. Two blocks of features: character 2–5-grams over the whole text (they survive typos,
+   inflection and German compounds) and word 1–2-grams; each block is weighted
+   sub-linear tf × idf and L2-normalised, like scikit-learn's ``TfidfVectorizer``.
+3. One weight column per output head (``toxicity``, optionally ``insult``/``obscene``) and a
+   Platt scaling per head that turns the raw score into a calibrated probability.
+
+The model folder holds ``model.npz`` (vocabularies as UTF-8 blobs, idf and weights as
+float16/float32) and ``manifest.json`` (how it was trained, on which data, its figures and
+its ``version``). ``moderation.training`` writes both.
+
+``CombinedScorer`` runs several scorers on the same texts and keeps, per category, the
+highest probability (see its docstring for why).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
+
+MODEL_FILE = "model.npz"
+MANIFEST_FILE = "manifest.json"
+FORMAT = 1
+# Longer comments are cut before featurising: scoring time stays bounded on pasted novels.
+MAX_CHARS = 20_000
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_HANDLE = re.compile(r"@\w+")
+# A word mixing letters with digits or $ / @ ("1diot", "sch31ss", "sch@iss"). "@" counts only
+# after a letter: at the start of a word it was a handle, now the "@user" placeholder.
+_LEET_WORD = re.compile(r"(?<![@\w])\w*(?:[^\W\d_][\d@$]|[\d$][^\W\d_])[\w@$]*")
+_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s",
+                       "7": "t"})
+_ELONGATION = re.compile(r"(\w)\1{2,}")
+_PUNCT_RUN = re.compile(r"([^\w\s])\1{2,}")
+_UMLAUTS = {"a\u0308": "ae", "o\u0308": "oe", "u\u0308": "ue"}
+_UMLAUT = re.compile("[aou]\u0308")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+USER, LINK = "@user", "http"
+
+
+def normalize_for_model(text: str) -> str:
+    """The text as the model reads it (see the module docstring)."""
+    text = text[:MAX_CHARS]
+    text = _URL.sub(f" {LINK} ", text)
+    text = _HANDLE.sub(f" {USER} ", text)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = _UMLAUT.sub(lambda m: _UMLAUTS[m.group()], text)
+    text = "".join(c for c in text
+                   if c.isspace() or unicodedata.category(c) not in ("Mn", "Me", "Cf", "Cc"))
+    text = _LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
+    text = _ELONGATION.sub(r"\1\1", text)
+    text = _PUNCT_RUN.sub(r"\1\1", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which n-grams the model reads; stored in the manifest so training and scoring agree."""
+
+    char_min: int = 2
+    char_max: int = 5
+    word_min: int = 1
+    word_max: int = 2
+
+    def grams(self, normalized: str) -> tuple[list[str], list[str]]:
+        """(character n-grams, word n-grams) of a normalised text, with repeats."""
+        padded = f" {normalized} "
+        chars = [padded[i:i + n] for n in range(self.char_min, self.char_max + 1)
+                 for i in range(len(padded) - n + 1)]
+        tokens = _TOKEN.findall(normalized)
+        words = []
+        for n in range(self.word_min, self.word_max + 1):
+            words += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        return chars, words
+
+    def as_dict(self) -> dict[str, int]:
+        return {"char_min": self.char_min, "char_max": self.char_max,
+                "word_min": self.word_min, "word_max": self.word_max}
+
+
+class SparseRows:
+    """Rows of a sparse matrix in CSR parts: ``indptr``, ``indices`` and raw term counts."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray) -> None:
+        self.indptr, self.indices, self.counts = indptr, indices, counts
+
+
+def count_rows(gram_lists: Sequence[list[str]], vocabulary: dict[str, int]) -> SparseRows:
+    """Term counts of each text's grams that are in ``vocabulary``, as CSR parts."""
+    indptr = [0]
+    indices: list[int] = []
+    counts: list[int] = []
+    for grams in gram_lists:
+        for gram, count in Counter(grams).items():
+            j = vocabulary.get(gram)
+            if j is not None:
+                indices.append(j)
+                counts.append(count)
+        indptr.append(len(indices))
+    return SparseRows(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64),
+                      np.asarray(counts, dtype=np.float64))
+
+
+def tfidf_values(rows: SparseRows, idf: np.ndarray) -> np.ndarray:
+    """Sub-linear tf × idf, L2-normalised per row; aligned with ``rows.indices``."""
+    values = (1.0 + np.log(rows.counts)) * idf[rows.indices]
+    lengths = np.diff(rows.indptr)
+    row_of = np.repeat(np.arange(len(lengths)), lengths)
+    norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=len(lengths)))
+    norms[norms == 0.0] = 1.0
+    return values / norms[row_of]
+
+
+def encode_vocabulary(grams: Sequence[str]) -> np.ndarray:
+    """A vocabulary as one UTF-8 blob ("\\n" never occurs in a normalised text)."""
+    return np.frombuffer("\n".join(grams).encode("utf-8"), dtype=np.uint8)
+
+
+def decode_vocabulary(blob: np.ndarray) -> dict[str, int]:
+    text = blob.tobytes().decode("utf-8")
+    return {gram: i for i, gram in enumerate(text.split("\n"))} if text else {}
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # no overflow warnings for large |x|
+
+
+class CompactModel:
+    """The exported linear model: vocabularies, idf, weights, bias and calibration per head."""
+
+    def __init__(self, *, spec: FeatureSpec, heads: list[str],
+                 vocabularies: list[dict[str, int]], idf: list[np.ndarray],
+                 weights: list[np.ndarray], bias: np.ndarray, calibration: np.ndarray) -> None:
+        self.spec, self.heads = spec, heads
+        self.vocabularies, self.idf, self.weights = vocabularies, idf, weights
+        self.bias = bias  # (heads,)
+        self.calibration = calibration  # (heads, 2): p = sigmoid(a * raw + b)
+
+    def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Uncalibrated decision values, shape (texts, heads)."""
+        grams = [self.spec.grams(normalize_for_model(t)) for t in texts]
+        total = np.tile(self.bias.astype(np.float64), (len(texts), 1))
+        for block, (vocabulary, idf, weights) in enumerate(
+                zip(self.vocabularies, self.idf, self.weights, strict=True)):
+            rows = count_rows([g[block] for g in grams], vocabulary)
+            if not len(rows.indices):
+                continue
+            contributions = (tfidf_values(rows, idf)[:, None]
+                             * weights[rows.indices].astype(np.float64))
+            nonempty = np.diff(rows.indptr) > 0
+            starts = rows.indptr[:-1][nonempty]
+            total[nonempty] += np.add.reduceat(contributions, starts, axis=0)
+        return total
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, shape (texts, heads)."""
+        raw = self.raw_scores(texts)
+        return _sigmoid(raw * self.calibration[:, 0] + self.calibration[:, 1])
+
+    def save(self, folder: Path) -> None:
+        """Write ``model.npz`` deterministically (same model, same bytes)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "format": np.asarray([FORMAT], dtype=np.int32),
+            "heads": encode_vocabulary(self.heads),
+            "spec": np.asarray([self.spec.char_min, self.spec.char_max, self.spec.word_min,
+                                self.spec.word_max], dtype=np.int32),
+            "bias": self.bias.astype(np.float32),
+            "calibration": self.calibration.astype(np.float64),
+        }
+        for block, (vocabulary, idf, weights) in enumerate(
+                zip(self.vocabularies, self.idf, self.weights, strict=True)):
+            grams = sorted(vocabulary, key=vocabulary.__getitem__)
+            arrays[f"vocabulary{block}"] = encode_vocabulary(grams)
+            arrays[f"idf{block}"] = idf.astype(np.float16)
+            arrays[f"weights{block}"] = weights.astype(np.float16)
+        _write_npz(folder / MODEL_FILE, arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> CompactModel:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"][0]) != FORMAT:
+                raise ValueError(f"model format {int(data['format'][0])}, expected {FORMAT}")
+            spec = FeatureSpec(*(int(v) for v in data["spec"]))
+            blocks = sum(1 for key in data.files if key.startswith("vocabulary"))
+            return cls(
+                spec=spec,
+                heads=list(decode_vocabulary(data["heads"])),
+                vocabularies=[decode_vocabulary(data[f"vocabulary{b}"]) for b in range(blocks)],
+                idf=[data[f"idf{b}"].astype(np.float64) for b in range(blocks)],
+                weights=[data[f"weights{b}"].astype(np.float32) for b in range(blocks)],
+                bias=data["bias"].astype(np.float64),
+                calibration=data["calibration"].astype(np.float64))
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An uncompressed-member zip with fixed timestamps: byte-identical for equal arrays."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buffer.getvalue())
+
+
+def shipped_model_dir() -> Path:
+    """The folder of the model that ships with the package."""
+    return Path(str(resources.files("moderation.scoring") / "compact_model"))
+
+
+class CompactScorer:
+    """Scores texts with the compact model: ``{head: probability}`` per text.
+
+    ``path`` is a model folder (``model.npz`` + ``manifest.json``); default: the shipped one.
+    """
+
+    name = "compact-de"
+
+    def __init__(self, path: Path | None = None) -> None:
+        folder = path if path is not None else shipped_model_dir()
+        self.folder = folder
+        try:
+            self.manifest: dict[str, Any] = json.loads(
+                (folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+            self.model = CompactModel.load(folder / MODEL_FILE)
+        except (OSError, ValueError, KeyError) as error:
+            raise ScorerUnavailable(f"compact model in {folder} cannot be loaded: {error}") \
+                from error
+        self.version = str(self.manifest.get("version", "unknown"))
+        self.categories = list(self.model.heads)
+
+    def score(self, texts: list[str]) -> list[Scores]:
+        if not texts:
+            return []
+        probabilities = self.model.probabilities([str(t) for t in texts])
+        return [{head: float(p) for head, p in zip(self.categories, row, strict=True)}
+                for row in probabilities]
+
+
+class CombinedScorer:
+    """Runs several scorers on the same texts and keeps, per category, the highest probability.
+
+    Why the maximum: each part is a probability on its own training distribution, and the
+    parts fail differently (detoxify's models barely saw German abuse, the compact model
+    knows little beyond GermEval/Davidson-style offence). A miss by one part must not hide a
+    hit by the other, and an editor reviews what any part flags; averaging would halve a
+    confident German hit that detoxify scores near 0. Categories only one part knows (e.g.
+    detoxify's ``threat``) pass through unchanged. The cost is more false positives than
+    either part alone: the union of both parts' holds (measured by ``moderation eval``).
+
+    Every part must load; if one raises ``ScorerUnavailable`` the whole scorer is unavailable
+    (the factory decides whether to fall back to a single part).
+    """
+
+    def __init__(self, *parts: Scorer) -> None:
+        if not parts:
+            raise ValueError("CombinedScorer needs at least one scorer")
+        self.parts = parts
+        self.name = "max(" + ",".join(p.name for p in parts) + ")"
+        self.version = "+".join(f"{p.name}={p.version}" for p in parts)
+
+    def score(self, texts: list[str]) -> list[Scores]:
+        combined: list[Scores] = [{} for _ in texts]
+        for part in self.parts:
+            scored = part.score(texts)
+            if len(scored) != len(texts):
+                raise ScorerUnavailable(f"{part.name} returned {len(scored)} results for "
+                                        f"{len(texts)} texts")
+            for merged, scores in zip(combined, scored, strict=True):
+                for category, value in scores.items():
+                    value = float(value)
+                    if math.isnan(value):
+                        continue  # a part that cannot judge a category does not lower it
+                    merged[category] = max(merged.get(category, value), value)
+        return combined

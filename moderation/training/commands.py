@@ -1,0 +1,201 @@
+"""Click commands: ``train`` (to be registered as ``moderation model train``) and ``eval``
+(``moderation eval``)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from moderation.policy import PolicySettings, parse_thresholds
+from moderation.scoring.base import Scorer, ScorerUnavailable
+from moderation.training.data import Columns, DataError, read_rows
+from moderation.training.evaluation import Evaluation, evaluate, format_report
+
+SCORERS = ("configured", "compact", "detoxify", "combined")
+
+
+def _pair(raw: str, what: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name or not value:
+        raise click.BadParameter(f"{raw!r}: expected {what}")
+    return name, value
+
+
+@click.command()
+@click.option("--data", "data", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Labelled CSV (repeatable). The first file is the primary language.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+@click.option("--split-column", default="split", show_default=True,
+              help="'' to train on every row.")
+@click.option("--fine-label-column", default="fine_label", show_default=True,
+              help="Feeds extra heads (--head); optional in a file.")
+@click.option("--train-split", "train_splits", multiple=True, default=("train", "all"),
+              show_default=True, help="Split values to train on (repeatable); never 'test'.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("compact_model"), show_default=True)
+@click.option("--seed", default=13, show_default=True)
+@click.option("--method", type=click.Choice(["nbsvm", "lr", "svm"]), default="nbsvm",
+              show_default=True)
+@click.option("--c", "c", type=click.FloatRange(min=0, min_open=True), default=4.0,
+              show_default=True, help="Inverse regularisation strength.")
+@click.option("--file-weight", "file_weights", multiple=True, metavar="FILE=W",
+              help="Total weight of FILE's rows, relative to the primary file's row count.")
+@click.option("--match-base-rate/--keep-base-rate", default=True, show_default=True,
+              help="Reweight other files' classes to the primary file's share of positives.")
+@click.option("--head", "heads", multiple=True, metavar="NAME=LABEL[,LABEL]",
+              help="An extra output from fine labels, e.g. insult=INSULT (repeatable).")
+@click.option("--char-ngrams", default="2-5", show_default=True)
+@click.option("--word-ngrams", default="1-2", show_default=True)
+@click.option("--min-df", default=2, show_default=True)
+@click.option("--max-char-features", default=300_000, show_default=True)
+@click.option("--max-word-features", default=100_000, show_default=True)
+@click.option("--validation-fraction", default=0.15, show_default=True)
+@click.option("--calibration-fraction", default=0.15, show_default=True)
+def train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
+          fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
+          method: str, c: float, file_weights: tuple[str, ...], match_base_rate: bool,
+          heads: tuple[str, ...], char_ngrams: str, word_ngrams: str, min_df: int,
+          max_char_features: int, max_word_features: int, validation_fraction: float,
+          calibration_fraction: float) -> None:
+    """Train the compact toxicity model on the train split of labelled CSVs and write
+    model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
+    from moderation.training.train import TrainParams
+    from moderation.training.train import train as run_training
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise click.ClickException(
+            "training needs scikit-learn: pip install 'moderation[train]'") from None
+    weights = {}
+    for raw in file_weights:
+        name, value = _pair(raw, "FILE=WEIGHT")
+        try:
+            weights[Path(name).name] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{raw!r}: the weight is not a number") from None
+    head_labels = {}
+    for raw in heads:
+        name, value = _pair(raw, "NAME=LABEL[,LABEL]")
+        head_labels[name] = [v.strip() for v in value.split(",") if v.strip()]
+    try:
+        char_min, char_max = (int(v) for v in char_ngrams.split("-"))
+        word_min, word_max = (int(v) for v in word_ngrams.split("-"))
+        params = TrainParams(
+            method=method, c=c, char_min=char_min, char_max=char_max, word_min=word_min,
+            word_max=word_max, min_df=min_df, max_char_features=max_char_features,
+            max_word_features=max_word_features, validation_fraction=validation_fraction,
+            calibration_fraction=calibration_fraction, seed=seed,
+            match_base_rate=match_base_rate, file_weights=weights, heads=head_labels)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    columns = Columns(text=text_column, label=label_column, split=split_column or None,
+                      fine_label=fine_label_column or None)
+    # The command as recorded: data by file name (their sha256 is beside), no --out.
+    ctx = click.get_current_context()
+    recorded = ["moderation", "model", "train"]
+    for path in data:
+        recorded += ["--data", path.name]
+    for param in ctx.command.params:
+        if param.name in ("data", "out") or not isinstance(param, click.Option):
+            continue
+        value = ctx.params[param.name]
+        if param.is_flag:
+            recorded.append(param.opts[0] if value else param.secondary_opts[0])
+            continue
+        for item in value if param.multiple else (value,):
+            recorded += [param.opts[0], str(item)]
+    try:
+        manifest = run_training(list(data), out, columns=columns, train_splits=train_splits,
+                                params=params, command=shlex.join(recorded))
+    except DataError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Model {manifest['version']} written to {out} "
+               f"({manifest['model_file']['bytes'] / 1e6:.1f} MB)")
+    primary = data[0].name
+    figures = manifest["validation"]["toxicity"].get(primary, {})
+    if figures:
+        click.echo(f"validation on {primary}: ROC-AUC {figures['roc_auc']:.3f}, macro-F1 "
+                   f"{figures['macro_f1']:.3f}, Brier {figures['brier']:.3f} "
+                   f"(uncalibrated {figures['before_calibration']['brier']:.3f})")
+
+
+def resolve_scorer(name: str, model: Path | None = None) -> Scorer:
+    """The scorer ``eval --scorer`` names (``configured``: as the workers would score);
+    raises ``ScorerUnavailable``."""
+    from moderation.config import Config
+    from moderation.scoring.compact import CompactScorer
+    from moderation.scoring.factory import load_scorer
+
+    if model is not None and name == "compact":
+        return CompactScorer(model)
+    config = Config.from_env()
+    return load_scorer(config if name == "configured" else replace(config, scorer=name))
+
+
+def run_eval(path: Path, columns: Columns, split: str | None, scorer: Scorer,
+             settings: PolicySettings | None = None) -> Evaluation:
+    """Evaluate ``scorer`` with the policy on a labelled CSV (``split=None``: every row)."""
+    rows = read_rows(path, columns, frozenset({split}) if split else None)
+    return evaluate(rows, scorer, settings)
+
+
+def make_eval_command(resolve: Callable[[str, Path | None], Scorer] = resolve_scorer
+                      ) -> click.Command:
+    """The ``eval`` command; tests pass their own ``resolve`` to inject a scorer."""
+
+    @click.command(name="eval")
+    @click.option("--data", "path", required=True,
+                  type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--text-column", default="text", show_default=True)
+    @click.option("--label-column", default="label", show_default=True)
+    @click.option("--split-column", default="split", show_default=True,
+                  help="'' if the file has none.")
+    @click.option("--split", default="test", show_default=True,
+                  help="Rows of this split only; '' for every row.")
+    @click.option("--scorer", "scorer_name", type=click.Choice(SCORERS), default="configured",
+                  show_default=True, help="configured: MODERATION_SCORER, as the workers score.")
+    @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="A compact model folder (default: the one shipped).")
+    @click.option("--thresholds", default=None, metavar="JSON",
+                  help='e.g. \'{"toxicity": {"review": 0.4, "reject": 0.9}}\'')
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+    def eval_command(path: Path, text_column: str, label_column: str, split_column: str,
+                     split: str, scorer_name: str, model: Path | None, thresholds: str | None,
+                     as_json: bool) -> None:
+        """Score a labelled CSV (label 0/1) and apply the policy: ROC-AUC, macro-F1,
+        precision and recall, and how many comments would be approved, held, rejected."""
+        settings = PolicySettings()
+        if thresholds:
+            try:
+                settings = PolicySettings(thresholds=parse_thresholds(json.loads(thresholds)),
+                                          label="--thresholds")
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                raise click.BadParameter(f"{error}", param_hint="--thresholds") from None
+        columns = Columns(text=text_column, label=label_column, split=split_column or None)
+        if split and not columns.split:
+            raise click.UsageError("--split needs --split-column (or pass --split '')")
+        try:
+            scorer = resolve(scorer_name, model)
+        except ScorerUnavailable as error:
+            raise click.ClickException(f"scorer {scorer_name!r} unavailable: {error}") from None
+        try:
+            evaluation = run_eval(path, columns, split or None, scorer, settings)
+        except DataError as error:
+            raise click.ClickException(
+                f"{error}. Name the columns with --text-column, --label-column and "
+                "--split-column ('' if there is none).") from None
+        click.echo(json.dumps(evaluation.as_dict(), ensure_ascii=False) if as_json
+                   else format_report(evaluation))
+
+    return eval_command
+
+
+eval_command = make_eval_command()
