@@ -121,10 +121,17 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
 def _filtered(query: Select, queue: QueueFilter) -> Select:
     if queue.status is not None:
         query = query.where(Comment.status == queue.status)
-    if queue.article_key is not None:
-        query = query.join(Article).where(Article.key == queue.article_key)
-    if queue.created_after is not None:
-        query = query.where(Comment.created_at >= queue.created_after)
-    if queue.created_before is not None:
-        query = query.where(Comment.created_at < queue.created_before)
+    return of_article_and_time(query, queue.article_key, queue.created_after,
+                               queue.created_before)
+
+
+def of_article_and_time(query: Select, article_key: str | None, created_after: datetime | None,
+                        created_before: datetime | None) -> Select:
+    """Narrow a comment query to one article and a time range (each optional)."""
+    if article_key is not None:
+        query = query.join(Article).where(Article.key == article_key)
+    if created_after is not None:
+        query = query.where(Comment.created_at >= created_after)
+    if created_before is not None:
+        query = query.where(Comment.created_at < created_before)
     return query

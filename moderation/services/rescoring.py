@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.domain import CommentStatus
-from moderation.models import Article, Comment, Job
+from moderation.models import Comment, Job
+from moderation.services.moderation import of_article_and_time
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,8 @@ def rescore(session: Session, which: RescoreFilter, now: datetime, *,
                                     Job.subject_id == Comment.id)
     query = select(Comment.id).where(Comment.editor_decided_at.is_(None),
                                      Comment.status.in_(which.statuses), ~already_queued)
-    if which.article_key is not None:
-        query = query.join(Article).where(Article.key == which.article_key)
-    if which.created_after is not None:
-        query = query.where(Comment.created_at >= which.created_after)
-    if which.created_before is not None:
-        query = query.where(Comment.created_at < which.created_before)
+    query = of_article_and_time(query, which.article_key, which.created_after,
+                                which.created_before)
     if dry_run:
         return len(session.scalars(query).all())
     rows = query.with_only_columns(
