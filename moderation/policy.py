@@ -37,7 +37,7 @@ SCORER_PROBLEMS = {Reason.SCORER_UNAVAILABLE, Reason.SCORING_FAILED}
 
 # detoxify's categories. Lower bars for the rare, grave categories.
 DEFAULT_THRESHOLDS: Thresholds = {
-    "toxicity": Threshold(review=0.5, reject=0.9),
+    "toxicity": Threshold(review=0.35, reject=0.9),
     "severe_toxicity": Threshold(review=0.2, reject=0.6),
     "obscene": Threshold(review=0.6, reject=0.95),
     "identity_attack": Threshold(review=0.3, reject=0.8),

@@ -11,8 +11,10 @@ features of a normalised text:
 2. Two blocks of features: character 2–5-grams over the whole text (they survive typos,
    inflection and German compounds) and word 1–2-grams; each block is weighted
    sub-linear tf × idf and L2-normalised, like scikit-learn's ``TfidfVectorizer``.
-3. One weight column per output head (``toxicity``, optionally ``insult``/``obscene``) and a
-   Platt scaling per head that turns the raw score into a calibrated probability.
+3. One weight column per output head (``toxicity``, optionally ``insult``/``obscene``) and an
+   affine calibration per head, ``p = sigmoid(a · raw + b)``. Training stacks several linear
+   models (NB-SVM on each block, a logistic regression on both) under a logistic meta-model;
+   all of it is linear in the features, so it is exported already summed into one column.
 
 The model folder holds ``model.npz`` (vocabularies as UTF-8 blobs, idf and weights as
 float16/float32) and ``manifest.json`` (how it was trained, on which data, its figures and

@@ -15,6 +15,7 @@ from moderation.policy import PolicySettings, parse_thresholds
 from moderation.scoring.base import Scorer, ScorerUnavailable
 from moderation.training.data import Columns, DataError, read_rows
 from moderation.training.evaluation import Evaluation, evaluate, format_report
+from moderation.training.train import DEFAULT_COMPONENTS
 
 SCORERS = ("configured", "compact", "detoxify", "combined")
 
@@ -41,10 +42,12 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("compact_model"), show_default=True)
 @click.option("--seed", default=13, show_default=True)
-@click.option("--method", type=click.Choice(["nbsvm", "lr", "svm"]), default="nbsvm",
-              show_default=True)
-@click.option("--c", "c", type=click.FloatRange(min=0, min_open=True), default=4.0,
-              show_default=True, help="Inverse regularisation strength.")
+@click.option("--component", "components", multiple=True, metavar="METHOD:BLOCK:C",
+              default=DEFAULT_COMPONENTS, show_default=True,
+              help="A linear model of the stack (repeatable): METHOD nbsvm, lr or svm; BLOCK "
+                   "char, word or all; C its inverse regularisation strength.")
+@click.option("--folds", default=5, show_default=True,
+              help="Cross-fitting folds of the primary file (meta-model, figures, threshold).")
 @click.option("--file-weight", "file_weights", multiple=True, metavar="FILE=W",
               help="Total weight of FILE's rows, relative to the primary file's row count.")
 @click.option("--match-base-rate/--keep-base-rate", default=True, show_default=True,
@@ -56,14 +59,11 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 @click.option("--min-df", default=2, show_default=True)
 @click.option("--max-char-features", default=300_000, show_default=True)
 @click.option("--max-word-features", default=100_000, show_default=True)
-@click.option("--validation-fraction", default=0.15, show_default=True)
-@click.option("--calibration-fraction", default=0.15, show_default=True)
 def train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
           fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
-          method: str, c: float, file_weights: tuple[str, ...], match_base_rate: bool,
-          heads: tuple[str, ...], char_ngrams: str, word_ngrams: str, min_df: int,
-          max_char_features: int, max_word_features: int, validation_fraction: float,
-          calibration_fraction: float) -> None:
+          components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
+          match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, word_ngrams: str,
+          min_df: int, max_char_features: int, max_word_features: int) -> None:
     """Train the compact toxicity model on the train split of labelled CSVs and write
     model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
     from moderation.training.train import TrainParams
@@ -89,11 +89,11 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
         char_min, char_max = (int(v) for v in char_ngrams.split("-"))
         word_min, word_max = (int(v) for v in word_ngrams.split("-"))
         params = TrainParams(
-            method=method, c=c, char_min=char_min, char_max=char_max, word_min=word_min,
-            word_max=word_max, min_df=min_df, max_char_features=max_char_features,
-            max_word_features=max_word_features, validation_fraction=validation_fraction,
-            calibration_fraction=calibration_fraction, seed=seed,
-            match_base_rate=match_base_rate, file_weights=weights, heads=head_labels)
+            components=tuple(components), char_min=char_min, char_max=char_max,
+            word_min=word_min, word_max=word_max, min_df=min_df,
+            max_char_features=max_char_features, max_word_features=max_word_features,
+            folds=folds, seed=seed, match_base_rate=match_base_rate, file_weights=weights,
+            heads=head_labels)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     columns = Columns(text=text_column, label=label_column, split=split_column or None,
@@ -119,12 +119,15 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
         raise click.ClickException(str(error)) from None
     click.echo(f"Model {manifest['version']} written to {out} "
                f"({manifest['model_file']['bytes'] / 1e6:.1f} MB)")
-    primary = data[0].name
-    figures = manifest["validation"]["toxicity"].get(primary, {})
-    if figures:
-        click.echo(f"validation on {primary}: ROC-AUC {figures['roc_auc']:.3f}, macro-F1 "
-                   f"{figures['macro_f1']:.3f}, Brier {figures['brier']:.3f} "
-                   f"(uncalibrated {figures['before_calibration']['brier']:.3f})")
+    cv = manifest["cross_validation"]["toxicity"]
+    folds_figures = cv["per_fold"]
+    click.echo(
+        f"{cv['folds']}-fold cross-validation on {cv['file']}: ROC-AUC "
+        f"{folds_figures['roc_auc']['mean']:.3f} ± {folds_figures['roc_auc']['sd']:.3f}, "
+        f"macro-F1 {folds_figures['macro_f1_at_threshold']['mean']:.3f} ± "
+        f"{folds_figures['macro_f1_at_threshold']['sd']:.3f} at the recommended toxicity "
+        f"review threshold {cv['recommended_review_threshold']:.2f} "
+        f"({folds_figures['macro_f1_at_0.5']['mean']:.3f} at 0.50)")
 
 
 def resolve_scorer(name: str, model: Path | None = None) -> Scorer:

@@ -1,20 +1,32 @@
-"""Training the compact model on a tiny German set: it loads, ranks, refuses test data and
-repeats itself exactly."""
+"""Training the compact model on a tiny German set: it loads, ranks, refuses test data,
+repeats itself exactly, and the exported linear model is the stack it was trained as."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from moderation.scoring.compact import CompactScorer
+from moderation.training import metrics
 from moderation.training.commands import train as train_command
 from moderation.training.data import Columns, DataError, file_sha256
-from moderation.training.train import TrainParams, train
+from moderation.training.train import (
+    Component,
+    TrainParams,
+    best_cut_off,
+    fit_components,
+    fit_final,
+    load_dataset,
+    operating_points,
+    out_of_fold_scores,
+    train,
+)
 
-SMALL = TrainParams(min_df=1, validation_fraction=0.2, calibration_fraction=0.2)
+SMALL = TrainParams(min_df=1, folds=4)
 
 
 def test_trained_model_loads_and_ranks_toxic_above_harmless(tiny_csv: Path,
@@ -33,7 +45,7 @@ def test_manifest_records_parameters_data_and_version(tiny_csv: Path, tmp_path: 
 
     written = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
     assert written == manifest
-    assert written["parameters"]["method"] == "nbsvm"
+    assert written["parameters"]["components"] == list(SMALL.components)
     assert written["parameters"]["seed"] == 13
     assert written["parameters"]["min_df"] == 1
     assert written["data"][0]["name"] == "tiny.csv"
@@ -41,8 +53,48 @@ def test_manifest_records_parameters_data_and_version(tiny_csv: Path, tmp_path: 
     assert written["data"][0]["rows"] == 40  # the two test rows are not read
     assert written["command"] == "moderation model train --data tiny.csv"
     assert set(written["libraries"]) >= {"numpy", "scikit-learn", "python"}
-    assert "toxicity" in written["validation"]
+    assert set(written["training"]["meta_model"]["toxicity"]["coefficients"]) == set(
+        SMALL.components)
     assert CompactScorer(tmp_path / "model").version == written["version"]
+
+
+def test_cross_validation_reports_every_primary_row_and_a_threshold(tiny_csv: Path,
+                                                                    tmp_path: Path) -> None:
+    cv = train([tiny_csv], tmp_path / "model", params=SMALL)["cross_validation"]["toxicity"]
+
+    assert cv["folds"] == 4
+    assert cv["pooled_at_0.5"]["rows"] == 40 and cv["pooled_at_0.5"]["positives"] == 20
+    assert 0.05 <= cv["recommended_review_threshold"] <= 0.95
+    assert cv["pooled_at_threshold"]["macro_f1"] >= cv["pooled_at_0.5"]["macro_f1"]
+    cut_offs = [p["cut_off"] for p in cv["operating_points"]]
+    assert cv["recommended_review_threshold"] in cut_offs and 0.5 in cut_offs
+
+
+def test_every_primary_row_is_scored_by_components_that_never_saw_it(tiny_csv: Path) -> None:
+    dataset = load_dataset([tiny_csv], Columns(), ("train",), SMALL)
+    scores = out_of_fold_scores(dataset, SMALL)["toxicity"]
+
+    assert scores.shape == (40, len(SMALL.components))
+    assert not np.isnan(scores).any()
+    assert sorted(np.bincount(dataset.fold)) == [10, 10, 10, 10]
+    for value in (0, 1):  # stratified: each fold holds both classes equally
+        assert set(np.bincount(dataset.fold[dataset.labels == value])) == {5}
+
+
+def test_exported_model_is_the_stack_collapsed_into_one_linear_model(tiny_csv: Path,
+                                                                     tmp_path: Path) -> None:
+    """Meta-model over component scores == one weight vector, up to float16 storage."""
+    dataset = load_dataset([tiny_csv], Columns(), ("train",), SMALL)
+    scores = out_of_fold_scores(dataset, SMALL)
+    model, meta = fit_final(dataset, SMALL, scores)
+    everything = np.ones(len(dataset.rows), dtype=bool)
+    components, x = fit_components(dataset, SMALL, everything)
+    m = meta["toxicity"]
+    coef = np.array([m["coefficients"][raw] for raw in SMALL.components])
+    stacked = metrics.sigmoid(components.raw(x, "toxicity") @ coef + m["intercept"])
+
+    texts = [r.text for r in dataset.rows]
+    assert model.probabilities(texts)[:, 0] == pytest.approx(stacked, abs=2e-3)
 
 
 def test_training_twice_gives_identical_files(tiny_csv: Path, tmp_path: Path) -> None:
@@ -51,6 +103,35 @@ def test_training_twice_gives_identical_files(tiny_csv: Path, tmp_path: Path) ->
 
     for name in ("model.npz", "manifest.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_best_cut_off_by_hand() -> None:
+    labels = np.array([1, 1, 1, 0, 0, 0])
+    probabilities = np.array([0.9, 0.45, 0.32, 0.4, 0.2, 0.1])
+    # cut-offs 0.33–0.40 flag 0.9, 0.45 and 0.4 (macro-F1 2/3); 0.41–0.45 flag 0.9 and 0.45
+    # (tp 2, fn 1, tn 3: macro-F1 (0.8 + 0.857) / 2); 0.21–0.32 flag all three positives and
+    # 0.4 (tp 3, fp 1: macro-F1 (0.857 + 0.8) / 2), the lowest of the tie wins.
+    assert best_cut_off(labels, probabilities) == 0.21
+
+
+def test_operating_points_reweight_to_a_blog_base_rate() -> None:
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    probabilities = np.array([0.9, 0.2, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])
+    point = operating_points(labels, probabilities, [0.5])[0]
+    # recall 1/2, false-positive rate 1/8; at 10 % abuse: held 0.1·0.5 + 0.9·0.125 = 0.1625
+    assert point["recall"] == 0.5 and point["abuse_missed"] == 0.5
+    assert point["held_share"] == 0.2
+    assert point["held_share_at_10%_abuse"] == pytest.approx(0.1625)
+    assert point["precision_at_10%_abuse"] == pytest.approx(round(0.05 / 0.1625, 4))
+
+
+@pytest.mark.parametrize("raw", ["nbsvm:char", "forest:char:4", "lr:bigrams:4", "lr:all:0",
+                                 "lr:all:x"])
+def test_a_malformed_component_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="component"):
+        Component.parse(raw)
+    with pytest.raises(ValueError, match="component"):
+        TrainParams(components=(raw,))
 
 
 def test_a_test_split_is_refused(tiny_csv: Path, tmp_path: Path) -> None:
@@ -69,10 +150,12 @@ def test_train_command_refuses_test_split_and_writes_a_model(tiny_csv: Path,
 
     result = runner.invoke(train_command, [
         "--data", str(tiny_csv), "--out", str(tmp_path / "model"), "--min-df", "1",
-        "--validation-fraction", "0.2", "--calibration-fraction", "0.2"])
+        "--folds", "4", "--component", "nbsvm:char:4", "--component", "lr:word:4"])
     assert result.exit_code == 0, result.output
+    assert "recommended toxicity review threshold" in result.output
     manifest = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["command"].startswith("moderation model train --data tiny.csv")
+    assert "--component nbsvm:char:4 --component lr:word:4 --folds 4" in manifest["command"]
     assert "--out" not in manifest["command"]  # the same training, wherever it is written
 
 
