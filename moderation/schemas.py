@@ -212,7 +212,8 @@ class PolicyChangesSchema(Schema):
     banned = fields.List(fields.String(), validate=validate.Length(max=10000))
     suspect = fields.List(fields.String(), validate=validate.Length(max=10000))
     max_links = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000),
-                               metadata={"description": "More links hold a comment; null: no limit."})
+                               metadata={"description": "More links hold a comment; "
+                                                        "null: no limit."})
     note = PlainText(load_default=None, validate=validate.Length(max=2000),
                      metadata={"description": "Why the policy changes, for the history."})
 
