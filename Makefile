@@ -15,7 +15,7 @@ $(VENV)/.installed-base: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/pip install -q -c $(CONSTRAINTS) -e '.[dev,detoxify,server,train]'
+	$(BIN)/pip install -q -c $(CONSTRAINTS) -e '.[dev,detoxify,onnx,server,train]'
 	touch $@ $(VENV)/.installed-base
 
 ## Start the service: SQLite in ./instance, migrations applied, in-process worker.

@@ -59,6 +59,10 @@ class Config:
     detoxify_checkpoint: str | None = None
     detoxify_config_dir: str | None = None
     detoxify_device: str = "cpu"
+    detoxify_threads: int | None = None
+    detoxify_quantize: str | None = None
+    detoxify_onnx_dir: str | None = None
+    detoxify_batch_tokens: int = 2048
     model_cache: Path = field(default_factory=lambda: Path.home() / ".cache/moderation/models")
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
@@ -84,6 +88,11 @@ class Config:
             detoxify_checkpoint=_env("DETOXIFY_CHECKPOINT", "") or None,
             detoxify_config_dir=_env("DETOXIFY_CONFIG_DIR", "") or None,
             detoxify_device=_env("DETOXIFY_DEVICE", cls.detoxify_device),
+            detoxify_threads=_optional_int(_env("DETOXIFY_THREADS", "")),
+            detoxify_quantize=_env("DETOXIFY_QUANTIZE", "") or None,
+            detoxify_onnx_dir=_env("DETOXIFY_ONNX_DIR", "") or None,
+            detoxify_batch_tokens=int(_env("DETOXIFY_BATCH_TOKENS",
+                                           str(cls.detoxify_batch_tokens))),
             model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds

@@ -54,9 +54,13 @@ def _detoxify(config: Config) -> Scorer:
     checkpoint, config_dir = _detoxify_weights(config) or (None, None)
     try:
         return DetoxifyScorer(model=config.detoxify_model, checkpoint=checkpoint,
-                              config_dir=config_dir, device=config.detoxify_device)
+                              config_dir=config_dir, device=config.detoxify_device,
+                              threads=config.detoxify_threads,
+                              quantize=config.detoxify_quantize,
+                              onnx_dir=config.detoxify_onnx_dir,
+                              batch_tokens=config.detoxify_batch_tokens)
     except ScorerUnavailable as error:
         raise ScorerUnavailable(
-            f"{error} (settings: MODERATION_DETOXIFY_MODEL, MODERATION_DETOXIFY_CHECKPOINT,"
-            " MODERATION_DETOXIFY_CONFIG_DIR; or run `moderation model fetch` where there"
-            " is network)") from error
+            f"{error} (settings: MODERATION_DETOXIFY_MODEL, _CHECKPOINT, _CONFIG_DIR, _DEVICE,"
+            " _THREADS, _QUANTIZE, _ONNX_DIR, _BATCH_TOKENS; or run `moderation model fetch`"
+            " where there is network)") from error
