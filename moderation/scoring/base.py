@@ -16,5 +16,6 @@ class Scorer(Protocol):
 
     name: str
     version: str
+    device: str  # where it runs: "cpu", "cuda:0", ...
 
     def score(self, texts: list[str]) -> list[Scores]: ...

@@ -243,6 +243,7 @@ class CompactScorer:
     """
 
     name = "compact-de"
+    device = "cpu"
 
     def __init__(self, path: Path | None = None) -> None:
         folder = path if path is not None else shipped_model_dir()
@@ -286,6 +287,7 @@ class CombinedScorer:
         self.parts = parts
         self.name = "max(" + ",".join(p.name for p in parts) + ")"
         self.version = "+".join(f"{p.name}={p.version}" for p in parts)
+        self.device = ",".join(dict.fromkeys(p.device for p in parts))
 
     def score(self, texts: list[str]) -> list[Scores]:
         combined: list[Scores] = [{} for _ in texts]

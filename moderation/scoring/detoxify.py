@@ -129,6 +129,7 @@ class DetoxifyScorer:
         except Exception as exc:
             raise ScorerUnavailable(_load_failure(model, checkpoint, config_dir, exc)) from exc
 
+        self.device = device
         self._tokenizer: Any = loaded.tokenizer
         self._categories: list[str] = loaded.class_names
         self._pad_id: int = self._tokenizer.pad_token_id or 0

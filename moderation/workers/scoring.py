@@ -48,7 +48,7 @@ class ScorerState:
         return {
             "model": self.scorer.name if self.scorer else None,
             "version": self.scorer.version if self.scorer else None,
-            "device": getattr(self.scorer, "device", None),
+            "device": self.scorer.device if self.scorer else None,
             "error": self.error,
         }
 

@@ -33,7 +33,8 @@ def test_readyz_reports_database_scorer_and_queue(client, worker, clock):
     worker.run_once()
     body = client.get("/readyz").get_json()
     assert (body["status"], body["database"]) == ("ready", "ok")
-    assert body["scorer"]["workers"][0]["model"] == "keyword-test"
+    worker_report = body["scorer"]["workers"][0]
+    assert (worker_report["model"], worker_report["device"]) == ("keyword-test", "cpu")
     assert body["queue"] == {"pending": 0, "oldest_age_seconds": None}
 
 

@@ -88,8 +88,8 @@ def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:
 
 
 class Fixed:
-    def __init__(self, name: str, rows: list[Scores]) -> None:
-        self.name, self.version, self.rows = name, f"{name}-v1", rows
+    def __init__(self, name: str, rows: list[Scores], device: str = "cpu") -> None:
+        self.name, self.version, self.rows, self.device = name, f"{name}-v1", rows, device
 
     def score(self, texts: list[str]) -> list[Scores]:
         return self.rows[:len(texts)]
@@ -103,6 +103,8 @@ def test_combined_takes_the_highest_probability_per_category() -> None:
 
     assert combined.score(["Du Depp", "I will find you"]) == [
         {"toxicity": 0.9, "threat": 0.05}, {"toxicity": 0.7, "threat": 0.6}]
+    assert combined.device == "cpu"
+    assert CombinedScorer(compact, Fixed("gpu", [], device="cuda:0")).device == "cpu,cuda:0"
     assert combined.name == "max(compact-de,detoxify-multilingual)"
     assert combined.version == ("compact-de=compact-de-v1+"
                                 "detoxify-multilingual=detoxify-multilingual-v1")

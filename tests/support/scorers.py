@@ -19,6 +19,7 @@ class KeywordScorer:
 
     name = "keyword-test"
     version = "1"
+    device = "cpu"
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
