@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import secrets
 import signal
 import socket
@@ -36,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine import describe  # noqa: E402  (bench/ is on the path)
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -229,16 +229,6 @@ def scenario(port: int, name: str, seconds: float, connections: int,
 
 # --- report -----------------------------------------------------------------------------------
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Python "
-            f"{platform.python_version()}, {platform.system()} {platform.release()}")
 
 
 def main() -> None:
@@ -251,7 +241,7 @@ def main() -> None:
     parser.add_argument("--rates", default="350,500", help="open-loop rates for posting, req/s")
     args = parser.parse_args()
 
-    print(f"machine: {machine()}")
+    print(f"machine: {describe('sqlalchemy', 'psycopg', 'gunicorn')}")
     print(f"server: gunicorn {args.workers} sync workers; client: this process, "
           f"{args.connections} connections, {args.seconds:.0f} s per figure\n")
     for kind in args.databases.split(","):

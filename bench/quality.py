@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
 import numpy as np  # noqa: E402
+from machine import describe  # noqa: E402  (bench/ is on the path)
 
 from moderation.policy import PolicySettings, parse_thresholds  # noqa: E402
 from moderation.scoring.base import Scorer, ScorerUnavailable  # noqa: E402
@@ -48,17 +48,6 @@ SETS = [("germeval2018", "de"), ("germeval2019", "de"), ("hasoc2019_de", "de"),
         ("olid2019", "en"), ("hasoc2019_en", "en")]
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Python "
-            f"{platform.python_version()}, numpy {np.__version__}, {platform.system()} "
-            f"{platform.release()}")
 
 
 def local_detoxify() -> tuple[Scorer | None, str]:
@@ -147,7 +136,7 @@ def main() -> None:
                              "one recommended in the model's manifest).")
     args = parser.parse_args()
 
-    print(f"Machine: {machine()}")
+    print(f"Machine: {describe('numpy')}")
     compact = CompactScorer()
     scorers: list[Scorer] = [compact]
     detoxify, why_not = local_detoxify()
@@ -204,7 +193,7 @@ def main() -> None:
           f"{single:,.0f} comments/s one at a time")
     print(f"Model size: {size / 1e6:.2f} MB ({MODEL_FILE}), loaded in-process with numpy only")
     if args.json:
-        print(json.dumps({"machine": machine(), "rows": rows, "comments_per_second":
+        print(json.dumps({"machine": describe('numpy'), "rows": rows, "comments_per_second":
                           round(per_second), "model_bytes": size}, ensure_ascii=False))
 
 

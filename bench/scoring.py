@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -42,6 +41,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (bench/ is on the path)
 
 from moderation.scoring.detoxify import BATCH_TOKENS  # noqa: E402
 
@@ -247,23 +248,6 @@ class Worker:
 
 # --- the run ---------------------------------------------------------------------------------
 
-def machine() -> str:
-    import onnxruntime
-    import torch
-    import transformers
-
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()}, "
-        f"Python {platform.python_version()}, torch {torch.__version__}, "
-        f"transformers {transformers.__version__}, onnxruntime {onnxruntime.__version__}, "
-        f"load average {os.getloadavg()[0]:.2f}"
-    )
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -308,7 +292,7 @@ def main() -> None:
     if unknown or "naive" not in configs:
         parser.error(f"--configs must include naive and name only: {', '.join(CONFIGS)}")
     began = time.perf_counter()
-    print(f"machine: {machine()}")
+    print(f"machine: {describe('torch', 'transformers', 'onnxruntime')}")
     with tempfile.TemporaryDirectory(prefix="bench-scoring-") as tmp:
         folder = Path(args.workdir or tmp)
         checkpoint, config_dir = build_checkpoint(folder)
