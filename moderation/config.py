@@ -64,6 +64,9 @@ class Config:
     detoxify_onnx_dir: str | None = None
     detoxify_batch_tokens: int = 2048
     model_cache: Path = field(default_factory=lambda: Path.home() / ".cache/moderation/models")
+    # Development and tests only: hosts a webhook may reach although they are private.
+    webhook_allowed_hosts: frozenset[str] = frozenset()
+    webhook_secret_overlap_hours: float = 24.0
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
     testing: bool = False
@@ -93,6 +96,8 @@ class Config:
             detoxify_onnx_dir=_env("DETOXIFY_ONNX_DIR", "") or None,
             detoxify_batch_tokens=int(_env("DETOXIFY_BATCH_TOKENS",
                                            str(cls.detoxify_batch_tokens))),
+            webhook_allowed_hosts=frozenset(_env_list("WEBHOOK_ALLOWED_HOSTS")),
+            webhook_secret_overlap_hours=float(_env("WEBHOOK_SECRET_OVERLAP_HOURS", "24")),
             model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds

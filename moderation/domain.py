@@ -50,3 +50,7 @@ class Reason(enum.StrEnum):
 
 
 SYSTEM_ACTOR = "system"
+
+# What webhook subscribers can hear of.
+EVENT_TYPES = ("comment.created", "comment.review_requested", "comment.approved",
+               "comment.rejected", "ping")

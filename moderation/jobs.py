@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from moderation.models import Job
 
 SCORE_COMMENT = "score_comment"
+DELIVER_WEBHOOK = "deliver_webhook"
 
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:

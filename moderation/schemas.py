@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from moderation.domain import CommentStatus, ModerationMode
+from moderation.domain import EVENT_TYPES, CommentStatus, ModerationMode
 from moderation.pagination import check_cursor
 from moderation.text import normalize
 
@@ -258,3 +258,51 @@ class ShadowReportSchema(Schema):
                        "(holding for review is not counted as disagreeing)."})
     disagree_with_editors_rate = fields.Float(allow_none=True)
     editor_vs_candidate = fields.List(fields.Dict())
+
+
+# --- webhooks -----------------------------------------------------------------------------
+
+EVENT_TYPE = validate.OneOf(EVENT_TYPES)
+
+
+class WebhookInSchema(Schema):
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=EVENT_TYPE), load_default=list,
+                              metadata={"description": "Empty: every event."})
+    description = PlainText(load_default=None, allow_none=True,
+                            validate=validate.Length(max=500))
+
+
+class WebhookPatchSchema(Schema):
+    url = fields.Url(schemes={"http", "https"}, require_tld=False,
+                     validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=EVENT_TYPE))
+    description = PlainText(allow_none=True, validate=validate.Length(max=500))
+    enabled = fields.Boolean()
+
+    @validates_schema
+    def not_empty(self, data: dict, **_: Any) -> None:
+        if not data:
+            raise ValidationError("Name at least one setting to change.")
+
+
+class WebhookSchema(Schema):
+    id = fields.String(attribute="public_id")
+    url = fields.String()
+    description = fields.String(allow_none=True)
+    event_types = fields.List(fields.String(), metadata={"description": "Empty: every event."})
+    enabled = fields.Boolean()
+    disabled_reason = fields.String(allow_none=True)
+    previous_secret_until = fields.DateTime(allow_none=True, metadata={
+        "description": "Until then the previous secret signs beside the new one."})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class WebhookWithSecretSchema(WebhookSchema):
+    secret = fields.String(metadata={"description": "Shown once: store it now."})
+
+
+class WebhookListSchema(Schema):
+    endpoints = fields.List(fields.Nested(WebhookSchema))

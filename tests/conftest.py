@@ -83,7 +83,8 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def config(database_url: str, tmp_path: Path) -> Config:
     return Config(database_url=database_url, instance_path=tmp_path, testing=True,
-                  embedded_worker=False, cors_origins=["https://blog.example.de"])
+                  embedded_worker=False, cors_origins=["https://blog.example.de"],
+                  webhook_allowed_hosts=frozenset({"127.0.0.1"}))
 
 
 @pytest.fixture

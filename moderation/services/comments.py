@@ -17,8 +17,9 @@ from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import Article, Comment
 from moderation.pagination import decode_time_cursor, encode_cursor
+from moderation.services import webhooks
 from moderation.services.articles import find_article, get_or_create_article
-from moderation.services.transitions import change_status
+from moderation.services.transitions import change_status, webhook_data
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment,
                       reason=None, now=now)
     session.flush()
     jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
+    webhooks.emit(session, "comment.created",
+                  webhook_data(comment, None, Reason.SUBMITTED, None, None), now)
     return Submitted(comment, token)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import object_session
 
 from moderation.domain import CommentStatus
 from moderation.models import ApiKey, Comment, ModerationEvent
+from moderation.services import webhooks
 
 
 def actor_name(api_key: ApiKey | None) -> str:
@@ -40,4 +41,32 @@ def change_status(comment: Comment, to_status: CommentStatus, *, reason_code: st
     session = object_session(comment)
     assert session is not None, "change_status needs a comment that belongs to a session"
     session.add(event)
+    if to_status in EVENT_TYPE_OF:
+        webhooks.emit(session, EVENT_TYPE_OF[to_status],
+                      webhook_data(comment, from_status, reason_code, reason, api_key), now)
     return event
+
+
+# What subscribers hear of each status change (pending is only ever the first status).
+EVENT_TYPE_OF = {
+    CommentStatus.REVIEW: "comment.review_requested",
+    CommentStatus.APPROVED: "comment.approved",
+    CommentStatus.REJECTED: "comment.rejected",
+}
+
+
+def webhook_data(comment: Comment, from_status: CommentStatus | None, reason_code: str | None,
+                 reason: str | None, api_key: ApiKey | None) -> dict[str, Any]:
+    """A thin payload: ids, status, reasons, links; never the author's email or address."""
+    return {
+        "comment_id": comment.public_id,
+        "article_key": comment.article.key,
+        "parent_id": comment.parent_public_id if comment.parent_id else None,
+        "status": comment.status.value,
+        "previous_status": from_status.value if from_status else None,
+        "reason_code": reason_code,
+        "reason": reason,
+        "actor": {"type": "editor", "key": api_key.name} if api_key else {"type": "system"},
+        "links": {"comment": f"/v1/moderation/comments/{comment.public_id}",
+                  "thread": f"/v1/articles/{comment.article.key}/comments"},
+    }

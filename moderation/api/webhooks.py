@@ -1,0 +1,99 @@
+"""The admins' webhook subscriptions: create, list, change, delete, rotate the secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from moderation.api.auth import require_role
+from moderation.api.context import now, state, unit_of_work
+from moderation.domain import Role
+from moderation.schemas import (
+    WebhookInSchema,
+    WebhookListSchema,
+    WebhookPatchSchema,
+    WebhookSchema,
+    WebhookWithSecretSchema,
+)
+from moderation.services import webhooks
+
+blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
+                description="For admins: endpoints that receive signed events "
+                            "(Standard Webhooks).")
+ADMIN_ONLY = {"security": [{"apiKey": []}]}
+
+
+@blp.after_request
+def never_cache(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _allowed_hosts() -> frozenset[str]:
+    return state().config.webhook_allowed_hosts
+
+
+@blp.route("")
+class Endpoints(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, WebhookListSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self) -> Any:
+        """Every webhook endpoint (secrets are never shown again)."""
+        with unit_of_work() as session:
+            return {"endpoints": webhooks.list_endpoints(session)}
+
+    @blp.arguments(WebhookInSchema)
+    @blp.response(201, WebhookWithSecretSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Subscribe an endpoint; the answer holds its signing secret, once."""
+        with unit_of_work() as session:
+            return webhooks.create_endpoint(session, allowed_hosts=_allowed_hosts(), now=now(),
+                                            **data)
+
+
+@blp.route("/<string:endpoint_id>")
+class Endpoint(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, WebhookSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self, endpoint_id: str) -> Any:
+        """One webhook endpoint."""
+        with unit_of_work() as session:
+            return webhooks.get_endpoint(session, endpoint_id)
+
+    @blp.arguments(WebhookPatchSchema)
+    @blp.response(200, WebhookSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def patch(self, changes: dict[str, Any], endpoint_id: str) -> Any:
+        """Change the URL, the events or the description; switch the endpoint on or off."""
+        with unit_of_work() as session:
+            return webhooks.update_endpoint(session, endpoint_id, changes,
+                                            allowed_hosts=_allowed_hosts(), now=now())
+
+    @blp.response(204)
+    @blp.doc(**ADMIN_ONLY)
+    def delete(self, endpoint_id: str) -> None:
+        """Unsubscribe: the endpoint and its pending deliveries are removed."""
+        with unit_of_work() as session:
+            webhooks.delete_endpoint(session, endpoint_id)
+
+
+@blp.route("/<string:endpoint_id>/rotate-secret")
+class RotateSecret(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, WebhookWithSecretSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, endpoint_id: str) -> Any:
+        """A new signing secret, shown once; the old one keeps signing beside it for the
+        configured overlap (MODERATION_WEBHOOK_SECRET_OVERLAP_HOURS)."""
+        overlap = timedelta(hours=state().config.webhook_secret_overlap_hours)
+        with unit_of_work() as session:
+            return webhooks.rotate_secret(session, endpoint_id, overlap=overlap, now=now())

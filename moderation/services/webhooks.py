@@ -1,0 +1,118 @@
+"""Webhook subscriptions and the outbox: events are written in the transaction of the change
+they tell of, one delivery per subscribed endpoint, each queued as a job."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation import jobs
+from moderation.errors import Invalid, NotFound
+from moderation.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.webhooks.signing import new_message_id, new_secret
+from moderation.webhooks.ssrf import UnsafeTarget, check_url
+
+PENDING = "pending"
+
+
+def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime) -> int:
+    """Record an event for every endpoint that subscribes to it; returns how many.
+
+    Runs inside the caller's transaction: the deliveries exist exactly when the change does.
+    """
+    endpoints = [e for e in session.scalars(select(WebhookEndpoint)
+                                            .where(WebhookEndpoint.enabled.is_(True)))
+                 if e.wants(event_type)]
+    if not endpoints:
+        return 0
+    message = WebhookMessage(event_type=event_type, created_at=now, payload={
+        "type": event_type, "timestamp": now.isoformat(), "data": data})
+    session.add(message)
+    session.flush()
+    for endpoint in endpoints:
+        _deliver(session, message, endpoint, now)
+    return len(endpoints)
+
+
+def _deliver(session: Session, message: WebhookMessage, endpoint: WebhookEndpoint,
+             now: datetime) -> None:
+    delivery = WebhookDelivery(public_id=new_message_id(), message_id=message.id,
+                               endpoint_id=endpoint.id, status=PENDING, attempts=0,
+                               created_at=now, updated_at=now)
+    session.add(delivery)
+    session.flush()
+    jobs.enqueue(session, jobs.DELIVER_WEBHOOK, delivery.id, now)
+
+
+def checked_url(url: str, allowed_hosts: frozenset[str]) -> str:
+    """Refuse URLs that point into private networks (checked again at every send)."""
+    try:
+        check_url(url, allowed_hosts=allowed_hosts)
+    except UnsafeTarget as error:
+        raise Invalid("The webhook URL is not allowed.", errors={"url": [str(error)]}) from None
+    return url
+
+
+def create_endpoint(session: Session, *, url: str, event_types: list[str],
+                    description: str | None, allowed_hosts: frozenset[str],
+                    now: datetime) -> WebhookEndpoint:
+    """Subscribe an endpoint; its signing secret is in the result, and nowhere else later."""
+    endpoint = WebhookEndpoint(
+        public_id=f"ep_{secrets.token_urlsafe(12)}", url=checked_url(url, allowed_hosts),
+        description=description, event_types=sorted(set(event_types)), secret=new_secret(),
+        enabled=True, created_at=now, updated_at=now)
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def get_endpoint(session: Session, public_id: str) -> WebhookEndpoint:
+    endpoint = session.scalar(select(WebhookEndpoint)
+                              .where(WebhookEndpoint.public_id == public_id))
+    if endpoint is None:
+        raise NotFound(f"No webhook endpoint {public_id!r}.")
+    return endpoint
+
+
+def list_endpoints(session: Session) -> list[WebhookEndpoint]:
+    return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+
+def update_endpoint(session: Session, public_id: str, changes: dict[str, Any], *,
+                    allowed_hosts: frozenset[str], now: datetime) -> WebhookEndpoint:
+    """Change URL, events, description, or switch the endpoint on or off."""
+    endpoint = get_endpoint(session, public_id)
+    if "url" in changes:
+        endpoint.url = checked_url(changes["url"], allowed_hosts)
+    if "event_types" in changes:
+        endpoint.event_types = sorted(set(changes["event_types"]))
+    if "description" in changes:
+        endpoint.description = changes["description"]
+    if "enabled" in changes:
+        endpoint.enabled = changes["enabled"]
+        endpoint.disabled_reason = None if endpoint.enabled else "disabled by an admin"
+    endpoint.updated_at = now
+    return endpoint
+
+
+def delete_endpoint(session: Session, public_id: str) -> None:
+    session.delete(get_endpoint(session, public_id))
+
+
+def rotate_secret(session: Session, public_id: str, *, overlap: timedelta,
+                  now: datetime) -> WebhookEndpoint:
+    """A new signing secret; the old one keeps signing beside it for ``overlap``."""
+    endpoint = get_endpoint(session, public_id)
+    endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + overlap
+    endpoint.secret = new_secret()
+    endpoint.updated_at = now
+    return endpoint
+
+
+def pending_deliveries(session: Session, endpoint: WebhookEndpoint) -> int:
+    return len(session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == PENDING)).all())
