@@ -20,6 +20,7 @@ from moderation.scoring.factory import load_scorer
 from moderation.services import keys
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
+from moderation.workers.delivery import DeliveryWorker
 from moderation.workers.scoring import ScoringWorker
 
 
@@ -57,12 +58,7 @@ def serve(host: str, port: int, threads: int) -> None:
     config = Config.from_env()
     server = create_server(create_app(config), host=host, port=port, threads=threads)
     stop = threading.Event()
-    worker_thread = None
-    if config.embedded_worker:
-        worker = ScoringWorker(Database(config.database_url), config, load_scorer)
-        worker_thread = threading.Thread(target=worker.run_forever, args=(stop,),
-                                         name="scoring-worker", daemon=True)
-        worker_thread.start()
+    workers = _start_workers(config, stop) if config.embedded_worker else []
     click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     try:
         server.run()
@@ -70,16 +66,32 @@ def serve(host: str, port: int, threads: int) -> None:
         pass
     finally:
         stop.set()
-        if worker_thread is not None:
-            worker_thread.join(timeout=30)
+        for thread in workers:
+            thread.join(timeout=30)
+
+
+def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thread]:
+    """A scoring and a delivery worker, each in its own thread."""
+    database = Database(config.database_url)
+    threads = [
+        threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
+                         args=(stop,), name="scoring-worker", daemon=True),
+        threading.Thread(target=DeliveryWorker(database, config).run_forever,
+                         args=(stop,), name="delivery-worker", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 @main.command()
 def worker() -> None:
-    """Score pending comments until stopped (SIGTERM/SIGINT). Several may run on PostgreSQL."""
-    config = Config.from_env()
-    ScoringWorker(Database(config.database_url), config, load_scorer).run_forever(
-        _stop_on_signals())
+    """Score comments and deliver webhooks until stopped (SIGTERM/SIGINT). Several may run
+    against PostgreSQL."""
+    stop = _stop_on_signals()
+    for thread in _start_workers(Config.from_env(), stop):
+        while thread.is_alive():
+            thread.join(timeout=1)
 
 
 @main.group()

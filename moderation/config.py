@@ -67,6 +67,8 @@ class Config:
     # Development and tests only: hosts a webhook may reach although they are private.
     webhook_allowed_hosts: frozenset[str] = frozenset()
     webhook_secret_overlap_hours: float = 24.0
+    webhook_timeout_seconds: float = 15.0
+    webhook_concurrency: int = 8
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
     testing: bool = False
@@ -98,6 +100,8 @@ class Config:
                                            str(cls.detoxify_batch_tokens))),
             webhook_allowed_hosts=frozenset(_env_list("WEBHOOK_ALLOWED_HOSTS")),
             webhook_secret_overlap_hours=float(_env("WEBHOOK_SECRET_OVERLAP_HOURS", "24")),
+            webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "15")),
+            webhook_concurrency=int(_env("WEBHOOK_CONCURRENCY", "8")),
             model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds

@@ -1,0 +1,169 @@
+"""The delivery worker: claims queued webhook deliveries, signs and sends them outside any
+transaction, then records the outcome. At least once: a worker that dies between sending and
+recording leaves the job to be claimed again after its lease, with the same ``webhook-id``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from moderation import jobs
+from moderation.clock import Clock, utcnow
+from moderation.config import Config
+from moderation.db import Database
+from moderation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.webhooks import sender
+from moderation.webhooks.signing import headers
+from moderation.webhooks.ssrf import UnsafeTarget, check_url
+from moderation.workers.scoring import new_worker_id
+
+log = logging.getLogger(__name__)
+
+# Waits after the 1st, 2nd ... failed attempt; then the delivery is dead-lettered.
+SCHEDULE = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30),
+            timedelta(hours=2), timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
+GIVE_UP_ENDPOINT_AFTER = timedelta(days=5)
+SUCCEEDED, FAILED = "succeeded", "failed"
+
+Send = Callable[..., sender.Response]
+
+
+@dataclass(frozen=True)
+class Work:
+    job_id: int
+    delivery_id: int
+    webhook_id: str
+    url: str
+    secrets: list[str]
+    body: bytes
+
+
+class DeliveryWorker:
+    """Sends webhooks; sends run in a small thread pool so one slow endpoint cannot hold
+    up the others' deliveries in the same batch."""
+
+    def __init__(self, database: Database, config: Config, clock: Clock = utcnow,
+                 send: Send = sender.send, worker_id: str | None = None) -> None:
+        self.database = database
+        self.config = config
+        self.clock = clock
+        self.send = send
+        self.id = worker_id or new_worker_id()
+
+    def run_once(self) -> int:
+        """Claim one batch of due deliveries, send them, record what happened."""
+        batch = self._claim()
+        if not batch:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(len(batch), self.config.webhook_concurrency),
+                                thread_name_prefix="webhook") as pool:
+            responses = list(pool.map(self._attempt, batch))
+        with self.database.transaction() as session:
+            held = jobs.still_held(session, [work.job_id for work in batch], self.id)
+            now = self.clock()
+            for work, response in zip(batch, responses, strict=True):
+                if work.job_id in held:
+                    self._record(session, work, response, now)
+        return len(batch)
+
+    def _claim(self) -> list[Work]:
+        lease = timedelta(seconds=self.config.job_lease_seconds)
+        with self.database.transaction() as session:
+            now = self.clock()
+            claimed = jobs.claim(session, jobs.DELIVER_WEBHOOK, self.id,
+                                 self.config.worker_batch_size, now, lease)
+            rows = session.execute(
+                select(WebhookDelivery, WebhookEndpoint, WebhookMessage)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+                .where(WebhookDelivery.id.in_([job.subject_id for job in claimed]))
+            ).all()
+            found = {delivery.id: (delivery, endpoint, message)
+                     for delivery, endpoint, message in rows}
+            work = []
+            for job in claimed:
+                if job.subject_id not in found:  # endpoint deleted meanwhile
+                    jobs.complete(session, [job.id])
+                    continue
+                delivery, endpoint, message = found[job.subject_id]
+                secrets = [endpoint.secret]
+                if endpoint.previous_secret and endpoint.previous_secret_until \
+                        and endpoint.previous_secret_until > now:
+                    secrets.append(endpoint.previous_secret)
+                body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
+                work.append(Work(job.id, delivery.id, delivery.public_id, endpoint.url,
+                                 secrets, body))
+            return work
+
+    def _attempt(self, work: Work) -> sender.Response:
+        # Checked at every send, not only at registration: DNS may have changed.
+        try:
+            target = check_url(work.url, allowed_hosts=self.config.webhook_allowed_hosts)
+        except UnsafeTarget as error:
+            return sender.Response(None, {}, "", f"refused: {error}", 0.0)
+        timestamp = int(self.clock().timestamp())
+        return self.send(target, work.body, headers(work.secrets, work.webhook_id, timestamp,
+                                                    work.body),
+                         timeout=self.config.webhook_timeout_seconds)
+
+    def _record(self, session, work: Work, response: sender.Response,  # type: ignore[no-untyped-def]
+                now: datetime) -> None:
+        delivery = session.get(WebhookDelivery, work.delivery_id)
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        delivery.attempts += 1
+        delivery.updated_at = now
+        session.add(WebhookAttempt(
+            delivery_id=delivery.id, attempted_at=now, status_code=response.status,
+            latency_ms=round(response.elapsed_ms, 1), response_excerpt=response.body_excerpt[:500],
+            error=response.error))
+        if response.succeeded:
+            delivery.status = SUCCEEDED
+            endpoint.failing_since = None
+            jobs.complete(session, [work.job_id])
+            return
+        endpoint.failing_since = endpoint.failing_since or now
+        if response.status == 410:
+            self._disable(endpoint, "the receiver answered 410 Gone", now)
+        elif now - endpoint.failing_since >= GIVE_UP_ENDPOINT_AFTER:
+            self._disable(endpoint, "every delivery failed for 5 days", now)
+        if not endpoint.enabled or delivery.attempts > len(SCHEDULE):
+            delivery.status = FAILED  # the dead letter: kept, and can be sent again by hand
+            jobs.complete(session, [work.job_id])
+            return
+        jobs.release(session, [work.job_id], response.error or f"HTTP {response.status}",
+                     now + self._wait(delivery.attempts, response, now))
+
+    def _wait(self, attempts: int, response: sender.Response, now: datetime) -> timedelta:
+        """The schedule's wait with ±10 % jitter, or longer if the receiver asked for it."""
+        wait = SCHEDULE[attempts - 1] * random.uniform(0.9, 1.1)  # noqa: S311 - not crypto
+        if response.status in (429, 503):
+            asked = sender.retry_after(response.headers, now)
+            if asked is not None:
+                wait = max(wait, asked)
+        return wait
+
+    def _disable(self, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+        log.warning("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
+        endpoint.enabled = False
+        endpoint.disabled_reason = reason
+        endpoint.updated_at = now
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set, sleeping only when nothing is due."""
+        log.info("delivery worker %s started", self.id)
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # the database may be down: wait and try again
+                log.exception("delivery worker iteration failed")
+                busy = 0
+            if not busy:
+                stop.wait(self.config.worker_poll_seconds)
