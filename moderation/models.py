@@ -274,6 +274,10 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    message: Mapped[WebhookMessage] = relationship(lazy="joined", innerjoin=True)
+    log: Mapped[list[WebhookAttempt]] = relationship(order_by="WebhookAttempt.id",
+                                                     lazy="selectin")
+
 
 class WebhookAttempt(Base):
     """One try of a delivery: the delivery log an admin reads when a receiver complains."""

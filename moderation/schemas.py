@@ -306,3 +306,40 @@ class WebhookWithSecretSchema(WebhookSchema):
 
 class WebhookListSchema(Schema):
     endpoints = fields.List(fields.Nested(WebhookSchema))
+
+
+class AttemptSchema(Schema):
+    attempted_at = fields.DateTime()
+    status_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Float()
+    response_excerpt = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.String(attribute="public_id", metadata={"description": "The webhook-id."})
+    event_type = fields.String(attribute="message.event_type")
+    status = fields.String(metadata={"description": "pending, succeeded or failed"})
+    attempts = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    log = fields.List(fields.Nested(AttemptSchema))
+
+
+class DeliveryQuerySchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["pending", "succeeded", "failed"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class DeliveryListSchema(Schema):
+    deliveries = fields.List(fields.Nested(DeliverySchema))
+
+
+class RedeliverSchema(Schema):
+    since = fields.AwareDateTime(required=True,
+                                 metadata={"description": "Failed deliveries created since."})
+
+
+class RedeliveredSchema(Schema):
+    queued = fields.Integer()

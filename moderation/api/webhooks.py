@@ -12,6 +12,11 @@ from moderation.api.auth import require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.domain import Role
 from moderation.schemas import (
+    DeliveryListSchema,
+    DeliveryQuerySchema,
+    DeliverySchema,
+    RedeliveredSchema,
+    RedeliverSchema,
     WebhookInSchema,
     WebhookListSchema,
     WebhookPatchSchema,
@@ -97,3 +102,55 @@ class RotateSecret(MethodView):
         overlap = timedelta(hours=state().config.webhook_secret_overlap_hours)
         with unit_of_work() as session:
             return webhooks.rotate_secret(session, endpoint_id, overlap=overlap, now=now())
+
+
+@blp.route("/<string:endpoint_id>/deliveries")
+class Deliveries(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.arguments(DeliveryQuerySchema, location="query")
+    @blp.response(200, DeliveryListSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def get(self, query: dict[str, Any], endpoint_id: str) -> Any:
+        """The delivery log: each delivery with every attempt (time, status, latency,
+        response excerpt or error), newest first."""
+        with unit_of_work() as session:
+            return {"deliveries": webhooks.deliveries(session, endpoint_id, **query)}
+
+
+@blp.route("/<string:endpoint_id>/deliveries/<string:delivery_id>/redeliver")
+class Redeliver(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(200, DeliverySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, endpoint_id: str, delivery_id: str) -> Any:
+        """Send one delivery again, with its original webhook-id."""
+        with unit_of_work() as session:
+            return webhooks.redeliver(session, endpoint_id, delivery_id, now())
+
+
+@blp.route("/<string:endpoint_id>/redeliver")
+class RedeliverFailed(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.arguments(RedeliverSchema)
+    @blp.response(200, RedeliveredSchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, data: dict[str, Any], endpoint_id: str) -> Any:
+        """Send every failed delivery since a time again."""
+        with unit_of_work() as session:
+            return {"queued": webhooks.redeliver_failed(session, endpoint_id, data["since"],
+                                                        now())}
+
+
+@blp.route("/<string:endpoint_id>/ping")
+class Ping(MethodView):
+    decorators = [require_role(Role.ADMIN)]
+
+    @blp.response(202, DeliverySchema)
+    @blp.doc(**ADMIN_ONLY)
+    def post(self, endpoint_id: str) -> Any:
+        """Queue a signed ping event to this endpoint."""
+        with unit_of_work() as session:
+            return webhooks.ping(session, endpoint_id, now())

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.errors import Invalid, NotFound
-from moderation.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.models import Job, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from moderation.webhooks.signing import new_message_id, new_secret
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
 
-PENDING = "pending"
+PENDING, FAILED = "pending", "failed"
 
 
 def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime) -> int:
@@ -39,13 +39,14 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime)
 
 
 def _deliver(session: Session, message: WebhookMessage, endpoint: WebhookEndpoint,
-             now: datetime) -> None:
+             now: datetime) -> WebhookDelivery:
     delivery = WebhookDelivery(public_id=new_message_id(), message_id=message.id,
                                endpoint_id=endpoint.id, status=PENDING, attempts=0,
                                created_at=now, updated_at=now)
     session.add(delivery)
     session.flush()
     jobs.enqueue(session, jobs.DELIVER_WEBHOOK, delivery.id, now)
+    return delivery
 
 
 def checked_url(url: str, allowed_hosts: frozenset[str]) -> str:
@@ -113,6 +114,54 @@ def rotate_secret(session: Session, public_id: str, *, overlap: timedelta,
     return endpoint
 
 
-def pending_deliveries(session: Session, endpoint: WebhookEndpoint) -> int:
-    return len(session.scalars(select(WebhookDelivery.id).where(
-        WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == PENDING)).all())
+def deliveries(session: Session, public_id: str, *, status: str | None,
+               limit: int) -> list[WebhookDelivery]:
+    """An endpoint's delivery log, newest first, each with its attempts."""
+    endpoint = get_endpoint(session, public_id)
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+def redeliver(session: Session, public_id: str, delivery_id: str,
+              now: datetime) -> WebhookDelivery:
+    """Send one delivery again, with its original ``webhook-id``."""
+    endpoint = get_endpoint(session, public_id)
+    delivery = session.scalar(select(WebhookDelivery).where(
+        WebhookDelivery.public_id == delivery_id, WebhookDelivery.endpoint_id == endpoint.id))
+    if delivery is None:
+        raise NotFound(f"No delivery {delivery_id!r} to this endpoint.")
+    _queue_again(session, delivery, now)
+    return delivery
+
+
+def redeliver_failed(session: Session, public_id: str, since: datetime, now: datetime) -> int:
+    """Send every failed delivery created since ``since`` again; returns how many."""
+    endpoint = get_endpoint(session, public_id)
+    failed = session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == FAILED,
+        WebhookDelivery.created_at >= since)).all()
+    for delivery in failed:
+        _queue_again(session, delivery, now)
+    return len(failed)
+
+
+def _queue_again(session: Session, delivery: WebhookDelivery, now: datetime) -> None:
+    queued = session.scalar(select(Job.id).where(Job.kind == jobs.DELIVER_WEBHOOK,
+                                                 Job.subject_id == delivery.id))
+    if queued is None:
+        jobs.enqueue(session, jobs.DELIVER_WEBHOOK, delivery.id, now)
+    delivery.status = PENDING
+    delivery.attempts = 0  # a fresh retry schedule
+    delivery.updated_at = now
+
+
+def ping(session: Session, public_id: str, now: datetime) -> WebhookDelivery:
+    """Send a ``ping`` event to one endpoint, to check its URL and signature handling."""
+    endpoint = get_endpoint(session, public_id)
+    message = WebhookMessage(event_type="ping", created_at=now, payload={
+        "type": "ping", "timestamp": now.isoformat(), "data": {"endpoint_id": public_id}})
+    session.add(message)
+    session.flush()
+    return _deliver(session, message, endpoint, now)

@@ -159,3 +159,57 @@ def test_a_url_that_now_points_inside_is_refused_at_send_time(
     strict.run_once()
     _, attempts, _, _ = delivery_state(database)
     assert attempts[0].error.startswith("refused:") and attempts[0].status_code is None
+
+
+def test_the_delivery_log_and_manual_redelivery(client, hook, deliverer, admin, clock):
+    hook.answers = [(410, {})]
+    post_comment(client)
+    deliverer.run_once()  # 410: endpoint disabled, delivery failed
+    log = client.get(f"/v1/webhooks/{hook.id}/deliveries", headers=admin).get_json()
+    [failed] = log["deliveries"]
+    assert (failed["status"], failed["event_type"]) == ("failed", "comment.created")
+    assert failed["log"][0]["status_code"] == 410
+
+    client.patch(f"/v1/webhooks/{hook.id}", headers=admin, json={"enabled": True})
+    again = client.post(f"/v1/webhooks/{hook.id}/deliveries/{failed['id']}/redeliver",
+                        headers=admin).get_json()
+    assert again["status"] == "pending"
+    deliverer.run_once()
+    assert hook.received[-1].headers["webhook-id"] == failed["id"]
+    succeeded = client.get(f"/v1/webhooks/{hook.id}/deliveries?status=succeeded",
+                           headers=admin).get_json()["deliveries"]
+    assert [d["id"] for d in succeeded] == [failed["id"]]
+    assert [a["status_code"] for a in succeeded[0]["log"]] == [410, 204]
+    missing = client.post(f"/v1/webhooks/{hook.id}/deliveries/msg_gibtsnicht/redeliver",
+                          headers=admin)
+    assert missing.status_code == 404
+
+
+def test_all_failed_deliveries_since_a_time_are_sent_again(
+        client, hook, deliverer, admin, clock):
+    hook.answers = [(410, {})]
+    post_comment(client, "Erster")
+    deliverer.run_once()
+    client.patch(f"/v1/webhooks/{hook.id}", headers=admin, json={"enabled": True})
+    queued = client.post(f"/v1/webhooks/{hook.id}/redeliver", headers=admin,
+                         json={"since": "2026-11-25T00:00:00+01:00"}).get_json()
+    assert queued == {"queued": 1}
+    deliverer.run_once()
+    assert len(hook.received) == 2
+    later = client.post(f"/v1/webhooks/{hook.id}/redeliver", headers=admin,
+                        json={"since": "2026-11-26T00:00:00Z"}).get_json()
+    assert later == {"queued": 0}
+    bad = client.post(f"/v1/webhooks/{hook.id}/redeliver", headers=admin,
+                      json={"since": "2026-11-26T00:00:00"})
+    assert bad.status_code == 422
+
+
+def test_ping_reaches_the_endpoint_signed(client, hook, deliverer, admin, clock):
+    clock.now = datetime.now(UTC)  # receivers refuse signatures older than 5 minutes
+    response = client.post(f"/v1/webhooks/{hook.id}/ping", headers=admin)
+    assert response.status_code == 202
+    deliverer.run_once()
+    [arrived] = hook.received
+    payload = Webhook(hook.secret).verify(arrived.body, arrived.headers)
+    assert payload == {"type": "ping", "timestamp": payload["timestamp"],
+                       "data": {"endpoint_id": hook.id}}
