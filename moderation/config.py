@@ -69,6 +69,8 @@ class Config:
     webhook_secret_overlap_hours: float = 24.0
     webhook_timeout_seconds: float = 15.0
     webhook_concurrency: int = 8
+    # Waits after the 1st, 2nd ... failed attempt; after the last the delivery is dead.
+    webhook_retry_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
     testing: bool = False
@@ -102,6 +104,8 @@ class Config:
             webhook_secret_overlap_hours=float(_env("WEBHOOK_SECRET_OVERLAP_HOURS", "24")),
             webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "15")),
             webhook_concurrency=int(_env("WEBHOOK_CONCURRENCY", "8")),
+            webhook_retry_seconds=tuple(float(v) for v in _env_list("WEBHOOK_RETRY_SECONDS"))
+            or cls.webhook_retry_seconds,
             model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
             thresholds=parse_thresholds(json.loads(raw_thresholds))
             if raw_thresholds

@@ -13,13 +13,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
-from moderation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.models import (
+    Job,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from moderation.webhooks import sender
 from moderation.webhooks.signing import headers
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
@@ -27,11 +33,8 @@ from moderation.workers.scoring import new_worker_id
 
 log = logging.getLogger(__name__)
 
-# Waits after the 1st, 2nd ... failed attempt; then the delivery is dead-lettered.
-SCHEDULE = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30),
-            timedelta(hours=2), timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
 GIVE_UP_ENDPOINT_AFTER = timedelta(days=5)
-SUCCEEDED, FAILED = "succeeded", "failed"
+SUCCEEDED, FAILED, PENDING = "succeeded", "failed", "pending"
 
 Send = Callable[..., sender.Response]
 
@@ -57,6 +60,7 @@ class DeliveryWorker:
         self.clock = clock
         self.send = send
         self.id = worker_id or new_worker_id()
+        self.schedule = [timedelta(seconds=s) for s in config.webhook_retry_seconds]
 
     def run_once(self) -> int:
         """Claim one batch of due deliveries, send them, record what happened."""
@@ -134,16 +138,28 @@ class DeliveryWorker:
             self._disable(endpoint, "the receiver answered 410 Gone", now)
         elif now - endpoint.failing_since >= GIVE_UP_ENDPOINT_AFTER:
             self._disable(endpoint, "every delivery failed for 5 days", now)
-        if not endpoint.enabled or delivery.attempts > len(SCHEDULE):
+        if not endpoint.enabled or delivery.attempts > len(self.schedule):
             delivery.status = FAILED  # the dead letter: kept, and can be sent again by hand
             jobs.complete(session, [work.job_id])
             return
+        retry_at = now + self._wait(delivery.attempts, response, now)
         jobs.release(session, [work.job_id], response.error or f"HTTP {response.status}",
-                     now + self._wait(delivery.attempts, response, now))
+                     retry_at)
+        self._pause_endpoint(session, endpoint, retry_at)
+
+    def _pause_endpoint(self, session, endpoint: WebhookEndpoint,  # type: ignore[no-untyped-def]
+                        until: datetime) -> None:
+        """A failing endpoint's other due deliveries wait too: an endpoint that is down or
+        slow must not take the workers' time from the healthy ones."""
+        pending = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                                   WebhookDelivery.status == PENDING)
+        session.execute(update(Job).where(
+            Job.kind == jobs.DELIVER_WEBHOOK, Job.subject_id.in_(pending), Job.run_at < until,
+            Job.lease_owner.is_(None)).values(run_at=until))
 
     def _wait(self, attempts: int, response: sender.Response, now: datetime) -> timedelta:
         """The schedule's wait with ±10 % jitter, or longer if the receiver asked for it."""
-        wait = SCHEDULE[attempts - 1] * random.uniform(0.9, 1.1)  # noqa: S311 - not crypto
+        wait = self.schedule[attempts - 1] * random.uniform(0.9, 1.1)  # noqa: S311 - not crypto
         if response.status in (429, 503):
             asked = sender.retry_after(response.headers, now)
             if asked is not None:

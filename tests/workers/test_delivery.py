@@ -9,10 +9,13 @@ from sqlalchemy import select
 from standardwebhooks import Webhook
 
 from moderation import jobs
+from moderation.config import Config
 from moderation.models import Job, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from moderation.workers.delivery import SCHEDULE, DeliveryWorker
+from moderation.workers.delivery import DeliveryWorker
 from tests.support.http import post_comment
 from tests.support.receiver import receiver
+
+SCHEDULE = [timedelta(seconds=s) for s in Config().webhook_retry_seconds]
 
 
 @pytest.fixture
@@ -213,3 +216,32 @@ def test_ping_reaches_the_endpoint_signed(client, hook, deliverer, admin, clock)
     payload = Webhook(hook.secret).verify(arrived.body, arrived.headers)
     assert payload == {"type": "ping", "timestamp": payload["timestamp"],
                        "data": {"endpoint_id": hook.id}}
+
+
+def test_a_failing_endpoint_does_not_hold_up_a_healthy_one(client, admin, database, config,
+                                                            clock):
+    with receiver() as healthy:
+        client.post("/v1/webhooks", headers=admin, json={"url": "http://127.0.0.1:1/kaputt"})
+        client.post("/v1/webhooks", headers=admin, json={"url": healthy.url})
+        small_batches = config.replace(worker_batch_size=2)
+        deliverer = DeliveryWorker(database, small_batches, clock)
+        for i in range(4):
+            post_comment(client, f"Kommentar {i}")
+        while deliverer.run_once():
+            pass
+        # the broken endpoint was tried once; its other deliveries wait for its retry
+        assert len(healthy.received) == 4
+        with database.transaction() as session:
+            attempts = session.scalars(select(WebhookAttempt)).all()
+            assert sum(a.status_code is None for a in attempts) == 1
+
+
+def test_the_retry_schedule_is_configurable(client, hook, database, config, clock):
+    hook.answers = [(500, {})] * 3
+    post_comment(client)
+    quick = DeliveryWorker(database, config.replace(webhook_retry_seconds=(1, 1)), clock)
+    for _ in range(3):
+        quick.run_once()
+        clock.advance(seconds=2)
+    delivery, attempts, job, _ = delivery_state(database)
+    assert (delivery.status, len(attempts), job) == ("failed", 3, None)
