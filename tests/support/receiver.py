@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     # Answers for the next requests, in order: (status, headers); then 204.
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # Seconds to stall before answering the next requests, in order.
+    stalls: list[float] = field(default_factory=list)
 
 
 @contextmanager
@@ -32,6 +35,8 @@ def receiver(path: str = "/hook") -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.received.append(Received({k.lower(): v for k, v in self.headers.items()},
                                            body))
+            if state.stalls:
+                time.sleep(state.stalls.pop(0))
             status, headers = state.answers.pop(0) if state.answers else (204, {})
             self.send_response(status)
             for name, value in headers.items():

@@ -245,3 +245,18 @@ def test_the_retry_schedule_is_configurable(client, hook, database, config, cloc
         clock.advance(seconds=2)
     delivery, attempts, job, _ = delivery_state(database)
     assert (delivery.status, len(attempts), job) == ("failed", 3, None)
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_retried(client, hook, database, config,
+                                                            clock):
+    hook.stalls = [1.5]
+    post_comment(client)
+    impatient = DeliveryWorker(database, config.replace(webhook_timeout_seconds=0.5), clock)
+    impatient.run_once()
+    delivery, attempts, job, _ = delivery_state(database)
+    assert attempts[0].error == "timeout" and attempts[0].status_code is None
+    assert delivery.status == "pending" and job is not None
+    clock.advance(seconds=6)
+    impatient.run_once()
+    delivery, attempts, _, _ = delivery_state(database)
+    assert delivery.status == "succeeded" and attempts[-1].status_code == 204
