@@ -274,9 +274,8 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    message: Mapped[WebhookMessage] = relationship(lazy="joined", innerjoin=True)
-    log: Mapped[list[WebhookAttempt]] = relationship(order_by="WebhookAttempt.id",
-                                                     lazy="selectin")
+    message: Mapped[WebhookMessage] = relationship()
+    log: Mapped[list[WebhookAttempt]] = relationship(order_by="WebhookAttempt.id")
 
 
 class WebhookAttempt(Base):

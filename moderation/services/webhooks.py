@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation import jobs
 from moderation.errors import Invalid, NotFound
@@ -121,6 +121,8 @@ def deliveries(session: Session, public_id: str, *, status: str | None,
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
+    query = query.options(joinedload(WebhookDelivery.message),
+                          selectinload(WebhookDelivery.log))
     return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
@@ -133,6 +135,8 @@ def redeliver(session: Session, public_id: str, delivery_id: str,
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id!r} to this endpoint.")
     _queue_again(session, delivery, now)
+    session.flush()
+    session.refresh(delivery, ["message", "log"])
     return delivery
 
 
@@ -164,4 +168,6 @@ def ping(session: Session, public_id: str, now: datetime) -> WebhookDelivery:
         "type": "ping", "timestamp": now.isoformat(), "data": {"endpoint_id": public_id}})
     session.add(message)
     session.flush()
-    return _deliver(session, message, endpoint, now)
+    delivery = _deliver(session, message, endpoint, now)
+    session.refresh(delivery, ["message", "log"])
+    return delivery

@@ -72,10 +72,19 @@ class DeliveryWorker:
             responses = list(pool.map(self._attempt, batch))
         with self.database.transaction() as session:
             held = jobs.still_held(session, [work.job_id for work in batch], self.id)
+            mine = [(w, r) for w, r in zip(batch, responses, strict=True) if w.job_id in held]
+            deliveries = {d.id: d for d in session.scalars(select(WebhookDelivery).where(
+                WebhookDelivery.id.in_([work.delivery_id for work, _ in mine])))}
+            endpoints = {e.id: e for e in session.scalars(select(WebhookEndpoint).where(
+                WebhookEndpoint.id.in_({d.endpoint_id for d in deliveries.values()})))}
             now = self.clock()
-            for work, response in zip(batch, responses, strict=True):
-                if work.job_id in held:
-                    self._record(session, work, response, now)
+            done = []
+            for work, response in mine:
+                delivery = deliveries[work.delivery_id]
+                if self._record(session, work, delivery, endpoints[delivery.endpoint_id],
+                                response, now):
+                    done.append(work.job_id)
+            jobs.complete(session, done)
         return len(batch)
 
     def _claim(self) -> list[Work]:
@@ -118,10 +127,9 @@ class DeliveryWorker:
                                                     work.body),
                          timeout=self.config.webhook_timeout_seconds)
 
-    def _record(self, session, work: Work, response: sender.Response,  # type: ignore[no-untyped-def]
-                now: datetime) -> None:
-        delivery = session.get(WebhookDelivery, work.delivery_id)
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+    def _record(self, session, work: Work, delivery: WebhookDelivery,  # type: ignore[no-untyped-def]
+                endpoint: WebhookEndpoint, response: sender.Response, now: datetime) -> bool:
+        """Log the attempt and decide what follows; True when the job is finished."""
         delivery.attempts += 1
         delivery.updated_at = now
         session.add(WebhookAttempt(
@@ -131,8 +139,7 @@ class DeliveryWorker:
         if response.succeeded:
             delivery.status = SUCCEEDED
             endpoint.failing_since = None
-            jobs.complete(session, [work.job_id])
-            return
+            return True
         endpoint.failing_since = endpoint.failing_since or now
         if response.status == 410:
             self._disable(endpoint, "the receiver answered 410 Gone", now)
@@ -140,12 +147,12 @@ class DeliveryWorker:
             self._disable(endpoint, "every delivery failed for 5 days", now)
         if not endpoint.enabled or delivery.attempts > len(self.schedule):
             delivery.status = FAILED  # the dead letter: kept, and can be sent again by hand
-            jobs.complete(session, [work.job_id])
-            return
+            return True
         retry_at = now + self._wait(delivery.attempts, response, now)
         jobs.release(session, [work.job_id], response.error or f"HTTP {response.status}",
                      retry_at)
         self._pause_endpoint(session, endpoint, retry_at)
+        return False
 
     def _pause_endpoint(self, session, endpoint: WebhookEndpoint,  # type: ignore[no-untyped-def]
                         until: datetime) -> None:
