@@ -260,3 +260,20 @@ def test_a_receiver_that_does_not_answer_in_time_is_retried(client, hook, databa
     impatient.run_once()
     delivery, attempts, _, _ = delivery_state(database)
     assert delivery.status == "succeeded" and attempts[-1].status_code == 204
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled(client, hook, deliverer, database, clock):
+    hook.answers = [(500, {})] * 20
+    post_comment(client)
+    deliverer.run_once()
+    _, _, _, endpoint = delivery_state(database)
+    assert endpoint.enabled and endpoint.failing_since == clock()
+    clock.advance(days=5)
+    post_comment(client, "Noch einer")  # a fresh delivery, due now
+    deliverer.run_once()
+    with database.transaction() as session:
+        endpoint = session.scalars(select(WebhookEndpoint)).one()
+        statuses = sorted(d.status for d in session.scalars(select(WebhookDelivery)))
+    assert endpoint.enabled is False
+    assert endpoint.disabled_reason == "every delivery failed for 5 days"
+    assert statuses == ["failed", "failed"]
