@@ -11,6 +11,8 @@ from moderation.pagination import check_cursor
 from moderation.text import normalize
 
 ARTICLE_KEY = validate.Length(min=1, max=200)
+# The opaque ids we hand out are URL-safe base64.
+PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not an id of ours.")
 
 
 class PlainText(fields.String):
@@ -34,8 +36,7 @@ class CommentInSchema(Schema):
     author_email = fields.Email(load_default=None, allow_none=True,
                                 validate=validate.Length(max=254))
     body = PlainText(required=True, validate=validate.Length(min=1, max=5000))
-    parent_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=32))
+    parent_id = fields.String(load_default=None, allow_none=True, validate=PUBLIC_ID)
 
 
 class SubmittedSchema(Schema):
@@ -131,7 +132,7 @@ class DecisionSchema(Schema):
 
 
 class BulkDecisionSchema(DecisionSchema):
-    ids = fields.List(fields.String(validate=validate.Length(min=1, max=32)), required=True,
+    ids = fields.List(fields.String(validate=PUBLIC_ID), required=True,
                       validate=validate.Length(min=1, max=500))
     action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
 

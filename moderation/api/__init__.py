@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_smorest import Api
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from moderation.api.errors import error_body, register_error_handlers
 from moderation.schemas import ErrorSchema
@@ -34,7 +34,17 @@ def init_api(app: Flask) -> ModerationApi:
         api.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(_json_bodies_only)
+    app.before_request(_no_nul_characters)
     return api
+
+
+def _no_nul_characters() -> None:
+    """NUL is never meaningful in a path or a query, and PostgreSQL can neither store nor
+    compare it: refuse it up front. (Body fields are validated by their schemas; free text
+    is normalised, which drops control characters.)"""
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                     for key, value in request.args.items(multi=True)):
+        raise BadRequest("NUL characters are not allowed in the URL.")
 
 
 def _json_bodies_only() -> None:

@@ -3,6 +3,7 @@ history of both. Every change is a new version; nothing is edited in place."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,6 +145,8 @@ def _checked_terms(changes: dict[str, Any], kind: str, current: tuple[str, ...])
     checked, errors = [], {}
     for index, term in enumerate(terms):
         try:
+            if any(unicodedata.category(char) == "Cc" for char in term):
+                raise ValueError("control characters are not allowed")
             checked.append(validate_term(term))
         except ValueError as error:
             errors[index] = [str(error)]

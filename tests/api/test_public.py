@@ -281,3 +281,14 @@ def test_the_openapi_document_describes_every_route(client):
             "/healthz", "/readyz"} <= set(spec["paths"])
     summary = spec["paths"]["/v1/articles/{article_key}/comments"]["post"]["summary"]
     assert summary.startswith("Submit a comment")
+
+
+def test_nul_characters_in_urls_are_refused_not_a_500(client, editor):
+    assert_error(client.get("/v1/comments/abc%00def"), 400, "bad_request")
+    assert_error(client.get(f"{ARTICLE}?order=newest%00"), 400, "bad_request")
+    assert_error(client.get("/v1/moderation/comments/x%00", headers=editor), 400,
+                 "bad_request")
+    body = assert_error(client.post("/v1/moderation/comments/bulk", headers=editor,
+                                    json={"ids": ["ab\x00c"], "action": "reject"}),
+                        422, "validation_failed")
+    assert "ids" in body["errors"]
