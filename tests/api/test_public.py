@@ -292,3 +292,19 @@ def test_nul_characters_in_urls_are_refused_not_a_500(client, editor):
                                     json={"ids": ["ab\x00c"], "action": "reject"}),
                         422, "validation_failed")
     assert "ids" in body["errors"]
+
+
+@pytest.mark.parametrize("payload", [
+    "<script>alert('XSS')</script>",
+    '<img src=x onerror="alert(1)">',
+    "javascript:alert(document.cookie)",
+    "\"><svg/onload=alert(1)>",
+])
+def test_markup_round_trips_as_inert_plain_text(client, editor, payload):
+    comment_id = published(client, editor, f"Kommentar mit {payload}")
+    response = client.get(ARTICLE)
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    [comment] = response.get_json()["comments"]
+    assert comment["id"] == comment_id
+    assert comment["body"] == f"Kommentar mit {payload}"  # stored as typed, never as HTML
