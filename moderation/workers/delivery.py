@@ -29,6 +29,7 @@ from moderation.models import (
 from moderation.webhooks import sender
 from moderation.webhooks.signing import headers
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
+from moderation.workers.loop import run_until
 from moderation.workers.scoring import new_worker_id
 
 log = logging.getLogger(__name__)
@@ -180,13 +181,6 @@ class DeliveryWorker:
         endpoint.updated_at = now
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Deliver until ``stop`` is set, sleeping only when nothing is due."""
-        log.info("delivery worker %s started", self.id)
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database may be down: wait and try again
-                log.exception("delivery worker iteration failed")
-                busy = 0
-            if not busy:
-                stop.wait(self.config.worker_poll_seconds)
+        """Deliver until ``stop`` is set."""
+        run_until(stop, self.run_once, self.config.worker_poll_seconds,
+                  f"delivery worker {self.id}")

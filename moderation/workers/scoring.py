@@ -27,6 +27,7 @@ from moderation.services.policies import ActivePolicies, active_policies, record
 from moderation.services.transitions import change_status
 from moderation.text import count_links, sentences
 from moderation.wordlists import WordEntry, WordList
+from moderation.workers.loop import run_until
 
 log = logging.getLogger(__name__)
 
@@ -266,16 +267,9 @@ class ScoringWorker:
         self._last_heartbeat = now
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set, sleeping only when the queue is empty."""
-        log.info("scoring worker %s started", self.id)
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database may be down: wait and try again
-                log.exception("scoring worker iteration failed")
-                busy = 0
-            if not busy:
-                stop.wait(self.config.worker_poll_seconds)
+        """Score until ``stop`` is set, then sign off."""
+        run_until(stop, self.run_once, self.config.worker_poll_seconds,
+                  f"scoring worker {self.id}")
         self.sign_off()
 
     def sign_off(self) -> None:
