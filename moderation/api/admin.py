@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.domain import Role
 from moderation.errors import NotFound
@@ -23,17 +23,19 @@ from moderation.services import policies
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
                 description="For admins: the moderation policy. Needs an admin API key.")
-ADMIN_ONLY = {"security": [{"apiKey": []}]}
-
-
-@blp.after_request
-def never_cache(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blp.after_request(no_store)
 
 
 def _active(session: Any) -> policies.ActivePolicies:
     return policies.active_policies(session, state().config.policy_defaults())
+
+
+def _candidate(session: Any) -> tuple[Any, Any]:
+    """The running candidate's settings and version; 404 when shadow mode is off."""
+    active = _active(session)
+    if active.candidate is None or active.candidate_version is None:
+        raise NotFound("No candidate policy is running.")
+    return active.candidate, active.candidate_version
 
 
 def _save(session: Any, name: str, settings: Any, note: str | None) -> dict[str, Any]:
@@ -47,7 +49,7 @@ class LivePolicy(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """The live policy: thresholds, word lists, link limit."""
         with unit_of_work() as session:
@@ -56,7 +58,7 @@ class LivePolicy(MethodView):
 
     @blp.arguments(PolicyChangesSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def patch(self, changes: dict[str, Any]) -> Any:
         """Change the live policy; the change becomes a new version in its history."""
         with unit_of_work() as session:
@@ -70,7 +72,7 @@ class Words(MethodView):
 
     @blp.arguments(WordChangeSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, change: dict[str, Any]) -> Any:
         """Add a word to the banned or the suspect list of the live policy."""
         return _change_word(change, add=True)
@@ -82,7 +84,7 @@ class WordRemoval(MethodView):
 
     @blp.arguments(WordChangeSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, change: dict[str, Any]) -> Any:
         """Remove a word from the banned or the suspect list of the live policy."""
         return _change_word(change, add=False)
@@ -101,7 +103,7 @@ class History(MethodView):
 
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, PolicyHistorySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """Every saved version of a policy, newest first, with who saved it and why."""
         with unit_of_work() as session:
@@ -113,18 +115,15 @@ class Candidate(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """The candidate policy running in shadow mode."""
         with unit_of_work() as session:
-            active = _active(session)
-            if active.candidate is None:
-                raise NotFound("No candidate policy is running.")
-            return policies.describe(active.candidate, active.candidate_version)
+            return policies.describe(*_candidate(session))
 
     @blp.arguments(PolicyChangesSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def put(self, changes: dict[str, Any]) -> Any:
         """Start (or replace) a candidate: the live policy with these changes. From now on
         the worker records what it would decide, beside the live decision."""
@@ -133,7 +132,7 @@ class Candidate(MethodView):
             return _save(session, policies.CANDIDATE, settings, changes.get("note"))
 
     @blp.response(204)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def delete(self) -> None:
         """End shadow mode; the candidate's record stays in the history."""
         with unit_of_work() as session:
@@ -145,14 +144,11 @@ class ShadowReport(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, ShadowReportSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """How often the candidate disagrees with the live policy and with editors."""
         with unit_of_work() as session:
-            candidate = _active(session).candidate_version
-            if candidate is None:
-                raise NotFound("No candidate policy is running.")
-            return policies.shadow_report(session, candidate)
+            return policies.shadow_report(session, _candidate(session)[1])
 
 
 @blp.route("/policy/candidate/promote")
@@ -160,14 +156,12 @@ class Promote(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, PolicySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self) -> Any:
         """Make the candidate the live policy and end shadow mode."""
         with unit_of_work() as session:
-            active = _active(session)
-            if active.candidate is None or active.candidate_version is None:
-                raise NotFound("No candidate policy is running.")
-            note = f"promoted from candidate@{active.candidate_version.version}"
-            live = _save(session, policies.LIVE, active.candidate, note)
+            settings, version = _candidate(session)
+            note = f"promoted from candidate@{version.version}"
+            live = _save(session, policies.LIVE, settings, note)
             policies.retire_candidate(session, api_key=current_key(), note=note, now=now())
             return live

@@ -6,12 +6,21 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 
 from moderation.api.context import now, unit_of_work
 from moderation.domain import Role
 from moderation.models import ApiKey
 from moderation.services.keys import authenticate
+
+# The OpenAPI note every key-protected operation carries.
+KEY_REQUIRED = {"security": [{"apiKey": []}]}
+
+
+def no_store(response: Response) -> Response:
+    """Editors' and admins' answers hold personal data and secrets: never cache them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _bearer_token() -> str | None:

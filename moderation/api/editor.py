@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import current_key, require_role
+from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.api.public import checked_article_key
 from moderation.domain import CommentStatus, Role
@@ -27,14 +27,7 @@ from moderation.services.status import scoring_status
 
 blp = Blueprint("editor", __name__, url_prefix="/v1/moderation",
                 description="For editors: needs an editor or admin API key.")
-EDITOR_ONLY = {"security": [{"apiKey": []}]}
-
-
-@blp.after_request
-def never_cache(response: Any) -> Any:
-    # Personal data and scores must not linger in shared caches.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blp.after_request(no_store)
 
 
 @blp.route("/status")
@@ -42,7 +35,7 @@ class Status(MethodView):
     decorators = [require_role(Role.EDITOR)]
 
     @blp.response(200, StatusSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """What scores comments now: each worker's model, version, device and state, the
         scoring queue, and the policy in force."""
@@ -59,7 +52,7 @@ class ReviewQueue(MethodView):
 
     @blp.arguments(QueueQuerySchema, location="query")
     @blp.response(200, QueuePageSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """The review queue: filter by status, article and time; riskiest first by default."""
         status = None if query["status"] == "all" else CommentStatus(query["status"])
@@ -78,7 +71,7 @@ class EditorComment(MethodView):
     decorators = [require_role(Role.EDITOR)]
 
     @blp.response(200, EditorCommentDetailSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, comment_id: str) -> Any:
         """One comment with its scores and its full moderation history."""
         with unit_of_work() as session:
@@ -91,7 +84,7 @@ def _decision_view(action: moderation.Action) -> type[MethodView]:
 
         @blp.arguments(DecisionSchema)
         @blp.response(200, EditorCommentDetailSchema)
-        @blp.doc(**EDITOR_ONLY)
+        @blp.doc(**KEY_REQUIRED)
         def post(self, data: dict[str, Any], comment_id: str) -> Any:
             with unit_of_work() as session:
                 return moderation.decide(session, comment_id, action, current_key(),
@@ -112,7 +105,7 @@ class BulkDecision(MethodView):
 
     @blp.arguments(BulkDecisionSchema)
     @blp.response(200, BulkResultSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, data: dict[str, Any]) -> Any:
         """Approve or reject many comments at once, in one transaction."""
         with unit_of_work() as session:
@@ -127,7 +120,7 @@ class ArticleSettings(MethodView):
     decorators = [require_role(Role.EDITOR)]
 
     @blp.response(200, ArticleSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, article_key: str) -> Any:
         """An article's settings and how many comments it has in each status."""
         with unit_of_work() as session:
@@ -136,7 +129,7 @@ class ArticleSettings(MethodView):
 
     @blp.arguments(ArticlePatchSchema)
     @blp.response(200, ArticleSchema)
-    @blp.doc(**EDITOR_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def patch(self, data: dict[str, Any], article_key: str) -> Any:
         """Open or close comments, set the moderation mode; creates the article if new."""
         with unit_of_work() as session:

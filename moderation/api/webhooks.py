@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import require_role
+from moderation.api.auth import KEY_REQUIRED, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.domain import Role
 from moderation.schemas import (
@@ -28,13 +28,7 @@ from moderation.services import webhooks
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
                 description="For admins: endpoints that receive signed events "
                             "(Standard Webhooks).")
-ADMIN_ONLY = {"security": [{"apiKey": []}]}
-
-
-@blp.after_request
-def never_cache(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response
+blp.after_request(no_store)
 
 
 def _allowed_hosts() -> frozenset[str]:
@@ -46,7 +40,7 @@ class Endpoints(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, WebhookListSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """Every webhook endpoint (secrets are never shown again)."""
         with unit_of_work() as session:
@@ -54,7 +48,7 @@ class Endpoints(MethodView):
 
     @blp.arguments(WebhookInSchema)
     @blp.response(201, WebhookWithSecretSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, data: dict[str, Any]) -> Any:
         """Subscribe an endpoint; the answer holds its signing secret, once."""
         with unit_of_work() as session:
@@ -67,7 +61,7 @@ class Endpoint(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, WebhookSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, endpoint_id: str) -> Any:
         """One webhook endpoint."""
         with unit_of_work() as session:
@@ -75,7 +69,7 @@ class Endpoint(MethodView):
 
     @blp.arguments(WebhookPatchSchema)
     @blp.response(200, WebhookSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def patch(self, changes: dict[str, Any], endpoint_id: str) -> Any:
         """Change the URL, the events or the description; switch the endpoint on or off."""
         with unit_of_work() as session:
@@ -83,7 +77,7 @@ class Endpoint(MethodView):
                                             allowed_hosts=_allowed_hosts(), now=now())
 
     @blp.response(204)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def delete(self, endpoint_id: str) -> None:
         """Unsubscribe: the endpoint and its pending deliveries are removed."""
         with unit_of_work() as session:
@@ -95,7 +89,7 @@ class RotateSecret(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, WebhookWithSecretSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, endpoint_id: str) -> Any:
         """A new signing secret, shown once; the old one keeps signing beside it for the
         configured overlap (MODERATION_WEBHOOK_SECRET_OVERLAP_HOURS)."""
@@ -110,7 +104,7 @@ class Deliveries(MethodView):
 
     @blp.arguments(DeliveryQuerySchema, location="query")
     @blp.response(200, DeliveryListSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any], endpoint_id: str) -> Any:
         """The delivery log: each delivery with every attempt (time, status, latency,
         response excerpt or error), newest first."""
@@ -123,7 +117,7 @@ class Redeliver(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(200, DeliverySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, endpoint_id: str, delivery_id: str) -> Any:
         """Send one delivery again, with its original webhook-id."""
         with unit_of_work() as session:
@@ -136,7 +130,7 @@ class RedeliverFailed(MethodView):
 
     @blp.arguments(RedeliverSchema)
     @blp.response(200, RedeliveredSchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, data: dict[str, Any], endpoint_id: str) -> Any:
         """Send every failed delivery since a time again."""
         with unit_of_work() as session:
@@ -149,7 +143,7 @@ class Ping(MethodView):
     decorators = [require_role(Role.ADMIN)]
 
     @blp.response(202, DeliverySchema)
-    @blp.doc(**ADMIN_ONLY)
+    @blp.doc(**KEY_REQUIRED)
     def post(self, endpoint_id: str) -> Any:
         """Queue a signed ping event to this endpoint."""
         with unit_of_work() as session:
