@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from moderation import create_app, migrate
 from moderation.clock import utcnow
@@ -30,6 +31,10 @@ class _Cli(click.Group):
             return super().invoke(ctx)
         except DomainError as error:  # a refusal, not a crash: no traceback
             raise click.ClickException(error.message) from None
+        except OperationalError as error:
+            raise click.ClickException(
+                f"The database is not reachable or not migrated ({error.orig}); check "
+                "MODERATION_DATABASE_URL and run `moderation db upgrade`.") from None
 
 
 @click.group(cls=_Cli)
@@ -56,7 +61,10 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress.server import create_server
 
     config = Config.from_env()
-    server = create_server(create_app(config), host=host, port=port, threads=threads)
+    try:
+        server = create_server(create_app(config), host=host, port=port, threads=threads)
+    except OSError as error:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
     stop = threading.Event()
     workers = _start_workers(config, stop) if config.embedded_worker else []
     click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")

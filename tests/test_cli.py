@@ -226,3 +226,11 @@ def test_keys_revoke_of_an_unknown_name_fails_cleanly(moderation, migrated):
     result = moderation("keys", "revoke", "nobody")
 
     assert_clean_refusal(result, "nobody")
+
+
+def test_an_unmigrated_database_is_a_clean_error(tmp_path):
+    env = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'leer.db'}"}
+    result = CliRunner().invoke(main, ["keys", "list"], env=env)
+    assert result.exit_code == 1
+    assert "moderation db upgrade" in result.output and "Traceback" not in result.output
+
