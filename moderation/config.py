@@ -15,6 +15,9 @@ from moderation.policy import (
     parse_thresholds,
 )
 
+# The DSA (Art. 20) gives authors at least six months to contest a decision.
+MIN_APPEAL_DAYS = 183
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"MODERATION_{name}", default)
@@ -73,7 +76,39 @@ class Config:
     webhook_retry_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     max_links: int | None = DEFAULT_MAX_LINKS
+    # Abuse defence: rate limits (limits syntax, ";" between several) per client network,
+    # author email and article; counters in memory or in Redis/Memcached (storage URL).
+    rate_limits_enabled: bool = True
+    rate_limit_storage_url: str = "memory://"
+    limit_comments_per_address: str = "6/minute;60/hour"
+    limit_comments_per_email: str = "4/minute;30/hour"
+    limit_comments_per_article: str = "120/minute"
+    limit_reports_per_address: str = "10/hour"
+    limit_appeals_per_address: str = "10/hour"
+    limit_reads_per_address: str = "600/minute"
+    # Reverse proxies in front of the service whose X-Forwarded-For may be trusted.
+    proxy_count: int = 0
+    # Addresses are bucketed by network: one reader on a dynamic address, one bucket.
+    address_prefix_v4: int = 24
+    address_prefix_v6: int = 48
+    duplicate_window_minutes: int = 60
+    # Privacy: how long (days) address hashes, rejected comments and webhook logs are kept.
+    address_retention_days: int = 7
+    rejected_retention_days: int = 183
+    webhook_log_retention_days: int = 30
+    purge_interval_minutes: int = 60
+    # DSA: statements of reasons name the publisher's terms; rejections may be appealed.
+    appeal_days: int = MIN_APPEAL_DAYS
+    terms_url: str | None = None
+    terms_clause: str = "Kommentarrichtlinien"
     testing: bool = False
+
+    def __post_init__(self) -> None:
+        if self.appeal_days < MIN_APPEAL_DAYS:
+            raise ValueError(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
+                             "the DSA gives authors at least six months to appeal.")
+        if self.address_retention_days < 1 or self.rejected_retention_days < 1:
+            raise ValueError("Retention periods must be at least one day.")
 
     @classmethod
     def from_env(cls) -> Config:
@@ -111,6 +146,35 @@ class Config:
             if raw_thresholds
             else dict(DEFAULT_THRESHOLDS),
             max_links=_optional_int(_env("MAX_LINKS", str(DEFAULT_MAX_LINKS))),
+            rate_limits_enabled=_env_bool("RATE_LIMITS", True),
+            rate_limit_storage_url=_env("RATE_LIMIT_STORAGE_URL", cls.rate_limit_storage_url),
+            limit_comments_per_address=_env("LIMIT_COMMENTS_PER_ADDRESS",
+                                            cls.limit_comments_per_address),
+            limit_comments_per_email=_env("LIMIT_COMMENTS_PER_EMAIL",
+                                          cls.limit_comments_per_email),
+            limit_comments_per_article=_env("LIMIT_COMMENTS_PER_ARTICLE",
+                                            cls.limit_comments_per_article),
+            limit_reports_per_address=_env("LIMIT_REPORTS_PER_ADDRESS",
+                                           cls.limit_reports_per_address),
+            limit_appeals_per_address=_env("LIMIT_APPEALS_PER_ADDRESS",
+                                           cls.limit_appeals_per_address),
+            limit_reads_per_address=_env("LIMIT_READS_PER_ADDRESS", cls.limit_reads_per_address),
+            proxy_count=int(_env("PROXY_COUNT", "0")),
+            address_prefix_v4=int(_env("ADDRESS_PREFIX_V4", str(cls.address_prefix_v4))),
+            address_prefix_v6=int(_env("ADDRESS_PREFIX_V6", str(cls.address_prefix_v6))),
+            duplicate_window_minutes=int(_env("DUPLICATE_WINDOW_MINUTES",
+                                              str(cls.duplicate_window_minutes))),
+            address_retention_days=int(_env("ADDRESS_RETENTION_DAYS",
+                                            str(cls.address_retention_days))),
+            rejected_retention_days=int(_env("REJECTED_RETENTION_DAYS",
+                                             str(cls.rejected_retention_days))),
+            webhook_log_retention_days=int(_env("WEBHOOK_LOG_RETENTION_DAYS",
+                                                str(cls.webhook_log_retention_days))),
+            purge_interval_minutes=int(_env("PURGE_INTERVAL_MINUTES",
+                                            str(cls.purge_interval_minutes))),
+            appeal_days=int(_env("APPEAL_DAYS", str(cls.appeal_days))),
+            terms_url=_env("TERMS_URL", "") or None,
+            terms_clause=_env("TERMS_CLAUSE", cls.terms_clause),
         )
 
     def policy_defaults(self) -> PolicySettings:

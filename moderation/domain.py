@@ -47,10 +47,35 @@ class Reason(enum.StrEnum):
     SCORER_UNAVAILABLE = "scorer_unavailable"
     SCORING_FAILED = "scoring_failed"
     EDITOR_DECISION = "editor_decision"
+    HONEYPOT = "honeypot"  # a field only bots fill in was filled in
+    DUPLICATE = "duplicate_text"  # the same text again from the same author or address
+    APPEALED = "appealed"  # the author contests a rejection: back to an editor
+
+
+class ReportCategory(enum.StrEnum):
+    """What a reader reports a comment for (DSA Art. 16 notices)."""
+
+    ILLEGAL = "illegal"  # illegal under German or EU law (name the provision)
+    HATE = "hate"
+    HARASSMENT = "harassment"
+    THREAT = "threat"
+    SPAM = "spam"
+    PRIVACY = "privacy"  # personal data of someone else
+    MISINFORMATION = "misinformation"
+    OTHER = "other"
+
+
+class Resolution(enum.StrEnum):
+    """Where a report or an appeal stands."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
 
 
 SYSTEM_ACTOR = "system"
 
 # What webhook subscribers can hear of.
 EVENT_TYPES = ("comment.created", "comment.review_requested", "comment.approved",
-               "comment.rejected", "ping")
+               "comment.rejected", "comment.reported", "comment.appealed", "comment.erased",
+               "report.decided", "appeal.decided", "ping")

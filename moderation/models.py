@@ -131,6 +131,18 @@ class Comment(Base):
     scored_by: Mapped[str | None] = mapped_column(String(200))
     # Set once an editor decides; automatic decisions never override an editor's.
     editor_decided_at: Mapped[datetime | None]
+    # A keyed hash of the client's address (daily rotating key); purged after a few days.
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    # Spam signals found at intake: {"honeypot": true} or {"duplicate_of": id, "by": ...}.
+    spam: Mapped[dict[str, Any] | None]
+    # The latest rejection's statement of reasons (DSA Art. 17) and when it was rejected.
+    statement_of_reasons: Mapped[dict[str, Any] | None]
+    rejected_at: Mapped[datetime | None]
+    # Reader reports not yet decided (DSA Art. 16): the queue's "reported" view.
+    open_reports: Mapped[int] = mapped_column(Integer, default=0)
+    # A tombstone: the body and the author's data are gone (erasure or retention purge).
+    erased_at: Mapped[datetime | None]
+    erased_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -160,6 +172,82 @@ class ModerationEvent(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
     comment: Mapped[Comment] = relationship(back_populates="events")
+
+
+class Report(Base):
+    """A reader's notice that a comment is illegal or breaks the terms (DSA Art. 16)."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    good_faith: Mapped[bool]
+    # Lets the reporter look up the decision without an account.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # open | upheld | dismissed
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    comment: Mapped[Comment] = relationship()
+
+
+class Appeal(Base):
+    """An author contesting the rejection of their comment (DSA Art. 20)."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    explanation: Mapped[str | None] = mapped_column(Text)
+    # Who rejected the comment: a different editor should decide the appeal.
+    rejected_by: Mapped[str] = mapped_column(String(120))
+    rejected_by_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16))  # open | upheld | dismissed
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    comment: Mapped[Comment] = relationship()
+
+
+class AuditEvent(Base):
+    """An admin action (keys, policy, webhooks, data requests, purges). Append-only."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(120))  # "key:<name>", "cli" or "system"
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AddressKey(Base):
+    """The day's secret for hashing client addresses; deleted with the hashes it made,
+    after which they can no longer be linked to an address."""
+
+    __tablename__ = "address_keys"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD (UTC)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class ApiKey(Base):
@@ -253,6 +341,10 @@ class WebhookMessage(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
+    # The comment the event tells of: erasure finds and redacts its messages.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime]
 
 

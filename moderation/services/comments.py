@@ -72,7 +72,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment,
     session.flush()
     jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
     webhooks.emit(session, "comment.created",
-                  webhook_data(comment, None, Reason.SUBMITTED, None, None), now)
+                  webhook_data(comment, None, Reason.SUBMITTED, None, None), now,
+                  comment_id=comment.id)
     return Submitted(comment, token)
 
 

@@ -43,7 +43,8 @@ def change_status(comment: Comment, to_status: CommentStatus, *, reason_code: st
     session.add(event)
     if to_status in EVENT_TYPE_OF:
         webhooks.emit(session, EVENT_TYPE_OF[to_status],
-                      webhook_data(comment, from_status, reason_code, reason, api_key), now)
+                      webhook_data(comment, from_status, reason_code, reason, api_key), now,
+                      comment_id=comment.id)
     return event
 
 

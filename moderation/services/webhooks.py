@@ -19,18 +19,21 @@ from moderation.webhooks.ssrf import UnsafeTarget, check_url
 PENDING, FAILED = "pending", "failed"
 
 
-def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime) -> int:
+def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
+         comment_id: int | None = None) -> int:
     """Record an event for every endpoint that subscribes to it; returns how many.
 
     Runs inside the caller's transaction: the deliveries exist exactly when the change does.
+    ``comment_id`` names the comment the event tells of, so that erasure can redact it.
     """
     endpoints = [e for e in session.scalars(select(WebhookEndpoint)
                                             .where(WebhookEndpoint.enabled.is_(True)))
                  if e.wants(event_type)]
     if not endpoints:
         return 0
-    message = WebhookMessage(event_type=event_type, created_at=now, payload={
-        "type": event_type, "timestamp": now.isoformat(), "data": data})
+    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    message = WebhookMessage(event_type=event_type, payload=payload, comment_id=comment_id,
+                             created_at=now)
     session.add(message)
     session.flush()
     for endpoint in endpoints:
