@@ -82,9 +82,11 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def config(database_url: str, tmp_path: Path) -> Config:
+    # Rate limits are off here: API tests post many comments; tests/api/test_rate_limits.py
+    # switches them on.
     return Config(database_url=database_url, instance_path=tmp_path, testing=True,
                   embedded_worker=False, cors_origins=["https://blog.example.de"],
-                  webhook_allowed_hosts=frozenset({"127.0.0.1"}))
+                  webhook_allowed_hosts=frozenset({"127.0.0.1"}), rate_limits_enabled=False)
 
 
 @pytest.fixture
