@@ -97,9 +97,12 @@ def authenticate(session: Session, secret: str | None, required: Role,
     """The active key behind ``secret``, if its role allows ``required``."""
     if not secret:
         raise Unauthorized("An API key is required: Authorization: Bearer <key>.")
-    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret))) \
+    digest = hash_secret(secret)
+    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == digest)) \
         if well_formed(secret) else None
-    if key is None or not key.is_active(now):
+    # The lookup compares hashes, whose timing tells nothing; compare once more in constant
+    # time so that no code path compares secrets any other way.
+    if key is None or not hmac.compare_digest(key.secret_hash, digest) or not key.is_active(now):
         raise Unauthorized("The API key is not valid, has expired or was revoked.")
     if not key.role.allows(required):
         raise Forbidden(f"This action needs the {required.value} role.")
