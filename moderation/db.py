@@ -8,9 +8,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 READ_ONLY = "moderation_read_only"
+
+# The database cannot serve now (unreachable, restarting, connection lost, pool exhausted,
+# locked): the API answers 503 and workers try again; none of these is a bug of ours.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def unavailable_reason(error: BaseException) -> str:
+    """What the driver said, in one line: for logs, without the SQL statement."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 class Database:
@@ -50,13 +63,21 @@ class Database:
 
 def _create_engine(url: str, echo: bool) -> Engine:
     parsed = make_url(url)
+    # Database errors end up in logs: keep readers' comments and addresses out of them.
+    hide_parameters = not echo
     if parsed.get_backend_name() != "sqlite":
-        # A database that does not answer must fail fast (503), not hang requests.
-        connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
-        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        # A database that does not answer must fail fast (503), not hang requests; pooled
+        # connections that died while the database was away are replaced on checkout.
+        # TCP keepalives find a connection whose peer vanished silently within about a minute.
+        connect_args = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+                        "keepalives_interval": 10, "keepalives_count": 3} \
+            if parsed.get_backend_name() == "postgresql" else {}
+        return create_engine(url, echo=echo, hide_parameters=hide_parameters,
+                             pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+    engine = create_engine(url, echo=echo, hide_parameters=hide_parameters,
+                           connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine

@@ -6,10 +6,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from moderation.db import UNAVAILABLE, unavailable_reason
 from moderation.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -70,14 +69,15 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         return error_body(error)
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)
     def database_unavailable(error: Exception) -> Response:
-        log.error("database unavailable: %s", error)
+        # One line per request: an outage must not fill the log with tracebacks.
+        log.error("database unavailable: %s", unavailable_reason(error))
         return _response(503, "database_unavailable",
                          "The database is unavailable; please try again shortly.",
                          headers={"Retry-After": "5"})
+
+    for error_class in UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(InternalServerError)
     @app.errorhandler(Exception)

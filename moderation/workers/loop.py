@@ -6,6 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+from moderation.db import UNAVAILABLE, unavailable_reason
+
 log = logging.getLogger(__name__)
 
 
@@ -16,7 +18,11 @@ def run_until(stop: threading.Event, run_once: Callable[[], int], poll_seconds: 
     while not stop.is_set():
         try:
             busy = run_once()
-        except Exception:  # the database may be down: wait and try again
+        except UNAVAILABLE as error:  # expected during an outage: one line, no traceback
+            log.warning("%s: database unavailable, trying again: %s", name,
+                        unavailable_reason(error))
+            busy = 0
+        except Exception:  # a bug or a fault of its own: keep the worker alive, show it all
             log.exception("%s: iteration failed", name)
             busy = 0
         if not busy:
