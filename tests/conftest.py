@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from moderation import create_app, migrate
 from moderation.config import Config
@@ -40,24 +40,38 @@ class FrozenClock:
 
 
 def fresh_database_url(name: str, folder: Path) -> str:
-    """A new, empty database: a SQLite file, or a PostgreSQL database made for the run."""
+    """A new, empty database: a SQLite file, or a PostgreSQL database made for this test
+    process (named after its pid, so that runs side by side never share one)."""
     base = os.environ.get(TEST_DATABASE_ENV)
     if not base or base.startswith("sqlite"):
         return f"sqlite:///{folder / f'{name}.db'}"
-    url = make_url(base).set(database=name)
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = make_url(base).set(database=f"{name}_{os.getpid()}")
+    _on_postgres_server(url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)',
+                        f'CREATE DATABASE "{url.database}"')
     return url.render_as_string(hide_password=False)
 
 
+def drop_database(url: str) -> None:
+    """Remove a database ``fresh_database_url`` made (a SQLite file is left to tmp_path)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        _on_postgres_server(parsed, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+def _on_postgres_server(url: URL, *statements: str) -> None:
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = fresh_database_url("moderation_test", tmp_path_factory.mktemp("db"))
     migrate.upgrade(url)
-    return url
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, inspect
 
 from moderation import migrate
 from moderation.models import Base
-from tests.conftest import fresh_database_url
+from tests.conftest import drop_database, fresh_database_url
 
 
 def schema_differences(url: str) -> list:
@@ -38,3 +38,4 @@ def test_upgrade_downgrade_upgrade_matches_the_models(tmp_path):
     migrate.upgrade(url)
     assert tables(url) == {t.name for t in Base.metadata.sorted_tables} | {"alembic_version"}
     assert schema_differences(url) == []
+    drop_database(url)

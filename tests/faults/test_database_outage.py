@@ -41,7 +41,7 @@ from tests.support.tcp_proxy import TcpProxy
 
 POSTGRES_ENV = "MODERATION_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-FAULTS_DATABASE = "moderation_faults"
+FAULTS_DATABASE = f"moderation_faults_{os.getpid()}"  # runs side by side never share it
 CONNECT_TIMEOUT = 5  # seconds; what db.py gives psycopg
 # A refused connect fails in milliseconds; this only guards against a hang.
 PROMPTLY = 3.0
