@@ -40,10 +40,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from moderation import migrate  # noqa: E402
+from moderation.config import Config  # noqa: E402
 from moderation.db import Database  # noqa: E402
 from moderation.domain import CommentStatus, Reason  # noqa: E402
 from moderation.services.comments import NewComment, submit_comment  # noqa: E402
 from moderation.services.transitions import change_status  # noqa: E402
+from moderation.statements import PublisherTerms  # noqa: E402
 
 ARTICLE = "ki-im-alltag"
 HOST = "127.0.0.1"
@@ -81,7 +83,8 @@ def seed_thread(database_url: str, threads: int = 50, replies: int = 3) -> int:
                 body = f"{BODIES[(t + r) % len(BODIES)]} (#{t}.{r})"
                 new = NewComment(author_name=f"Leser {t}", body=body,
                                  parent_id=parent.public_id if parent else None)
-                comment = submit_comment(session, ARTICLE, new, now).comment
+                comment = submit_comment(session, ARTICLE, new, now,
+                                         terms=PublisherTerms.of(Config())).comment
                 change_status(comment, CommentStatus.APPROVED, reason_code=Reason.EDITOR_DECISION,
                               reason=None, now=now)
                 session.flush()
@@ -99,9 +102,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database_url: str, workers: int, port: int) -> subprocess.Popen:
+# One client address would hit the per-address limits at once: --rate-limits keeps the
+# limiter in the path (memory storage) with limits no figure reaches, to measure its cost.
+UNREACHABLE_LIMITS = {f"MODERATION_LIMIT_{name}": "100000000/minute" for name in (
+    "COMMENTS_PER_ADDRESS", "COMMENTS_PER_EMAIL", "COMMENTS_PER_ARTICLE", "READS_PER_ADDRESS")}
+
+
+def start_server(database_url: str, workers: int, port: int,
+                 rate_limits: bool) -> subprocess.Popen:
     env = {**os.environ, "MODERATION_DATABASE_URL": database_url,
-           "MODERATION_EMBEDDED_WORKER": "0"}
+           "MODERATION_EMBEDDED_WORKER": "0", "MODERATION_RATE_LIMITS": str(int(rate_limits)),
+           **UNREACHABLE_LIMITS}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
@@ -239,18 +250,21 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--rates", default="350,500", help="open-loop rates for posting, req/s")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="keep the rate limiter in the path (limits set out of reach)")
     args = parser.parse_args()
 
     print(f"machine: {describe('sqlalchemy', 'psycopg', 'gunicorn')}")
     print(f"server: gunicorn {args.workers} sync workers; client: this process, "
-          f"{args.connections} connections, {args.seconds:.0f} s per figure\n")
+          f"{args.connections} connections, {args.seconds:.0f} s per figure, rate limiter "
+          f"{'on' if args.rate_limits else 'off'}\n")
     for kind in args.databases.split(","):
         with tempfile.TemporaryDirectory() as folder:
             url = fresh_database(kind, Path(folder), args.pg_url)
             migrate.upgrade(url)
             seeded = seed_thread(url)
             port = free_port()
-            server = start_server(url, args.workers, port)
+            server = start_server(url, args.workers, port, args.rate_limits)
             try:
                 print(f"[{kind}] article with {seeded} approved comments (50 threads)")
                 print(scenario(port, "list", args.seconds, args.connections, None).row(

@@ -6,18 +6,20 @@ import logging
 
 from flask import Flask, Response
 from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
 
-PUBLIC_ROUTES = [r"/v1/articles/*", r"/v1/comments/*"]
+PUBLIC_ROUTES = [r"/v1/articles/*", r"/v1/comments/*", r"/v1/reports/*"]
 
 
 def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     """The only way to get the Flask app; configuration comes from the environment by default."""
     from moderation.api import init_api
     from moderation.api.context import AppState, close_session
+    from moderation.api.limits import init_limits
 
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=str(config.instance_path))
@@ -36,11 +38,17 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     app.json.ensure_ascii = False  # "Grüße", not "Gr\u00fc\u00dfe"
     app.extensions["moderation"] = AppState(config, Database(config.database_url), clock)
     app.teardown_appcontext(close_session)
+    init_limits(app, config)
     init_api(app)
     if config.cors_origins:
         CORS(app, resources={route: {"origins": config.cors_origins} for route in PUBLIC_ROUTES},
-             methods=["GET", "POST"], allow_headers=["Content-Type", "X-Author-Token"],
-             expose_headers=["ETag"], max_age=600)
+             methods=["GET", "POST"],
+             allow_headers=["Content-Type", "X-Author-Token", "X-Report-Token"],
+             expose_headers=["ETag", "Retry-After"], max_age=600)
+    if config.proxy_count > 0:
+        # Only then is X-Forwarded-For believed, and only as many hops as there are proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_count,
+                                x_proto=config.proxy_count)
     app.after_request(_security_headers)
     if not app.debug and not config.testing:
         logging.basicConfig(level=logging.INFO)
