@@ -96,12 +96,14 @@ class PolicySettings:
 @dataclass(frozen=True)
 class Signals:
     """What is known about a comment: scores (``None``: the scorer could not judge it, and
-    ``scorer_problem`` says why), word-list matches and the number of links."""
+    ``scorer_problem`` says why), word-list matches, the number of links and the spam signals
+    found at intake (``{"honeypot": true}`` or ``{"duplicate_of": id, "by": ...}``)."""
 
     scores: Scores | None
     words: Sequence[WordMatch] = ()
     links: int = 0
     scorer_problem: tuple[Reason, str] | None = None
+    spam: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,10 +153,25 @@ def find_triggers(scores: Scores, thresholds: Thresholds) -> list[Trigger]:
     return sorted(triggers, key=lambda t: (t.level != "reject", -t.score))
 
 
+def spam_findings(spam: Mapping[str, Any] | None) -> list[Finding]:
+    """A filled-in honeypot is a bot: reject. The same text again is held for an editor,
+    who can tell a double click from a flood."""
+    findings = []
+    if spam and spam.get("honeypot"):
+        findings.append(Finding(Reason.HONEYPOT, "reject",
+                                "the field hidden from humans was filled in"))
+    if spam and spam.get("duplicate_of"):
+        findings.append(Finding(Reason.DUPLICATE, "review",
+                                f"same text as comment {spam['duplicate_of']} "
+                                f"from the same {spam.get('by', 'address')}"))
+    return findings
+
+
 def _findings(signals: Signals, settings: PolicySettings,
               triggers: list[Trigger]) -> list[Finding]:
     findings = [Finding(Reason.BANNED_WORD, "reject", f"banned word „{w.matched}“ ({w.term})")
                 for w in signals.words if w.kind == "banned"]
+    findings += spam_findings(signals.spam)
     findings += [Finding(Reason(f"score_above_{t.level}"), t.level,
                          f"{t.category} {t.score:.2f} ≥ {t.threshold:.2f}") for t in triggers]
     findings += [Finding(Reason.SUSPECT_WORD, "review", f"suspect word „{w.matched}“ ({w.term})")
@@ -171,8 +188,9 @@ def _findings(signals: Signals, settings: PolicySettings,
 def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode) -> Decision:
     """Turn what is known about a comment into a decision.
 
-    ``auto`` rejects on a banned word or a score above a reject threshold, holds on a score
-    above a review threshold, a suspect word or too many links, and approves the rest.
+    ``auto`` rejects on a banned word, a filled-in honeypot or a score above a reject
+    threshold, holds on a score above a review threshold, a suspect word, too many links or
+    a duplicate, and approves the rest.
     Fail closed: an unscored comment is never approved automatically. ``pre`` holds
     everything. ``post`` leaves the published comment alone unless something is found, and
     then only holds it: it never rejects without an editor (nor withdraws a comment because
@@ -197,3 +215,24 @@ def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode) -> 
                         f"Rejected automatically: {summary}.", findings, triggers)
     return Decision(CommentStatus.REVIEW, worst.code, f"Held for review: {summary}.",
                     findings, triggers)
+
+
+def decide_at_intake(spam: Mapping[str, Any] | None, mode: ModerationMode) -> Decision | None:
+    """What intake decides before any scoring, or ``None`` to go the usual way.
+
+    A filled-in honeypot is rejected at once, whatever the mode: no reader filled it in.
+    A duplicate on a ``post`` article is held instead of published; on ``auto`` and ``pre``
+    articles nothing is public yet, and the scoring worker holds it.
+    """
+    findings = spam_findings(spam)
+    if not findings:
+        return None
+    summary = "; ".join(f.detail for f in findings)
+    worst = findings[0]
+    if worst.level == "reject":
+        return Decision(CommentStatus.REJECTED, worst.code, f"Rejected at intake: {summary}.",
+                        findings)
+    if mode is ModerationMode.POST:
+        return Decision(CommentStatus.REVIEW, worst.code, f"Held for review: {summary}.",
+                        findings)
+    return None

@@ -11,6 +11,7 @@ from moderation.policy import (
     Signals,
     Threshold,
     decide,
+    decide_at_intake,
     find_triggers,
     parse_thresholds,
 )
@@ -145,3 +146,53 @@ def test_thresholds_parse_over_the_defaults():
 def test_impossible_thresholds_are_refused(review, reject):
     with pytest.raises(ValueError, match="threshold"):
         Threshold(review, reject)
+
+
+# --- spam signals found at intake ---------------------------------------------------------
+
+DUPLICATE = {"duplicate_of": "0_DJyUuQZ6ZicJQTz_YahA", "by": "address"}
+
+
+def test_a_filled_honeypot_rejects_and_says_so():
+    decision = judge(CALM, spam={"honeypot": True})
+    assert (decision.status, decision.reason_code) == (CommentStatus.REJECTED, Reason.HONEYPOT)
+    assert decision.explanation(Signals(CALM, spam={"honeypot": True}))["reasons"] == [
+        {"code": "honeypot", "level": "reject",
+         "detail": "the field hidden from humans was filled in"}]
+
+
+def test_a_duplicate_is_held_and_names_the_earlier_comment():
+    decision = judge(CALM, spam=DUPLICATE)
+    assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW, Reason.DUPLICATE)
+    assert "0_DJyUuQZ6ZicJQTz_YahA from the same address" in decision.reason
+
+
+def test_spam_findings_rank_with_the_others():
+    decision = judge(scores(toxicity=0.95), spam=DUPLICATE, links=5)
+    assert [f.code for f in decision.findings] == [
+        Reason.SCORE_ABOVE_REJECT, Reason.DUPLICATE, Reason.TOO_MANY_LINKS]
+    held = judge(scores(insult=0.6), ModerationMode.PRE, spam=DUPLICATE)
+    assert held.reason_code is Reason.PRE_MODERATION
+    assert Reason.DUPLICATE in [f.code for f in held.findings]
+
+
+def test_post_mode_holds_even_a_honeypot_catch_it_sees_late():
+    decision = judge(CALM, ModerationMode.POST, spam={"honeypot": True})
+    assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW, Reason.HONEYPOT)
+
+
+@pytest.mark.parametrize(("spam", "mode", "expected"), [
+    (None, ModerationMode.AUTO, None),
+    ({}, ModerationMode.POST, None),
+    ({"honeypot": True}, ModerationMode.AUTO, (CommentStatus.REJECTED, Reason.HONEYPOT)),
+    ({"honeypot": True}, ModerationMode.POST, (CommentStatus.REJECTED, Reason.HONEYPOT)),
+    ({"honeypot": True}, ModerationMode.PRE, (CommentStatus.REJECTED, Reason.HONEYPOT)),
+    (DUPLICATE, ModerationMode.POST, (CommentStatus.REVIEW, Reason.DUPLICATE)),
+    # Not public yet: the scoring worker holds it, with the scores beside the reason.
+    (DUPLICATE, ModerationMode.AUTO, None),
+    (DUPLICATE, ModerationMode.PRE, None),
+])
+def test_intake_rejects_honeypot_catches_and_holds_duplicates_that_would_be_published(
+        spam, mode, expected):
+    decision = decide_at_intake(spam, mode)
+    assert (decision and (decision.status, decision.reason_code)) == expected
