@@ -16,7 +16,8 @@ from tests.support.http import assert_error, post_comment
 ARTICLE_SETTINGS = "/v1/moderation/articles/ki-im-alltag"
 
 
-def editor_routes(comment_id: str) -> list[tuple[str, str, dict | None]]:
+def editor_routes(comment_id: str,
+                  report_id: str = "MELDUNG") -> list[tuple[str, str, dict | None]]:
     """Every editor endpoint as (method, path, JSON body), each valid for an editor."""
     return [
         ("GET", "/v1/moderation/comments", None),
@@ -29,11 +30,14 @@ def editor_routes(comment_id: str) -> list[tuple[str, str, dict | None]]:
         ("GET", ARTICLE_SETTINGS, None),
         ("PATCH", ARTICLE_SETTINGS, {"comments_open": False, "title": "Straßenbahn-Ärger"}),
         ("GET", "/v1/moderation/status", None),
+        ("GET", f"/v1/moderation/reports/{report_id}", None),
+        ("POST", f"/v1/moderation/reports/{report_id}/dismiss",
+         {"reason": "Kein Verstoß erkennbar"}),
     ]
 
 
 ROUTE_IDS = ["queue", "detail", "approve", "reject", "bulk", "article-get", "article-patch",
-             "status"]
+             "status", "report", "report-dismiss"]
 
 
 def call(client, route: tuple[str, str, dict | None], headers: dict[str, str]):
@@ -80,7 +84,7 @@ def test_the_route_list_covers_every_editor_endpoint(app):
     editor_rules = {(rule.rule, method) for rule in app.url_map.iter_rules()
                     if rule.rule.startswith("/v1/moderation")
                     for method in rule.methods - {"HEAD", "OPTIONS"}}
-    covered = {(path.replace("ID", "<string:comment_id>")
+    covered = {(path.replace("MELDUNG", "<string:report_id>").replace("ID", "<string:comment_id>")
                 .replace("/v1/moderation/articles/ki-im-alltag",
                          "/v1/moderation/articles/<path:article_key>"), method)
                for method, path, _ in editor_routes("ID")}
@@ -180,8 +184,14 @@ def test_an_expiring_key_works_until_it_expires(client, database, clock, comment
 
 @pytest.mark.parametrize("index", range(len(ROUTE_IDS)), ids=ROUTE_IDS)
 def test_an_admin_key_works_on_every_editor_endpoint(client, admin_key, comment_id, index):
-    response = call(client, editor_routes(comment_id)[index],
-                    {"Authorization": f"Bearer {admin_key}"})
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    published = post_comment(client, "Danke für die Übersicht!").get_json()["id"]
+    client.post(f"/v1/moderation/comments/{published}/approve", headers=admin)
+    report = client.post(f"/v1/comments/{published}/reports", json={
+        "category": "spam", "explanation": "Werbung für einen Onlineshop.", "good_faith": True})
+    assert report.status_code == 202, report.get_data(as_text=True)
+
+    response = call(client, editor_routes(comment_id, report.get_json()["id"])[index], admin)
 
     assert response.status_code == 200, response.get_data(as_text=True)
 
