@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -18,10 +19,11 @@ from moderation.db import Database
 from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
 from moderation.scoring.factory import load_scorer
-from moderation.services import keys
+from moderation.services import audit, keys, privacy, retention
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.workers.delivery import DeliveryWorker
+from moderation.workers.purge import PurgeWorker
 from moderation.workers.scoring import ScoringWorker
 
 
@@ -56,8 +58,8 @@ def _stop_on_signals() -> threading.Event:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--threads", default=8, show_default=True)
 def serve(host: str, port: int, threads: int) -> None:
-    """Serve the API (waitress); runs a scoring worker in-process unless
-    MODERATION_EMBEDDED_WORKER=0."""
+    """Serve the API (waitress); runs the scoring, delivery and purge workers in-process
+    unless MODERATION_EMBEDDED_WORKER=0."""
     from waitress.server import create_server
 
     config = Config.from_env()
@@ -79,13 +81,15 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thread]:
-    """A scoring and a delivery worker, each in its own thread."""
+    """A scoring, a delivery and a purge worker, each in its own thread."""
     database = Database(config.database_url)
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
                          args=(stop,), name="scoring-worker", daemon=True),
         threading.Thread(target=DeliveryWorker(database, config).run_forever,
                          args=(stop,), name="delivery-worker", daemon=True),
+        threading.Thread(target=PurgeWorker(database, config).run_forever,
+                         args=(stop,), name="purge-worker", daemon=True),
     ]
     for thread in threads:
         thread.start()
@@ -94,8 +98,8 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
 
 @main.command()
 def worker() -> None:
-    """Score comments and deliver webhooks until stopped (SIGTERM/SIGINT). Several may run
-    against PostgreSQL."""
+    """Score comments, deliver webhooks and purge expired data until stopped (SIGTERM/SIGINT).
+    Several may run against PostgreSQL."""
     stop = _stop_on_signals()
     for thread in _start_workers(Config.from_env(), stop):
         while thread.is_alive():
@@ -213,6 +217,9 @@ def create(name: str, role: str, expires_in_days: int | None) -> None:
     expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
     with _database() as database, database.transaction() as session:
         created = keys.create_key(session, name, Role(role), now, expires_at)
+        audit.record(session, "key.created", actor=audit.CLI, target=f"key:{name}", now=now,
+                     details={"role": role,
+                              "expires_at": expires_at.isoformat() if expires_at else None})
     click.echo(created.secret)
     click.echo(f"Key {name!r} ({role}) created. Store the secret now: it is not shown again.",
                err=True)
@@ -234,5 +241,68 @@ def list_() -> None:
 def revoke(name: str) -> None:
     """Revoke a key at once."""
     with _database() as database, database.transaction() as session:
-        keys.revoke_key(session, name, utcnow())
+        now = utcnow()
+        keys.revoke_key(session, name, now)
+        audit.record(session, "key.revoked", actor=audit.CLI, target=f"key:{name}", now=now)
     click.echo(f"Key {name!r} revoked.")
+
+
+@main.group(name="privacy")
+def privacy_group() -> None:
+    """Readers' data requests (GDPR): export or erase everything about one reader."""
+
+
+_EMAIL = click.option("--email", default=None, help="The reader's verified email.")
+_TOKENS = click.option("--author-token", "author_tokens", multiple=True,
+                       help="An author token of the reader's comments (repeatable).")
+
+
+@privacy_group.command(name="export")
+@_EMAIL
+@_TOKENS
+def privacy_export(email: str | None, author_tokens: tuple[str, ...]) -> None:
+    """Print everything stored about a reader as JSON (GDPR Art. 15 and 20)."""
+    config = Config.from_env()
+    with Database(config.database_url) as database, database.transaction() as session:
+        exported = privacy.export_author(
+            session, email, author_tokens, actor=audit.CLI, now=utcnow(),
+            address_retention_days=config.address_retention_days)
+    click.echo(json.dumps(exported, ensure_ascii=False, indent=2))
+
+
+@privacy_group.command(name="erase")
+@_EMAIL
+@_TOKENS
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def privacy_erase(email: str | None, author_tokens: tuple[str, ...], yes: bool) -> None:
+    """Erase a reader's comments (tombstones keep only the decision) and their name and
+    email on reports they filed (GDPR Art. 17). Cannot be undone."""
+    privacy.Subject.of(email, author_tokens)  # a request that names nobody is refused first
+    if not yes:
+        named = [email] if email else []
+        named += [f"{len(author_tokens)} author token(s)"] if author_tokens else []
+        click.confirm(f"Erase everything stored about {' and '.join(named)}? This cannot be "
+                      "undone.", abort=True)
+    with _database() as database, database.transaction() as session:
+        erased = privacy.erase_author(session, email, author_tokens, actor=audit.CLI,
+                                      now=utcnow())
+    click.echo(f"Erased {erased['comments']} comments; {erased['reports']} reports, "
+               f"{erased['appeals']} appeals and {erased['webhook_messages']} webhook "
+               f"messages redacted (request {erased['request_id']}).")
+
+
+@main.command(name="purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
+def purge_command(dry_run: bool) -> None:
+    """Purge what the retention periods no longer allow to keep (for cron; workers do it
+    every MODERATION_PURGE_INTERVAL_MINUTES anyway)."""
+    config = Config.from_env()
+    with Database(config.database_url) as database, database.session() as session, \
+            session.begin() as transaction:
+        counts = retention.purge(session, config, utcnow(), actor=audit.CLI)
+        if dry_run:
+            transaction.rollback()
+    for what, count in counts.items():
+        click.echo(f"{what}\t{count}")
+    if dry_run:
+        click.echo("(dry run: nothing was changed)", err=True)

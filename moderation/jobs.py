@@ -17,6 +17,7 @@ from moderation.models import Job
 
 SCORE_COMMENT = "score_comment"
 DELIVER_WEBHOOK = "deliver_webhook"
+PURGE = "purge"  # recurring: one job, rescheduled after every run
 
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
@@ -24,6 +25,21 @@ def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
     job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now)
     session.add(job)
     return job
+
+
+def ensure_one(session: Session, kind: str, now: datetime) -> None:
+    """Make sure a job of a recurring ``kind`` exists (due now if it has to be made).
+
+    Workers starting together on PostgreSQL must not make two: the check is repeated under
+    a transaction-scoped advisory lock (SQLite's write lock serialises them anyway)."""
+    exists = select(Job.id).where(Job.kind == kind).limit(1)
+    if session.scalar(exists) is not None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(kind))))
+        if session.scalar(exists) is not None:
+            return
+    enqueue(session, kind, 0, now)
 
 
 def claim(session: Session, kind: str, owner: str, limit: int, now: datetime,
@@ -65,6 +81,17 @@ def release(session: Session, job_ids: list[int], error: str, run_at: datetime) 
         job.lease_owner = None
         job.leased_until = None
         job.last_error = error[:2000]
+        job.run_at = run_at
+
+
+def reschedule(session: Session, job_id: int, run_at: datetime) -> None:
+    """Give a recurring job back, done, to run again at ``run_at``."""
+    job = session.get(Job, job_id)
+    if job is not None:
+        job.lease_owner = None
+        job.leased_until = None
+        job.last_error = None
+        job.attempts = 0
         job.run_at = run_at
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,11 @@ from sqlalchemy import create_engine, inspect
 
 from moderation import create_app
 from moderation.cli import main
+from moderation.clock import utcnow
 from moderation.config import Config
+from moderation.db import Database
+from moderation.domain import CommentStatus
+from tests.support.records import add_comment, comment_by_id
 
 TABLES = {"articles", "comments", "moderation_events", "api_keys", "jobs", "worker_heartbeats"}
 QUEUE = "/v1/moderation/comments"
@@ -30,8 +36,8 @@ def moderation(cli_url: str, tmp_path: Path):
     env = {"MODERATION_DATABASE_URL": cli_url,
            "MODERATION_INSTANCE_PATH": str(tmp_path / "instance")}
 
-    def run(*args: str) -> Result:
-        return runner.invoke(main, list(args), env=env)
+    def run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(main, list(args), env=env, input=input)
 
     return run
 
@@ -233,4 +239,102 @@ def test_an_unmigrated_database_is_a_clean_error(tmp_path):
     result = CliRunner().invoke(main, ["keys", "list"], env=env)
     assert result.exit_code == 1
     assert "moderation db upgrade" in result.output and "Traceback" not in result.output
+
+
+# --- audit, privacy, purge ------------------------------------------------------------------
+
+READER = "lieselotte@example.de"
+
+
+def audit_entries(api_app: Flask, moderation) -> list[dict]:
+    admin = moderation("keys", "create", "prüferin", "--role", "admin").stdout.strip()
+    response = api_app.test_client().get("/v1/admin/audit", headers=authorization(admin))
+    return [e for e in response.get_json()["events"] if e["target"] != "key:prüferin"]
+
+
+def test_key_changes_are_audited_without_the_secret(moderation, migrated, api_app):
+    secret = moderation("keys", "create", "anna", "--expires-in-days", "30").stdout.strip()
+    moderation("keys", "revoke", "anna")
+
+    entries = audit_entries(api_app, moderation)
+
+    assert [(e["action"], e["actor"], e["target"]) for e in entries] == [
+        ("key.revoked", "cli", "key:anna"), ("key.created", "cli", "key:anna")]
+    assert entries[1]["details"]["role"] == "editor"
+    assert entries[1]["details"]["expires_at"].startswith("20")
+    assert secret[4:] not in json.dumps(entries)
+
+
+def test_privacy_export_prints_the_readers_data_as_json(moderation, migrated, api_app):
+    posted = api_app.test_client().post("/v1/articles/ki-im-alltag/comments", json={
+        "author_name": "Lieselotte", "author_email": READER,
+        "body": "Grüße aus Görlitz!"}).get_json()
+
+    result = moderation("privacy", "export", "--email", READER.upper())
+
+    assert result.exit_code == 0, result.output
+    assert "Grüße aus Görlitz!" in result.stdout  # not \u00fc
+    exported = json.loads(result.stdout)
+    assert [c["id"] for c in exported["comments"]] == [posted["id"]]
+    by_token = json.loads(moderation("privacy", "export", "--author-token",
+                                     posted["author_token"]).stdout)
+    assert by_token["comments"] == exported["comments"]
+    assert [e["actor"] for e in audit_entries(api_app, moderation)] == ["cli", "cli"]
+
+
+@pytest.mark.parametrize("command", [["export"], ["erase"], ["erase", "--yes"]])
+def test_privacy_requests_must_name_the_reader(moderation, migrated, command):
+    assert_clean_refusal(moderation("privacy", *command), "email")
+
+
+def test_privacy_erase_asks_before_it_erases(moderation, migrated, api_app):
+    client = api_app.test_client()
+    posted = client.post("/v1/articles/ki-im-alltag/comments", json={
+        "author_name": "Lieselotte", "author_email": READER, "body": "Bitte löschen"}).get_json()
+    anonymous = client.post("/v1/articles/ki-im-alltag/comments", json={
+        "author_name": "L.", "body": "Auch das"}).get_json()
+
+    declined = moderation("privacy", "erase", "--email", READER, input="n\n")
+
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert READER in declined.output and "cannot be undone" in declined.output
+    assert json.loads(moderation("privacy", "export", "--email", READER).stdout)["comments"]
+
+    confirmed = moderation("privacy", "erase", "--email", READER, input="y\n")
+
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "Erased 1 comments" in confirmed.stdout
+    assert json.loads(moderation("privacy", "export", "--email", READER).stdout)[
+        "comments"] == []
+    unasked = moderation("privacy", "erase", "--author-token", anonymous["author_token"],
+                         "--yes")
+    assert unasked.exit_code == 0 and "[y/N]" not in unasked.output
+    assert "Erased 1 comments" in unasked.stdout
+    mine = client.get(f"/v1/comments/{posted['id']}",
+                      headers={"X-Author-Token": posted["author_token"]})
+    assert mine.status_code == 404
+
+
+def test_purge_for_cron_with_a_dry_run_first(moderation, migrated, cli_url, api_app):
+    with Database(cli_url) as database, database.transaction() as session:
+        expired = add_comment(session, utcnow() - timedelta(days=200), body="Längst abgelehnt",
+                              status=CommentStatus.REJECTED).public_id
+
+    dry = moderation("purge", "--dry-run")
+
+    assert dry.exit_code == 0, dry.output
+    assert "rejected_comments\t1\n" in dry.stdout and "dry run" in dry.stderr
+    with Database(cli_url) as database, database.transaction() as session:
+        assert comment_by_id(session, expired).body == "Längst abgelehnt"
+
+    done = moderation("purge")
+
+    assert done.exit_code == 0, done.output
+    assert "rejected_comments\t1\n" in done.stdout and "address_hashes\t0\n" in done.stdout
+    with Database(cli_url) as database, database.transaction() as session:
+        assert comment_by_id(session, expired).erased_reason == "retention"
+    assert "rejected_comments\t0\n" in moderation("purge").stdout
+    purges = [e for e in audit_entries(api_app, moderation) if e["action"] == "retention.purged"]
+    assert [(e["actor"], e["details"]["rejected_comments"]) for e in purges] == [
+        ("cli", 0), ("cli", 1)]
 

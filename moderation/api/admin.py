@@ -38,9 +38,10 @@ def _candidate(session: Any) -> tuple[Any, Any]:
     return active.candidate, active.candidate_version
 
 
-def _save(session: Any, name: str, settings: Any, note: str | None) -> dict[str, Any]:
+def _save(session: Any, name: str, settings: Any, note: str | None, action: str,
+          details: dict[str, Any]) -> dict[str, Any]:
     version = policies.save_version(session, name, settings, api_key=current_key(), note=note,
-                                    now=now())
+                                    now=now(), action=action, details=details)
     return policies.describe(policies.settings_of(version), version)
 
 
@@ -63,7 +64,8 @@ class LivePolicy(MethodView):
         """Change the live policy; the change becomes a new version in its history."""
         with unit_of_work() as session:
             settings = policies.apply_changes(_active(session).live, changes)
-            return _save(session, policies.LIVE, settings, changes.get("note"))
+            return _save(session, policies.LIVE, settings, changes.get("note"),
+                         "policy.changed", _changed_fields(changes))
 
 
 @blp.route("/policy/words")
@@ -94,7 +96,13 @@ def _change_word(change: dict[str, Any], *, add: bool) -> dict[str, Any]:
     with unit_of_work() as session:
         settings = policies.change_words(_active(session).live, change["kind"], change["term"],
                                          add=add)
-        return _save(session, policies.LIVE, settings, change["note"])
+        return _save(session, policies.LIVE, settings, change["note"],
+                     "policy.word_added" if add else "policy.word_removed",
+                     {"kind": change["kind"], "term": change["term"]})
+
+
+def _changed_fields(changes: dict[str, Any]) -> dict[str, Any]:
+    return {"fields": sorted(field for field in changes if field != "note")}
 
 
 @blp.route("/policy/history")
@@ -129,7 +137,8 @@ class Candidate(MethodView):
         the worker records what it would decide, beside the live decision."""
         with unit_of_work() as session:
             settings = policies.apply_changes(_active(session).live, changes)
-            return _save(session, policies.CANDIDATE, settings, changes.get("note"))
+            return _save(session, policies.CANDIDATE, settings, changes.get("note"),
+                         "policy.candidate_started", _changed_fields(changes))
 
     @blp.response(204)
     @blp.doc(**KEY_REQUIRED)
@@ -162,6 +171,7 @@ class Promote(MethodView):
         with unit_of_work() as session:
             settings, version = _candidate(session)
             note = f"promoted from candidate@{version.version}"
-            live = _save(session, policies.LIVE, settings, note)
+            live = _save(session, policies.LIVE, settings, note, "policy.candidate_promoted",
+                         {"candidate": f"{version.name}@{version.version}"})
             policies.retire_candidate(session, api_key=current_key(), note=note, now=now())
             return live

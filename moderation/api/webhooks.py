@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import KEY_REQUIRED, no_store, require_role
+from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.domain import Role
 from moderation.schemas import (
@@ -53,7 +53,7 @@ class Endpoints(MethodView):
         """Subscribe an endpoint; the answer holds its signing secret, once."""
         with unit_of_work() as session:
             return webhooks.create_endpoint(session, allowed_hosts=_allowed_hosts(), now=now(),
-                                            **data)
+                                            api_key=current_key(), **data)
 
 
 @blp.route("/<string:endpoint_id>")
@@ -74,14 +74,15 @@ class Endpoint(MethodView):
         """Change the URL, the events or the description; switch the endpoint on or off."""
         with unit_of_work() as session:
             return webhooks.update_endpoint(session, endpoint_id, changes,
-                                            allowed_hosts=_allowed_hosts(), now=now())
+                                            allowed_hosts=_allowed_hosts(), now=now(),
+                                            api_key=current_key())
 
     @blp.response(204)
     @blp.doc(**KEY_REQUIRED)
     def delete(self, endpoint_id: str) -> None:
         """Unsubscribe: the endpoint and its pending deliveries are removed."""
         with unit_of_work() as session:
-            webhooks.delete_endpoint(session, endpoint_id)
+            webhooks.delete_endpoint(session, endpoint_id, now=now(), api_key=current_key())
 
 
 @blp.route("/<string:endpoint_id>/rotate-secret")
@@ -95,7 +96,8 @@ class RotateSecret(MethodView):
         configured overlap (MODERATION_WEBHOOK_SECRET_OVERLAP_HOURS)."""
         overlap = timedelta(hours=state().config.webhook_secret_overlap_hours)
         with unit_of_work() as session:
-            return webhooks.rotate_secret(session, endpoint_id, overlap=overlap, now=now())
+            return webhooks.rotate_secret(session, endpoint_id, overlap=overlap, now=now(),
+                                          api_key=current_key())
 
 
 @blp.route("/<string:endpoint_id>/deliveries")
@@ -121,7 +123,7 @@ class Redeliver(MethodView):
     def post(self, endpoint_id: str, delivery_id: str) -> Any:
         """Send one delivery again, with its original webhook-id."""
         with unit_of_work() as session:
-            return webhooks.redeliver(session, endpoint_id, delivery_id, now())
+            return webhooks.redeliver(session, endpoint_id, delivery_id, now(), current_key())
 
 
 @blp.route("/<string:endpoint_id>/redeliver")
@@ -135,7 +137,7 @@ class RedeliverFailed(MethodView):
         """Send every failed delivery since a time again."""
         with unit_of_work() as session:
             return {"queued": webhooks.redeliver_failed(session, endpoint_id, data["since"],
-                                                        now())}
+                                                        now(), current_key())}
 
 
 @blp.route("/<string:endpoint_id>/ping")
@@ -147,4 +149,4 @@ class Ping(MethodView):
     def post(self, endpoint_id: str) -> Any:
         """Queue a signed ping event to this endpoint."""
         with unit_of_work() as session:
-            return webhooks.ping(session, endpoint_id, now())
+            return webhooks.ping(session, endpoint_id, now(), current_key())

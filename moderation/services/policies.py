@@ -16,6 +16,7 @@ from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.models import ApiKey, Comment, PolicyVersion, ShadowDecision
 from moderation.policy import PolicySettings, Threshold
+from moderation.services import audit
 from moderation.services.transitions import actor_name
 from moderation.wordlists import validate_term
 
@@ -55,8 +56,9 @@ def active_policies(session: Session, defaults: PolicySettings) -> ActivePolicie
 
 
 def save_version(session: Session, name: str, settings: PolicySettings, *,
-                 api_key: ApiKey | None, note: str | None, now: datetime) -> PolicyVersion:
-    """Record ``settings`` as the next version of policy ``name``."""
+                 api_key: ApiKey | None, note: str | None, now: datetime, action: str,
+                 details: dict[str, Any] | None = None) -> PolicyVersion:
+    """Record ``settings`` as the next version of policy ``name``; audited as ``action``."""
     latest = session.scalar(select(func.max(PolicyVersion.version))
                             .where(PolicyVersion.name == name)) or 0
     version = PolicyVersion(
@@ -68,6 +70,8 @@ def save_version(session: Session, name: str, settings: PolicySettings, *,
     )
     session.add(version)
     session.flush()
+    audit.record(session, action, **audit.by_key(api_key), target=f"{name}@{version.version}",
+                 details={"note": note, **(details or {})}, now=now)
     return version
 
 
@@ -78,7 +82,7 @@ def retire_candidate(session: Session, *, api_key: ApiKey | None, note: str | No
     if candidate is None:
         raise NotFound("No candidate policy is running.")
     retired = save_version(session, CANDIDATE, settings_of(candidate), api_key=api_key,
-                           note=note, now=now)
+                           note=note, now=now, action="policy.candidate_ended")
     retired.active = False
     return retired
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation import jobs
 from moderation.errors import Invalid, NotFound
-from moderation.models import Job, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.models import ApiKey, Job, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.services import audit
 from moderation.webhooks.signing import new_message_id, new_secret
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
 
@@ -63,7 +65,7 @@ def checked_url(url: str, allowed_hosts: frozenset[str]) -> str:
 
 def create_endpoint(session: Session, *, url: str, event_types: list[str],
                     description: str | None, allowed_hosts: frozenset[str],
-                    now: datetime) -> WebhookEndpoint:
+                    now: datetime, api_key: ApiKey | None = None) -> WebhookEndpoint:
     """Subscribe an endpoint; its signing secret is in the result, and nowhere else later."""
     endpoint = WebhookEndpoint(
         public_id=f"ep_{secrets.token_urlsafe(12)}", url=checked_url(url, allowed_hosts),
@@ -71,7 +73,21 @@ def create_endpoint(session: Session, *, url: str, event_types: list[str],
         enabled=True, created_at=now, updated_at=now)
     session.add(endpoint)
     session.flush()
+    _audit(session, "webhook.created", endpoint, api_key, now,
+           {"url_host": _host(endpoint.url), "event_types": endpoint.event_types})
     return endpoint
+
+
+def _audit(session: Session, action: str, endpoint: WebhookEndpoint, api_key: ApiKey | None,
+           now: datetime, details: dict[str, Any] | None = None) -> None:
+    # Never a secret: not the signing secret, and of a URL (which may carry a token, as
+    # chat webhooks' do) only the host.
+    audit.record(session, action, **audit.by_key(api_key), target=endpoint.public_id,
+                 details=details, now=now)
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname
 
 
 def get_endpoint(session: Session, public_id: str) -> WebhookEndpoint:
@@ -87,7 +103,8 @@ def list_endpoints(session: Session) -> list[WebhookEndpoint]:
 
 
 def update_endpoint(session: Session, public_id: str, changes: dict[str, Any], *,
-                    allowed_hosts: frozenset[str], now: datetime) -> WebhookEndpoint:
+                    allowed_hosts: frozenset[str], now: datetime,
+                    api_key: ApiKey | None = None) -> WebhookEndpoint:
     """Change URL, events, description, or switch the endpoint on or off."""
     endpoint = get_endpoint(session, public_id)
     if "url" in changes:
@@ -100,20 +117,28 @@ def update_endpoint(session: Session, public_id: str, changes: dict[str, Any], *
         endpoint.enabled = changes["enabled"]
         endpoint.disabled_reason = None if endpoint.enabled else "disabled by an admin"
     endpoint.updated_at = now
+    logged = {**changes, "url_host": _host(changes["url"])} if "url" in changes else changes
+    _audit(session, "webhook.updated", endpoint, api_key, now,
+           {"changes": {k: v for k, v in logged.items() if k != "url"}})
     return endpoint
 
 
-def delete_endpoint(session: Session, public_id: str) -> None:
-    session.delete(get_endpoint(session, public_id))
+def delete_endpoint(session: Session, public_id: str, *, now: datetime,
+                    api_key: ApiKey | None = None) -> None:
+    endpoint = get_endpoint(session, public_id)
+    _audit(session, "webhook.deleted", endpoint, api_key, now, {"url_host": _host(endpoint.url)})
+    session.delete(endpoint)
 
 
 def rotate_secret(session: Session, public_id: str, *, overlap: timedelta,
-                  now: datetime) -> WebhookEndpoint:
+                  now: datetime, api_key: ApiKey | None = None) -> WebhookEndpoint:
     """A new signing secret; the old one keeps signing beside it for ``overlap``."""
     endpoint = get_endpoint(session, public_id)
     endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + overlap
     endpoint.secret = new_secret()
     endpoint.updated_at = now
+    _audit(session, "webhook.secret_rotated", endpoint, api_key, now,
+           {"previous_secret_until": endpoint.previous_secret_until.isoformat()})
     return endpoint
 
 
@@ -130,7 +155,7 @@ def deliveries(session: Session, public_id: str, *, status: str | None,
 
 
 def redeliver(session: Session, public_id: str, delivery_id: str,
-              now: datetime) -> WebhookDelivery:
+              now: datetime, api_key: ApiKey | None = None) -> WebhookDelivery:
     """Send one delivery again, with its original ``webhook-id``."""
     endpoint = get_endpoint(session, public_id)
     delivery = session.scalar(select(WebhookDelivery).where(
@@ -138,12 +163,14 @@ def redeliver(session: Session, public_id: str, delivery_id: str,
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id!r} to this endpoint.")
     _queue_again(session, delivery, now)
+    _audit(session, "webhook.redelivered", endpoint, api_key, now, {"delivery_id": delivery_id})
     session.flush()
     session.refresh(delivery, ["message", "log"])
     return delivery
 
 
-def redeliver_failed(session: Session, public_id: str, since: datetime, now: datetime) -> int:
+def redeliver_failed(session: Session, public_id: str, since: datetime, now: datetime,
+                     api_key: ApiKey | None = None) -> int:
     """Send every failed delivery created since ``since`` again; returns how many."""
     endpoint = get_endpoint(session, public_id)
     failed = session.scalars(select(WebhookDelivery).where(
@@ -151,6 +178,8 @@ def redeliver_failed(session: Session, public_id: str, since: datetime, now: dat
         WebhookDelivery.created_at >= since)).all()
     for delivery in failed:
         _queue_again(session, delivery, now)
+    _audit(session, "webhook.redelivered", endpoint, api_key, now,
+           {"failed_since": since.isoformat(), "queued": len(failed)})
     return len(failed)
 
 
@@ -164,7 +193,8 @@ def _queue_again(session: Session, delivery: WebhookDelivery, now: datetime) -> 
     delivery.updated_at = now
 
 
-def ping(session: Session, public_id: str, now: datetime) -> WebhookDelivery:
+def ping(session: Session, public_id: str, now: datetime,
+         api_key: ApiKey | None = None) -> WebhookDelivery:
     """Send a ``ping`` event to one endpoint, to check its URL and signature handling."""
     endpoint = get_endpoint(session, public_id)
     message = WebhookMessage(event_type="ping", created_at=now, payload={
@@ -172,5 +202,7 @@ def ping(session: Session, public_id: str, now: datetime) -> WebhookDelivery:
     session.add(message)
     session.flush()
     delivery = _deliver(session, message, endpoint, now)
+    _audit(session, "webhook.pinged", endpoint, api_key, now,
+           {"delivery_id": delivery.public_id})
     session.refresh(delivery, ["message", "log"])
     return delivery

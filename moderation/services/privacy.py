@@ -1,0 +1,315 @@
+"""A reader's rights under the GDPR: a copy of everything stored about them (Art. 15 and 20)
+and its erasure (Art. 17).
+
+A reader is identified by the email they gave (compared case-insensitively) and/or the
+author tokens their comments were submitted with. Erasure turns each of their comments into
+a tombstone with ``scrub_comments``, the one scrub the retention purge uses too: the body
+and everything that identifies the author or may quote the body goes; the decision record
+(status, reason codes, who decided and when, scores) stays, as the DSA asks of it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from moderation import jobs
+from moderation.domain import CommentStatus
+from moderation.errors import Invalid
+from moderation.models import (
+    Appeal,
+    Comment,
+    Job,
+    ModerationEvent,
+    Report,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookMessage,
+)
+from moderation.services import audit, webhooks
+from moderation.services.comments import hash_token
+
+ERASURE_REQUEST = "erasure_request"
+RETENTION = "retention"
+
+# A statement of reasons keeps the decision (what was done, on what ground, by what means,
+# when), not the facts and matched words, which may quote the body.
+STATEMENT_KEPT = frozenset({
+    "comment_id", "summary", "measure", "reason_code", "ground", "automated_detection",
+    "automated_decision", "automated_means", "decided_at",
+})
+# An automatic decision's details keep what drove it, not the words and sentences it found.
+EVENT_DETAILS_KEPT = frozenset({"model", "model_version", "mode", "scores"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose data a request is about."""
+
+    email: str | None
+    token_hashes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, email: str | None, author_tokens: Iterable[str]) -> Subject:
+        email = email.strip().lower() if email and email.strip() else None
+        hashes = tuple(sorted({hash_token(t) for t in author_tokens if t}))
+        if email is None and not hashes:
+            raise Invalid("Name the reader: an email, author tokens, or both.",
+                          errors={"email": ["Give an email or at least one author token."]})
+        return cls(email, hashes)
+
+    def identified_by(self) -> list[str]:
+        return [name for name, given in (("email", self.email),
+                                         ("author_tokens", self.token_hashes)) if given]
+
+    def wrote(self) -> ColumnElement[bool]:
+        """Matches the comments this reader wrote."""
+        return or_(
+            func.lower(Comment.author_email) == self.email if self.email else false(),
+            Comment.author_token_hash.in_(self.token_hashes) if self.token_hashes else false())
+
+    def reported(self) -> ColumnElement[bool]:
+        """Matches the reports this reader filed (reporters are known by email only)."""
+        return func.lower(Report.reporter_email) == self.email if self.email else false()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _by(actor: str) -> str:
+    # Editors' key names are staff data: the reader learns that an editor decided, not who.
+    return "editor" if actor.startswith("key:") else actor
+
+
+def export_author(session: Session, email: str | None = None,
+                  author_tokens: Sequence[str] = (), *, actor: str,
+                  api_key_id: int | None = None, now: datetime,
+                  address_retention_days: int) -> dict[str, Any]:
+    """Everything stored about one reader, as a JSON-able document (GDPR Art. 15, 20).
+
+    The request is audited by id and counts; the email does not go into the audit log."""
+    subject = Subject.of(email, author_tokens)
+    comments = list(session.scalars(
+        select(Comment).where(subject.wrote()).options(selectinload(Comment.events))
+        .order_by(Comment.created_at, Comment.id)))
+    appeals = _appeals_on(session, [c.id for c in comments])
+    reports = list(session.scalars(select(Report).where(subject.reported())
+                                   .order_by(Report.created_at, Report.id)))
+    request_id = uuid.uuid4().hex
+    audit.record(session, "privacy.exported", actor=actor, api_key_id=api_key_id,
+                 target=f"request:{request_id}", now=now, details={
+                     "request_id": request_id, "identified_by": subject.identified_by(),
+                     "comments": len(comments), "appeals": len(appeals),
+                     "reports": len(reports)})
+    public_ids = {c.id: c.public_id for c in comments}
+    return {
+        "request_id": request_id,
+        "exported_at": now.isoformat(),
+        "identified_by": subject.identified_by(),
+        "comments": [_exported_comment(c) for c in comments],
+        "appeals": [_exported_appeal(a, public_ids[a.comment_id]) for a in appeals],
+        "reports": [_exported_report(r) for r in reports],
+        "not_stored": _not_stored(address_retention_days),
+    }
+
+
+def _appeals_on(session: Session, comment_ids: list[int]) -> list[Appeal]:
+    if not comment_ids:
+        return []
+    return list(session.scalars(select(Appeal).where(Appeal.comment_id.in_(comment_ids))
+                                .order_by(Appeal.created_at, Appeal.id)))
+
+
+def _exported_comment(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.public_id,
+        "article_key": comment.article.key,
+        "parent_id": comment.parent_public_id,
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "body": comment.body,
+        "status": comment.status.value,
+        "status_reason_code": comment.status_reason_code,
+        "status_reason": comment.status_reason,
+        "statement_of_reasons": comment.statement_of_reasons,
+        "scores": comment.scores,
+        "scored_by": comment.scored_by,
+        "spam_signals": comment.spam,
+        "address_hash": comment.client_hash,
+        "created_at": _iso(comment.created_at),
+        "updated_at": _iso(comment.updated_at),
+        "rejected_at": _iso(comment.rejected_at),
+        "erased_at": _iso(comment.erased_at),
+        "erased_reason": comment.erased_reason,
+        "moderation_events": [{
+            "by": _by(event.actor),
+            "from_status": event.from_status.value if event.from_status else None,
+            "to_status": event.to_status.value,
+            "reason_code": event.reason_code,
+            "reason": event.reason,
+            # What drove an automatic decision; not the editors' evidence view, whose word
+            # list entries are the publisher's (the statement of reasons names the matches).
+            "details": _exported_details(event.details),
+            "created_at": _iso(event.created_at),
+        } for event in comment.events],
+    }
+
+
+def _exported_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    return {key: value for key, value in details.items()
+            if key in EVENT_DETAILS_KEPT or key == "statement_of_reasons"}
+
+
+def _exported_appeal(appeal: Appeal, comment_id: str) -> dict[str, Any]:
+    return {"id": appeal.public_id, "comment_id": comment_id,
+            "explanation": appeal.explanation, "status": appeal.status,
+            "decided_at": _iso(appeal.decided_at), "created_at": _iso(appeal.created_at)}
+
+
+def _exported_report(report: Report) -> dict[str, Any]:
+    return {"id": report.public_id, "comment_id": report.comment.public_id,
+            "category": report.category, "explanation": report.explanation,
+            "reporter_name": report.reporter_name, "reporter_email": report.reporter_email,
+            "good_faith": report.good_faith, "status": report.status,
+            "decided_at": _iso(report.decided_at), "address_hash": report.client_hash,
+            "created_at": _iso(report.created_at)}
+
+
+def _not_stored(address_retention_days: int) -> list[str]:
+    return [
+        "No IP address is stored. Rate limits and spam checks use a keyed hash of the "
+        "address's network; the daily key and the hashes are deleted after "
+        f"{address_retention_days} days, after which nobody can link a hash to an address.",
+        "Author tokens are stored only as a SHA-256 hash and are not part of this export.",
+        "No cookies, browser fingerprints or reading history are stored.",
+    ]
+
+
+def erase_author(session: Session, email: str | None = None,
+                 author_tokens: Sequence[str] = (), *, actor: str,
+                 api_key_id: int | None = None, now: datetime) -> dict[str, Any]:
+    """Erase one reader's data (GDPR Art. 17): their comments become tombstones and the
+    reports they filed lose their name and email. Idempotent; audited by id and counts."""
+    subject = Subject.of(email, author_tokens)
+    comments = list(session.scalars(select(Comment).where(subject.wrote(),
+                                                          Comment.erased_at.is_(None))
+                                    .order_by(Comment.id)))
+    scrubbed = scrub_comments(session, comments, ERASURE_REQUEST, now)
+    reports = session.execute(
+        update(Report).where(subject.reported())
+        .values(reporter_name=None, reporter_email=None, client_hash=None)
+        .execution_options(synchronize_session=False)).rowcount or 0
+    request_id = uuid.uuid4().hex
+    counts = {"comments": len(comments), "appeals": scrubbed.appeals, "reports": reports,
+              "webhook_messages": scrubbed.webhook_messages}
+    audit.record(session, "privacy.erased", actor=actor, api_key_id=api_key_id,
+                 target=f"request:{request_id}", now=now,
+                 details={"request_id": request_id,
+                          "identified_by": subject.identified_by(), **counts})
+    return {"request_id": request_id, **counts}
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    comments: int
+    appeals: int
+    webhook_messages: int
+
+
+def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
+                   now: datetime) -> Scrubbed:
+    """Turn comments into tombstones (``reason``: erasure_request or retention).
+
+    Gone: the body, the author's name, email, address hash and token, spam signals, the
+    evidence of automatic decisions, the free text of events, appeals and reports on them,
+    and what webhook messages and delivery logs said about them. Kept: status, reason codes,
+    who decided and when, scores, and a minimal statement of reasons. Subscribers hear
+    ``comment.erased`` to delete their copies."""
+    if not comments:
+        return Scrubbed(0, 0, 0)
+    ids = [c.id for c in comments]
+    for comment in comments:
+        _tombstone(comment, reason, now)
+    for event in session.scalars(select(ModerationEvent)
+                                 .where(ModerationEvent.comment_id.in_(ids))):
+        event.reason = None
+        event.details = _minimal_details(event.details)
+    appeals = session.execute(
+        update(Appeal).where(Appeal.comment_id.in_(ids)).values(explanation=None)
+        .execution_options(synchronize_session=False)).rowcount or 0
+    # Others' reports on the comment, and an editor's note on them, may quote it.
+    session.execute(update(Report).where(Report.comment_id.in_(ids))
+                    .values(explanation=None, decision_note=None)
+                    .execution_options(synchronize_session=False))
+    # Nothing left to score: a worker must not judge (and maybe publish) an empty body.
+    session.execute(delete(Job).where(Job.kind == jobs.SCORE_COMMENT, Job.subject_id.in_(ids)))
+    messages = _redact_webhook_messages(session, comments)
+    for comment in comments:
+        webhooks.emit(session, "comment.erased", {
+            "comment_id": comment.public_id, "article_key": comment.article.key,
+            "erased": True, "erased_reason": reason}, now, comment_id=comment.id)
+    return Scrubbed(len(comments), appeals, messages)
+
+
+def _tombstone(comment: Comment, reason: str, now: datetime) -> None:
+    if comment.status is CommentStatus.APPROVED:
+        comment.article.public_revision += 1  # the public thread changes: new ETag
+    comment.body = ""
+    comment.author_name = ""
+    comment.author_email = None
+    comment.client_hash = None
+    comment.author_token_hash = secrets.token_hex(32)  # the hash of no token anybody holds
+    comment.spam = None
+    comment.explanation = None
+    comment.status_reason = None
+    comment.statement_of_reasons = _minimal_statement(comment.statement_of_reasons)
+    comment.erased_at = now
+    comment.erased_reason = reason
+    comment.updated_at = now
+
+
+def _minimal_statement(statement: dict[str, Any] | None) -> dict[str, Any] | None:
+    if statement is None:
+        return None
+    kept = {key: value for key, value in statement.items() if key in STATEMENT_KEPT}
+    if isinstance(kept.get("automated_means"), dict):
+        kept["automated_means"] = {key: value for key, value in kept["automated_means"].items()
+                                   if key != "words"}
+    return kept
+
+
+def _minimal_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if details is None:
+        return None
+    kept = {key: value for key, value in details.items() if key in EVENT_DETAILS_KEPT}
+    if "statement_of_reasons" in details:
+        kept["statement_of_reasons"] = _minimal_statement(details["statement_of_reasons"])
+    return kept
+
+
+def _redact_webhook_messages(session: Session, comments: Sequence[Comment]) -> int:
+    """Messages about the comments shrink to their id; receivers' answers are forgotten."""
+    public_ids = {c.id: c.public_id for c in comments}
+    messages = list(session.scalars(select(WebhookMessage)
+                                    .where(WebhookMessage.comment_id.in_(list(public_ids)))))
+    for message in messages:
+        message.payload = {**message.payload, "data": {
+            "comment_id": public_ids[message.comment_id], "erased": True}}
+    if messages:
+        deliveries = select(WebhookDelivery.id).where(
+            WebhookDelivery.message_id.in_([m.id for m in messages]))
+        session.execute(update(WebhookAttempt)
+                        .where(WebhookAttempt.delivery_id.in_(deliveries))
+                        .values(response_excerpt=None)
+                        .execution_options(synchronize_session=False))
+    return len(messages)

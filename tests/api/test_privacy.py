@@ -1,0 +1,142 @@
+"""The admin API for readers' data requests: export and erasure (GDPR Art. 15, 17, 20)."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.workers.delivery import DeliveryWorker
+from tests.support.http import ARTICLE, assert_error, post_comment
+from tests.support.receiver import receiver
+from tests.support.records import tables_mentioning
+
+EXPORT = "/v1/admin/privacy/export"
+ERASE = "/v1/admin/privacy/erase"
+MARKER = "Quarkstrudelverschwörung"
+NAME = "Lieselotte Quastenflosser"
+EMAIL = "lieselotte.quastenflosser@example.de"
+
+
+@pytest.fixture
+def admin(admin_key):
+    return {"Authorization": f"Bearer {admin_key}"}
+
+
+def lieselottes(client, body="Schöner Artikel, Grüße aus Görlitz!", **fields):
+    return post_comment(client, body, author_name=NAME, author_email=EMAIL, **fields).get_json()
+
+
+def test_an_export_holds_the_readers_comments(client, admin, worker):
+    first = lieselottes(client)
+    second = post_comment(client, "Ganz anonym", author_name="L.").get_json()
+    post_comment(client, "Von jemand anderem", author_email="bernd@example.de")
+    worker.run_once()
+
+    response = client.post(EXPORT, headers=admin, json={
+        "email": EMAIL.upper(), "author_tokens": [second["author_token"]]})
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    exported = response.get_json()
+    assert [c["id"] for c in exported["comments"]] == [first["id"], second["id"]]
+    assert exported["comments"][0]["body"] == "Schöner Artikel, Grüße aus Görlitz!"
+    assert exported["comments"][0]["author_email"] == EMAIL
+    assert exported["comments"][0]["moderation_events"][-1]["by"] == "system"
+    assert exported["identified_by"] == ["email", "author_tokens"]
+    assert exported["request_id"] and exported["not_stored"]
+    assert "bernd@example.de" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "email"),
+    ({"author_tokens": []}, "email"),
+    ({"email": "keine-adresse"}, "email"),
+    ({"email": EMAIL, "author_tokens": [""]}, "author_tokens"),
+    ({"email": EMAIL, "name": NAME}, "name"),
+])
+@pytest.mark.parametrize("path", [EXPORT, ERASE])
+def test_a_request_must_name_the_reader_and_nothing_else(client, admin, path, body, field):
+    answer = assert_error(client.post(path, headers=admin, json=body), 422,
+                          "validation_failed")
+    assert field in answer["errors"]
+
+
+@pytest.mark.parametrize("path", [EXPORT, ERASE])
+def test_only_admins_may_ask(client, editor, path):
+    assert_error(client.post(path, headers=editor, json={"email": EMAIL}), 403, "forbidden")
+    assert_error(client.post(path, json={"email": EMAIL}), 401, "unauthorized")
+
+
+def test_an_erased_comment_stays_in_the_thread_as_a_tombstone_above_its_replies(
+        client, admin, editor, worker):
+    root = lieselottes(client)
+    worker.run_once()
+    reply = post_comment(client, "Sehe ich anders, aber danke.", author_name="Bernd",
+                         parent_id=root["id"]).get_json()
+    worker.run_once()
+    before = client.get(ARTICLE)
+
+    response = client.post(ERASE, headers=admin, json={"email": EMAIL})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"request_id": response.get_json()["request_id"],
+                                   "comments": 1, "appeals": 0, "reports": 0,
+                                   "webhook_messages": 0}
+    after = client.get(ARTICLE, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200  # the public view changed: a new ETag
+    tombstone, answer = after.get_json()["comments"]
+    assert (tombstone["id"], tombstone["erased"]) == (root["id"], True)
+    assert (tombstone["body"], tombstone["author_name"]) == ("", "")
+    assert (answer["id"], answer["parent_id"], answer["erased"]) == (reply["id"], root["id"],
+                                                                     False)
+    assert answer["body"] == "Sehe ich anders, aber danke."
+    detail = client.get(f"/v1/moderation/comments/{root['id']}", headers=editor).get_json()
+    assert detail["erased_reason"] == "erasure_request" and detail["erased_at"]
+    assert (detail["status"], detail["author_email"]) == ("approved", None)
+    # The author's token opens nothing any more.
+    mine = client.get(f"/v1/comments/{root['id']}",
+                      headers={"X-Author-Token": root["author_token"]})
+    assert_error(mine, 404, "not_found")
+
+
+def test_after_an_erasure_through_the_api_nothing_of_the_reader_remains(
+        client, admin, editor, worker, database, config, clock):
+    with receiver() as hook:
+        assert client.post("/v1/webhooks", headers=admin,
+                           json={"url": hook.url}).status_code == 201
+        published = lieselottes(client, f"Die {MARKER} ist eine Erfindung!")
+        rejected = lieselottes(client, f"{MARKER}: alle anderen sind dumm.")
+        worker.run_once()
+        bernds = post_comment(client, "Quatsch mit Soße.", author_name="Bernd",
+                              parent_id=published["id"]).get_json()
+        worker.run_once()
+        assert client.post(f"/v1/moderation/comments/{rejected['id']}/reject", headers=editor,
+                           json={"reason": f"Die „{MARKER}“ ist Unsinn, Frau Quastenflosser."}
+                           ).status_code == 200
+        assert client.post(f"/v1/comments/{rejected['id']}/appeal",
+                           headers={"X-Author-Token": rejected["author_token"]},
+                           json={"explanation": f"Ich, {NAME}, meinte die {MARKER} "
+                                                "ironisch."}).status_code == 202
+        for comment_id, reporter, explanation in [
+                (published["id"], {"reporter_name": "Bernd"}, f"„{MARKER}“ ist Hetze."),
+                (bernds["id"], {"reporter_name": NAME, "reporter_email": EMAIL},
+                 "Das ist unsachlich und beleidigend.")]:
+            assert client.post(f"/v1/comments/{comment_id}/reports", json={
+                "category": "hate", "explanation": explanation, "good_faith": True,
+                **reporter}).status_code == 202
+        DeliveryWorker(database, config, clock).run_once()
+        assert hook.received
+    with database.transaction() as session:
+        assert {table for table, _ in tables_mentioning(session, MARKER, "Quastenflosser")} >= {
+            "comments", "moderation_events", "appeals", "reports", "webhook_messages"}
+
+    erased = client.post(ERASE, headers=admin, json={"email": EMAIL}).get_json()
+
+    assert (erased["comments"], erased["appeals"], erased["reports"]) == (2, 1, 1)
+    with database.transaction() as session:
+        assert tables_mentioning(session, MARKER, "Quastenflosser", EMAIL, NAME) == []
+    thread = client.get(ARTICLE).get_json()["comments"]
+    assert [(c["id"], c["erased"]) for c in thread] == [(published["id"], True),
+                                                        (bernds["id"], False)]
+    audit = client.get("/v1/admin/audit", headers=admin,
+                       query_string={"action": "privacy.erased"}).get_json()["events"]
+    assert audit[0]["details"]["request_id"] == erased["request_id"]
