@@ -50,6 +50,7 @@ from moderation.models import Comment, Job, WebhookDelivery  # noqa: E402
 from moderation.services.comments import NewComment, submit_comment  # noqa: E402
 from moderation.services.transitions import change_status  # noqa: E402
 from moderation.services.webhooks import create_endpoint  # noqa: E402
+from moderation.statements import PublisherTerms  # noqa: E402
 from moderation.workers.delivery import DeliveryWorker  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -237,7 +238,8 @@ def pending_comments(database: Database, count: int) -> list[int]:
         with database.transaction() as session:
             made = [submit_comment(session, ARTICLE, NewComment(
                         author_name=f"Leser {i}", body=f"Kommentar Nummer {i}, grüße!"),
-                        datetime.now(UTC)).comment for i in range(start, min(count, start + 500))]
+                        datetime.now(UTC), terms=PublisherTerms.of(Config())).comment
+                    for i in range(start, min(count, start + 500))]
             session.flush()
             ids += [comment.id for comment in made]
         with database.transaction() as session:  # the scoring jobs are not ours to time

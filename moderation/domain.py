@@ -74,6 +74,7 @@ class Resolution(enum.StrEnum):
 
 
 SYSTEM_ACTOR = "system"
+AUTHOR_ACTOR = "author"  # the comment's author, known by their token (appeals)
 
 # What webhook subscribers can hear of.
 EVENT_TYPES = ("comment.created", "comment.review_requested", "comment.approved",

@@ -185,6 +185,8 @@ class Report(Base):
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(32))
+    # The law the reader says the comment breaks, e.g. "§ 130 StGB" (for illegal content).
+    legal_provision: Mapped[str | None] = mapped_column(String(200))
     explanation: Mapped[str | None] = mapped_column(Text)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_email: Mapped[str | None] = mapped_column(String(254), index=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from moderation.domain import EVENT_TYPES, CommentStatus, ModerationMode
+from moderation.domain import EVENT_TYPES, CommentStatus, ModerationMode, ReportCategory
 from moderation.pagination import check_cursor
+from moderation.statements import Ground
 from moderation.text import normalize
 
 ARTICLE_KEY = validate.Length(min=1, max=200)
@@ -37,11 +38,13 @@ class CommentInSchema(Schema):
                                 validate=validate.Length(max=254))
     body = PlainText(required=True, validate=validate.Length(min=1, max=5000))
     parent_id = fields.String(load_default=None, allow_none=True, validate=PUBLIC_ID)
+    website = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "Leave empty; hidden from humans by the widget."})
 
 
 class SubmittedSchema(Schema):
     id = fields.String(attribute="comment.public_id")
-    status = fields.Enum(CommentStatus, by_value=True, attribute="comment.status")
+    status = fields.Enum(CommentStatus, by_value=True)
     author_token = fields.String(metadata={
         "description": "Shown once. Send it as X-Author-Token to see the comment's status."})
 
@@ -53,6 +56,9 @@ class PublicCommentSchema(Schema):
     author_name = fields.String()
     body = fields.String(metadata={"description": "Plain text: render with textContent."})
     created_at = fields.DateTime()
+    erased = fields.Boolean(metadata={
+        "description": "A tombstone: the author had the comment erased; body and author are "
+                       "empty. It stays in the thread so that replies keep their place."})
 
 
 class PublicArticleSchema(Schema):
@@ -75,9 +81,105 @@ class ThreadPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class AppealSchema(Schema):
+    id = fields.String(attribute="public_id")
+    status = fields.String(metadata={
+        "description": "open, upheld (the comment is published) or dismissed (the rejection "
+                       "stands; final)"})
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class AppealInSchema(Schema):
+    explanation = PlainText(required=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "Why the rejection is wrong, in the author's words."})
+
+
 class OwnCommentSchema(PublicCommentSchema):
     article_key = fields.String(attribute="article.key")
     status = fields.Enum(CommentStatus, by_value=True)
+    statement_of_reasons = fields.Dict(allow_none=True, metadata={
+        "description": "Why the comment was rejected (DSA Art. 17): measure, facts, automated "
+                       "means, ground, redress; null unless it is rejected."})
+    appeal = fields.Nested(AppealSchema, allow_none=True,
+                           metadata={"description": "The author's appeal, if one was made."})
+    appealable_until = fields.Date(allow_none=True, metadata={
+        "description": "The last day to appeal (POST .../appeal); null unless an appeal is "
+                       "possible now."})
+
+
+# --- reports (DSA Art. 16 notice and action) -----------------------------------------------
+
+class ReportInSchema(Schema):
+    category = fields.Enum(ReportCategory, by_value=True, required=True)
+    explanation = PlainText(required=True, validate=validate.Length(min=10, max=2000), metadata={
+        "description": "Why the comment is illegal or breaks the rules: the DSA asks for a "
+                       "substantiated explanation."})
+    legal_provision = PlainText(load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=200),
+                                metadata={"description": "The law it breaks, if known.",
+                                          "example": "§ 130 StGB"})
+    reporter_name = PlainText(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=100))
+    reporter_email = fields.Email(load_default=None, allow_none=True,
+                                  validate=validate.Length(max=254),
+                                  metadata={"description": "To be told of the decision."})
+    good_faith = fields.Boolean(required=True, validate=validate.Equal(
+        True, error="Confirm that the report is accurate and made in good faith."), metadata={
+        "description": "Must be true: the report is accurate and complete to the best of the "
+                       "reporter's knowledge."})
+
+
+class ReportReceivedSchema(Schema):
+    id = fields.String(attribute="report.public_id")
+    comment_id = fields.String(attribute="report.comment.public_id")
+    status = fields.String(attribute="report.status")
+    report_token = fields.String(metadata={
+        "description": "Shown once. Send it as X-Report-Token to see the decision."})
+    message = fields.String(metadata={"description": "A confirmation to show the reporter."})
+
+
+class ReportDecisionSchema(Schema):
+    outcome = fields.String(metadata={
+        "description": "upheld (the comment was taken down) or dismissed"})
+    decided_at = fields.DateTime()
+    note = fields.String()
+
+
+class ReporterReportSchema(Schema):
+    id = fields.String(attribute="report.public_id")
+    comment_id = fields.String(attribute="report.comment.public_id")
+    category = fields.String(attribute="report.category")
+    status = fields.String(attribute="report.status",
+                           metadata={"description": "open, upheld or dismissed"})
+    created_at = fields.DateTime(attribute="report.created_at")
+    decision = fields.Nested(ReportDecisionSchema, allow_none=True)
+
+
+class ReportSchema(Schema):
+    id = fields.String(attribute="public_id")
+    comment_id = fields.String(attribute="comment.public_id")
+    category = fields.String()
+    legal_provision = fields.String(allow_none=True, metadata={
+        "description": "The law the reporter says the comment breaks, e.g. § 130 StGB."})
+    explanation = fields.String(allow_none=True, metadata={"description": "Plain text."})
+    reporter_name = fields.String(allow_none=True)
+    reporter_email = fields.String(allow_none=True)
+    good_faith = fields.Boolean()
+    status = fields.String(metadata={"description": "open, upheld or dismissed"})
+    created_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True, metadata={
+        "description": "The editor's reason; internal, the reporter is not shown it."})
+
+
+class EditorReportSchema(ReportSchema):
+    article_key = fields.String(attribute="comment.article.key")
+
+
+class ReportDismissSchema(Schema):
+    reason = PlainText(load_default=None, validate=validate.Length(max=2000))
 
 
 # --- editors ------------------------------------------------------------------------------
@@ -92,7 +194,21 @@ class EventSchema(Schema):
     created_at = fields.DateTime()
 
 
+class EditorAppealSchema(AppealSchema):
+    explanation = fields.String(allow_none=True)
+    rejected_by = fields.String(metadata={
+        "description": "Who made the rejection appealed against: system or key:<name>. "
+                       "Another editor decides the appeal where one exists."})
+    decided_by = fields.String(allow_none=True)
+
+
 class EditorCommentSchema(OwnCommentSchema):
+    class Meta:
+        exclude = ("appealable_until",)
+
+    appeal = fields.Nested(EditorAppealSchema, allow_none=True, metadata={
+        "description": "The author's appeal against a rejection, if one was made; deciding "
+                       "the comment decides an open one."})
     author_email = fields.String(allow_none=True)
     status_reason_code = fields.String(metadata={"description": "Why it has this status."})
     status_reason = fields.String(allow_none=True)
@@ -102,16 +218,31 @@ class EditorCommentSchema(OwnCommentSchema):
     scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
     max_score = fields.Float(allow_none=True)
     scored_by = fields.String(allow_none=True)
+    spam = fields.Dict(allow_none=True, metadata={
+        "description": 'Spam signals found at intake: {"honeypot": true}, or '
+                       '{"duplicate_of": <comment id>, "by": "author" | "address"}.'})
+    open_reports = fields.Integer(metadata={
+        "description": "Readers' reports not yet decided (repeats from one address count once)."})
     updated_at = fields.DateTime()
+    erased_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Set once the body and the author's data were erased."})
+    erased_reason = fields.String(allow_none=True,
+                                  metadata={"description": "erasure_request or retention"})
 
 
 class EditorCommentDetailSchema(EditorCommentSchema):
     events = fields.List(fields.Nested(EventSchema))
+    reports = fields.List(fields.Nested(ReportSchema), metadata={
+        "description": "Readers' reports of the comment, oldest first."})
 
 
 class QueueQuerySchema(Schema):
     status = fields.String(load_default=CommentStatus.REVIEW.value, validate=validate.OneOf(
-        [s.value for s in CommentStatus] + ["all"]))
+        [s.value for s in CommentStatus] + ["all", "reported", "appealed"]), metadata={
+        "description": "reported: comments with open reports, whatever their status, "
+                       "most-reported first, then oldest (sort does not apply). "
+                       "appealed: comments with an open appeal, oldest appeal first "
+                       "(sort does not apply)."})
     article = fields.String(load_default=None, validate=ARTICLE_KEY)
     created_after = fields.AwareDateTime(load_default=None)
     created_before = fields.AwareDateTime(load_default=None)
@@ -125,10 +256,35 @@ class QueuePageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class GroundSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["terms", "illegal"]))
+    provision = PlainText(validate=validate.Length(min=1, max=200), metadata={
+        "description": "The law the comment breaks; required for illegal content.",
+        "example": "§ 130 StGB"})
+    clause = PlainText(validate=validate.Length(min=1, max=200), metadata={
+        "description": "The clause of the terms it breaks (default: the configured one)."})
+
+    @validates_schema
+    def fits_type(self, data: dict, **_: Any) -> None:
+        if data["type"] == "illegal" and "provision" not in data:
+            raise ValidationError("Name the provision of law for illegal content.", "provision")
+        if data["type"] == "illegal" and "clause" in data:
+            raise ValidationError("A clause of the terms is not a ground in law.", "clause")
+        if data["type"] == "terms" and "provision" in data:
+            raise ValidationError("A provision of law is for illegal content only.", "provision")
+
+    @post_load
+    def ground(self, data: dict, **_: Any) -> Ground:
+        return Ground(**data)
+
+
 class DecisionSchema(Schema):
     reason_code = fields.String(load_default=None, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,63}$", error="Lower-case letters, digits and _ only."))
     reason = PlainText(load_default=None, validate=validate.Length(max=2000))
+    ground = fields.Nested(GroundSchema, load_default=None, allow_none=True, metadata={
+        "description": "For a rejection: the terms (default) or the law it breaks; named in "
+                       "the statement of reasons the author gets."})
 
 
 class BulkDecisionSchema(DecisionSchema):
@@ -139,7 +295,9 @@ class BulkDecisionSchema(DecisionSchema):
 
 class BulkItemSchema(Schema):
     id = fields.String()
-    outcome = fields.String(metadata={"description": "changed, unchanged or not_found"})
+    outcome = fields.String(metadata={
+        "description": "changed, unchanged, not_found, or refused: an appeal against this "
+                       "key's own rejection, which another editor must decide (left as it is)"})
     status = fields.Enum(CommentStatus, by_value=True, allow_none=True)
 
 
@@ -344,3 +502,64 @@ class RedeliverSchema(Schema):
 
 class RedeliveredSchema(Schema):
     queued = fields.Integer()
+
+
+# --- data protection ----------------------------------------------------------------------
+
+class DataSubjectSchema(Schema):
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                         metadata={"description": "Compared case-insensitively; verify that "
+                                                  "the request comes from its owner."})
+    author_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                load_default=list, validate=validate.Length(max=1000),
+                                metadata={"description": "Tokens the reader's comments were "
+                                                         "submitted with."})
+
+    @validates_schema
+    def someone(self, data: dict, **_: Any) -> None:
+        if not data.get("email") and not data.get("author_tokens"):
+            raise ValidationError("Give an email or at least one author token.", "email")
+
+
+class PersonalDataSchema(Schema):
+    request_id = fields.String(metadata={"description": "Names the request in the audit log."})
+    exported_at = fields.String(metadata={"format": "date-time"})
+    identified_by = fields.List(fields.String())
+    comments = fields.List(fields.Dict(), metadata={
+        "description": "Their comments with status, reasons, statement of reasons, scores "
+                       "and moderation events."})
+    appeals = fields.List(fields.Dict(), metadata={"description": "Appeals on their comments."})
+    reports = fields.List(fields.Dict(), metadata={"description": "Reports they filed."})
+    not_stored = fields.List(fields.String(), metadata={
+        "description": "What is not stored about readers, and what is deleted when."})
+
+
+class ErasureSchema(Schema):
+    request_id = fields.String(metadata={"description": "Names the request in the audit log."})
+    comments = fields.Integer(metadata={"description": "Comments made tombstones now."})
+    appeals = fields.Integer(metadata={"description": "Appeals on them, explanation removed."})
+    reports = fields.Integer(metadata={"description": "Reports they filed, name and email "
+                                                      "removed."})
+    webhook_messages = fields.Integer(metadata={"description": "Webhook messages redacted."})
+
+
+class AuditQuerySchema(Schema):
+    action = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[a-z][a-z_.]{0,63}$", error="An action such as policy.changed."))
+    since = fields.AwareDateTime(load_default=None)
+    until = fields.AwareDateTime(load_default=None)
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AuditEventSchema(Schema):
+    action = fields.String()
+    actor = fields.String(metadata={"description": "key:<name>, cli or system"})
+    target = fields.String(allow_none=True)
+    details = fields.Dict(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AuditPageSchema(Schema):
+    events = fields.List(fields.Nested(AuditEventSchema))
+    next_cursor = fields.String(allow_none=True)

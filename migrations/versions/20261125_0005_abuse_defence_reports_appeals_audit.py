@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('public_id', sa.String(length=32), nullable=False),
     sa.Column('comment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('legal_provision', sa.String(length=200), nullable=True),
     sa.Column('explanation', sa.Text(), nullable=True),
     sa.Column('reporter_name', sa.String(length=100), nullable=True),
     sa.Column('reporter_email', sa.String(length=254), nullable=True),

@@ -22,7 +22,7 @@ class ModerationApi(Api):
 
 
 def init_api(app: Flask) -> ModerationApi:
-    from moderation.api import admin, editor, health, public, webhooks
+    from moderation.api import admin, audit, editor, health, privacy, public, webhooks
 
     api = ModerationApi(app, spec_kwargs={"info": {"description": __doc__.strip()}})
     api.spec.components.security_scheme(
@@ -30,7 +30,8 @@ def init_api(app: Flask) -> ModerationApi:
                    "description": "An editor or admin key from `moderation keys create`."})
     api.spec.components.security_scheme(
         "authorToken", {"type": "apiKey", "in": "header", "name": "X-Author-Token"})
-    for blueprint in (public.blp, editor.blp, admin.blp, webhooks.blp, health.blp):
+    for blueprint in (public.blp, editor.blp, admin.blp, privacy.blp, audit.blp, webhooks.blp,
+                      health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(_json_bodies_only)

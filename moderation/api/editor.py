@@ -18,12 +18,15 @@ from moderation.schemas import (
     BulkResultSchema,
     DecisionSchema,
     EditorCommentDetailSchema,
+    EditorReportSchema,
     QueuePageSchema,
     QueueQuerySchema,
+    ReportDismissSchema,
     StatusSchema,
 )
-from moderation.services import articles, moderation, policies
+from moderation.services import articles, moderation, policies, reports
 from moderation.services.status import scoring_status
+from moderation.statements import PublisherTerms
 
 blp = Blueprint("editor", __name__, url_prefix="/v1/moderation",
                 description="For editors: needs an editor or admin API key.")
@@ -55,13 +58,22 @@ class ReviewQueue(MethodView):
     @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """The review queue: filter by status, article and time; riskiest first by default."""
-        status = None if query["status"] == "all" else CommentStatus(query["status"])
+        reported = query["status"] == "reported"
+        appealed = query["status"] == "appealed"
+        status = None if reported or appealed or query["status"] == "all" \
+            else CommentStatus(query["status"])
         if query["article"] is not None:
             checked_article_key(query["article"])
         queue = moderation.QueueFilter(status=status, article_key=query["article"],
                                        created_after=query["created_after"],
                                        created_before=query["created_before"])
         with unit_of_work() as session:
+            if reported:
+                return moderation.reported_queue(session, queue, cursor=query["cursor"],
+                                                 limit=query["limit"])
+            if appealed:
+                return moderation.appealed_queue(session, queue, cursor=query["cursor"],
+                                                 limit=query["limit"])
             return moderation.review_queue(session, queue, sort=query["sort"],
                                            cursor=query["cursor"], limit=query["limit"])
 
@@ -84,11 +96,15 @@ def _decision_view(action: moderation.Action) -> type[MethodView]:
 
         @blp.arguments(DecisionSchema)
         @blp.response(200, EditorCommentDetailSchema)
+        @blp.alt_response(409, response="CONFLICT", description=(
+            "appeal_needs_other_editor: the author appealed against this key's rejection, "
+            "and another active key can decide the appeal."))
         @blp.doc(**KEY_REQUIRED)
         def post(self, data: dict[str, Any], comment_id: str) -> Any:
             with unit_of_work() as session:
                 return moderation.decide(session, comment_id, action, current_key(),
-                                         now=now(), **data)
+                                         now=now(), terms=PublisherTerms.of(state().config),
+                                         **data)
 
     Decision.post.__doc__ = f"{action.capitalize()} a comment, whatever its status (idempotent)."
     Decision.__name__ = f"{action.capitalize()}Comment"
@@ -111,7 +127,8 @@ class BulkDecision(MethodView):
         with unit_of_work() as session:
             results = moderation.decide_many(
                 session, data["ids"], data["action"], current_key(),
-                reason_code=data["reason_code"], reason=data["reason"], now=now())
+                reason_code=data["reason_code"], reason=data["reason"], now=now(),
+                terms=PublisherTerms.of(state().config), ground=data["ground"])
             return {"results": results}
 
 
@@ -136,3 +153,32 @@ class ArticleSettings(MethodView):
             article = articles.update_article(session, checked_article_key(article_key),
                                               data, now())
             return articles.overview(session, article)
+
+
+# --- readers' reports (DSA Art. 16) ---------------------------------------------------------
+
+@blp.route("/reports/<string:report_id>")
+class EditorReport(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.response(200, EditorReportSchema)
+    @blp.doc(**KEY_REQUIRED)
+    def get(self, report_id: str) -> Any:
+        """One reader's report, with the reporter's contact details to tell them the
+        decision."""
+        with unit_of_work() as session:
+            return reports.get_report(session, report_id)
+
+
+@blp.route("/reports/<string:report_id>/dismiss")
+class DismissReport(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.arguments(ReportDismissSchema)
+    @blp.response(200, EditorReportSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.doc(**KEY_REQUIRED)
+    def post(self, data: dict[str, Any], report_id: str) -> Any:
+        """Dismiss one unfounded report and leave the comment as it is (idempotent)."""
+        with unit_of_work() as session:
+            return reports.dismiss(session, report_id, current_key(), data["reason"], now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 from flask import request
@@ -10,17 +11,24 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from moderation.api.context import now, request_session, unit_of_work
+from moderation.api.context import now, request_session, state, unit_of_work
+from moderation.api.limits import per_address, per_article, per_email, rate_limited
 from moderation.errors import Invalid
 from moderation.schemas import (
     ARTICLE_KEY,
+    AppealInSchema,
+    AppealSchema,
     CommentInSchema,
     OwnCommentSchema,
+    ReporterReportSchema,
+    ReportInSchema,
+    ReportReceivedSchema,
     SubmittedSchema,
     ThreadPageSchema,
     ThreadQuerySchema,
 )
-from moderation.services import comments
+from moderation.services import appeals, comments, reports
+from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
                 description="For the comment widget: no authentication.")
@@ -37,6 +45,7 @@ def checked_article_key(article_key: str) -> str:
 
 @blp.route("/articles/<path:article_key>/comments")
 class ArticleComments(MethodView):
+    @rate_limited(blp, per_address("limit_reads_per_address"))
     @blp.arguments(ThreadQuerySchema, location="query")
     @blp.response(200, ThreadPageSchema)
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
@@ -52,14 +61,19 @@ class ArticleComments(MethodView):
             limit=query["limit"], newest_first=query["order"] == "newest")
         return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
 
+    @rate_limited(blp, per_address("limit_comments_per_address"),
+                  per_email("limit_comments_per_email"), per_article("limit_comments_per_article"))
     @blp.arguments(CommentInSchema)
     @blp.response(202, SubmittedSchema)
     def post(self, data: dict[str, Any], article_key: str) -> Any:
         """Submit a comment; it is published once moderation allows."""
         article_key = checked_article_key(article_key)
+        window = timedelta(minutes=state().config.duplicate_window_minutes)
         with unit_of_work() as session:
             return comments.submit_comment(
-                session, article_key, comments.NewComment(**data), now())
+                session, article_key, comments.NewComment(**data), now(),
+                terms=PublisherTerms.of(state().config), address=request.remote_addr,
+                duplicate_window=window)
 
 
 def _etag(revision: int, article_key: str, query: dict[str, Any]) -> str:
@@ -69,9 +83,66 @@ def _etag(revision: int, article_key: str, query: dict[str, Any]) -> str:
 
 @blp.route("/comments/<string:comment_id>")
 class OwnComment(MethodView):
+    @rate_limited(blp, per_address("limit_reads_per_address"))
     @blp.response(200, OwnCommentSchema)
     @blp.doc(security=[{"authorToken": []}])
     def get(self, comment_id: str) -> Any:
-        """Show the author their own comment and its status (needs X-Author-Token)."""
-        return comments.own_comment(request_session(read_only=True), comment_id,
-                                    request.headers.get("X-Author-Token"))
+        """Show the author their own comment, its status and, once rejected, the statement of
+        reasons and until when it can be appealed (needs X-Author-Token)."""
+        return appeals.author_view(request_session(read_only=True), comment_id,
+                                   request.headers.get("X-Author-Token"),
+                                   appeal_days=state().config.appeal_days, now=now())
+
+
+@blp.route("/comments/<string:comment_id>/appeal")
+class CommentAppeal(MethodView):
+    @rate_limited(blp, per_address("limit_appeals_per_address"))
+    @blp.arguments(AppealInSchema)
+    @blp.response(202, AppealSchema)
+    @blp.alt_response(404, response="NOT_FOUND",
+                      description="No such comment, or the author token does not match.")
+    @blp.alt_response(409, response="CONFLICT", description=(
+        "not_appealable (not rejected, or erased), appeal_period_over, or already_appealed "
+        "(one appeal per comment; its decision is final)."))
+    @blp.doc(security=[{"authorToken": []}])
+    def post(self, data: dict[str, Any], comment_id: str) -> Any:
+        """Appeal against the rejection of one's own comment (DSA Art. 20; needs
+        X-Author-Token): an editor decides again."""
+        with unit_of_work() as session:
+            return appeals.submit_appeal(
+                session, comment_id, request.headers.get("X-Author-Token"), data["explanation"],
+                appeal_days=state().config.appeal_days, now=now())
+
+
+# --- reports (DSA Art. 16 notice and action) -----------------------------------------------
+
+REPORT_TOKEN = {"parameters": [{
+    "in": "header", "name": "X-Report-Token", "required": True, "schema": {"type": "string"},
+    "description": "The report_token the report was acknowledged with."}]}
+# The acknowledgement carries a secret; the reporter's view is theirs alone.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@blp.route("/comments/<string:comment_id>/reports")
+class CommentReports(MethodView):
+    @rate_limited(blp, per_address("limit_reports_per_address"))
+    @blp.arguments(ReportInSchema)
+    @blp.response(202, ReportReceivedSchema)
+    def post(self, data: dict[str, Any], comment_id: str) -> Any:
+        """Report a published comment as illegal or against the rules (DSA Art. 16)."""
+        with unit_of_work() as session:
+            received = reports.report_comment(session, comment_id, reports.NewReport(**data),
+                                              request.remote_addr, now())
+            return received, 202, NO_STORE
+
+
+@blp.route("/reports/<string:report_id>")
+class ReportStatus(MethodView):
+    @rate_limited(blp, per_address("limit_reads_per_address"))
+    @blp.response(200, ReporterReportSchema)
+    @blp.doc(**REPORT_TOKEN)
+    def get(self, report_id: str) -> Any:
+        """Show the reporter their report and the decision on it (needs X-Report-Token)."""
+        view = reports.reporter_view(request_session(read_only=True), report_id,
+                                     request.headers.get("X-Report-Token"))
+        return view, 200, NO_STORE

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -17,9 +17,14 @@ from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import Article, Comment
 from moderation.pagination import decode_time_cursor, encode_cursor
-from moderation.services import webhooks
+from moderation.policy import Decision, Signals, decide_at_intake
+from moderation.services import addresses, webhooks
 from moderation.services.articles import find_article, get_or_create_article
+from moderation.services.rejections import statement_for
+from moderation.services.spam import intake_signals
 from moderation.services.transitions import change_status, webhook_data
+from moderation.statements import PublisherTerms
+from moderation.text import count_links
 
 
 @dataclass(frozen=True)
@@ -28,29 +33,44 @@ class NewComment:
     body: str
     author_email: str | None = None
     parent_id: str | None = None
+    # The honeypot: a field the widget hides from humans, so only bots fill it in.
+    website: str | None = None
 
 
 @dataclass(frozen=True)
 class Submitted:
     comment: Comment
     author_token: str
+    # What the reader is told: a honeypot catch looks like any accepted comment.
+    status: CommentStatus
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def submit_comment(session: Session, article_key: str, new: NewComment,
-                   now: datetime) -> Submitted:
+def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
+                   terms: PublisherTerms, address: str | None = None,
+                   duplicate_window: timedelta = timedelta(minutes=60)) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
     Nothing is public before it is judged, except on ``post`` articles, whose comments
-    are published at once and judged afterwards.
+    are published at once and judged afterwards. Spam signals are noted on arrival: a
+    filled-in honeypot is rejected at once, but answered like any comment so that the bot
+    learns nothing; the same text again from the same author or ``address`` within
+    ``duplicate_window`` is held for review. Only a keyed hash of the address is kept.
+    A rejection states its reasons under the publisher's ``terms``.
     """
     article = get_or_create_article(session, article_key, now)
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)
+    client_hash = addresses.client_hash(session, address, now) if address else None
+    spam = intake_signals(
+        session, body=new.body, author_name=new.author_name, author_email=new.author_email,
+        website=new.website, since=now - duplicate_window,
+        address_hashes=addresses.recent_hashes(session, address, now, duplicate_window)
+        if address else [])
     token = secrets.token_urlsafe(24)
     comment = Comment(
         public_id=secrets.token_urlsafe(16), article=article,
@@ -58,11 +78,16 @@ def submit_comment(session: Session, article_key: str, new: NewComment,
         root_id=(parent.root_id or parent.id) if parent else None,
         depth=parent.depth + 1 if parent else 0,
         author_name=new.author_name, author_email=new.author_email,
-        author_token_hash=hash_token(token), body=new.body,
+        author_token_hash=hash_token(token), body=new.body, client_hash=client_hash, spam=spam,
         created_at=now, updated_at=now,
     )
     session.add(comment)
-    if article.moderation_mode is ModerationMode.POST:
+    usual = CommentStatus.APPROVED if article.moderation_mode is ModerationMode.POST \
+        else CommentStatus.PENDING
+    verdict = decide_at_intake(spam, article.moderation_mode)
+    if verdict is not None:
+        _decide_at_intake(comment, verdict, now, terms)
+    elif usual is CommentStatus.APPROVED:
         change_status(comment, CommentStatus.APPROVED, reason_code=Reason.POST_MODERATION,
                       reason="Published at once; the classifier checks it afterwards.",
                       now=now)
@@ -70,11 +95,28 @@ def submit_comment(session: Session, article_key: str, new: NewComment,
         change_status(comment, CommentStatus.PENDING, reason_code=Reason.SUBMITTED,
                       reason=None, now=now)
     session.flush()
-    jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
+    if comment.status is not CommentStatus.REJECTED:
+        jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
     webhooks.emit(session, "comment.created",
                   webhook_data(comment, None, Reason.SUBMITTED, None, None), now,
                   comment_id=comment.id)
-    return Submitted(comment, token)
+    return Submitted(comment, token, usual if spam and spam.get("honeypot") else comment.status)
+
+
+def _decide_at_intake(comment: Comment, verdict: Decision, now: datetime,
+                      terms: PublisherTerms) -> None:
+    """Record a decision taken on arrival with the evidence an editor sees."""
+    signals = Signals(None, links=count_links(comment.body), spam=comment.spam)
+    explanation = verdict.explanation(signals)
+    assert verdict.status is not None
+    statement = statement_for(comment, reason_code=verdict.reason_code, reason=verdict.reason,
+                              terms=terms, now=now) \
+        if verdict.status is CommentStatus.REJECTED else None
+    change_status(comment, verdict.status, reason_code=verdict.reason_code,
+                  reason=verdict.reason, now=now,
+                  details={"mode": comment.article.moderation_mode.value, "spam": comment.spam,
+                           "explanation": explanation}, statement=statement)
+    comment.explanation = explanation
 
 
 def _parent_for_reply(session: Session, article: Article, parent_id: str | None) -> Comment | None:
@@ -113,6 +155,7 @@ class PublicComment:
     author_name: str
     body: str
     created_at: datetime
+    erased: bool  # a tombstone: body and author are empty, replies keep their place
     parent_public_id: str | None
 
 
@@ -127,7 +170,8 @@ class ThreadPage:
 
 # Plain columns, not ORM objects: this is the widget's hot path.
 _PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.public_id, Comment.depth,
-                   Comment.author_name, Comment.body, Comment.created_at)
+                   Comment.author_name, Comment.body, Comment.created_at,
+                   Comment.erased_at.is_not(None).label("erased"))
 
 
 def public_revision(session: Session, article_key: str) -> int:

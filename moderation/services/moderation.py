@@ -9,11 +9,14 @@ from typing import Literal
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from moderation.domain import CommentStatus, Reason
+from moderation.domain import CommentStatus, Reason, Resolution
 from moderation.errors import NotFound
-from moderation.models import ApiKey, Article, Comment
+from moderation.models import ApiKey, Appeal, Article, Comment
 from moderation.pagination import decode_score_cursor, decode_time_cursor, encode_cursor
+from moderation.services import appeals, reports
+from moderation.services.rejections import statement_for
 from moderation.services.transitions import change_status
+from moderation.statements import Ground, PublisherTerms
 
 Action = Literal["approve", "reject"]
 QueueSort = Literal["risk", "oldest", "newest"]
@@ -39,47 +42,65 @@ class QueuePage:
 
 
 def get_comment(session: Session, public_id: str) -> Comment:
-    """A comment with its moderation history."""
+    """A comment with its moderation history and its readers' reports."""
     comment = session.scalar(select(Comment).where(Comment.public_id == public_id)
                              .options(selectinload(Comment.events)))
     if comment is None:
         raise NotFound(f"No comment with the id {public_id!r}.")
+    # Not a relationship of the model: loaded for the editor's view only.
+    comment.reports = reports.reports_of(session, comment)
+    appeals.with_appeals(session, [comment])
     return comment
 
 
 def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
-           reason_code: str | None, reason: str | None, now: datetime) -> Comment:
-    """An editor approves or rejects a comment, whatever its status.
+           reason_code: str | None, reason: str | None, now: datetime,
+           terms: PublisherTerms, ground: Ground | None = None) -> Comment:
+    """An editor approves or rejects a comment, whatever its status. A rejection states its
+    reasons on ``ground`` (default: the publisher's ``terms``); a decision on a comment under
+    appeal decides the appeal.
 
     Idempotent: deciding what already stands records nothing new.
     """
     comment = get_comment(session, public_id)
-    _apply(comment, action, editor, reason_code, reason, now)
+    _apply(comment, action, editor, reason_code, reason, now, terms=terms, ground=ground)
     return comment
 
 
 def _apply(comment: Comment, action: Action, editor: ApiKey, reason_code: str | None,
-           reason: str | None, now: datetime) -> bool:
+           reason: str | None, now: datetime, *, terms: PublisherTerms,
+           ground: Ground | None) -> bool:
     target = TARGET[action]
+    appeal = appeals.open_appeal(comment, editor, now)  # refuses the editor who rejected it
     # Even a decision that changes nothing is the editor's: automation must not undo it.
     comment.editor_decided_at = now
+    reason_code = reason_code or Reason.EDITOR_DECISION
+    # Stated before the reports are resolved: the statement says whether readers reported it.
+    statement = statement_for(comment, reason_code=reason_code, reason=reason, terms=terms,
+                              now=now, api_key=editor, ground=ground) \
+        if target is CommentStatus.REJECTED and comment.status is not target else None
+    reports.resolve_for(comment, action, editor, reason, now)
     if comment.status is target:
         return False
-    change_status(comment, target, reason_code=reason_code or Reason.EDITOR_DECISION,
-                  reason=reason, now=now, api_key=editor)
+    change_status(comment, target, reason_code=reason_code, reason=reason, now=now,
+                  api_key=editor, statement=statement)
+    if appeal is not None:
+        appeals.resolve(appeal, target, editor, now)
     return True
 
 
 @dataclass(frozen=True)
 class BulkResult:
     id: str
-    outcome: Literal["changed", "unchanged", "not_found"]
+    outcome: Literal["changed", "unchanged", "not_found", "refused"]
     status: CommentStatus | None
 
 
 def decide_many(session: Session, public_ids: list[str], action: Action, editor: ApiKey, *,
-                reason_code: str | None, reason: str | None, now: datetime) -> list[BulkResult]:
-    """Apply one decision to many comments in one transaction; unknown ids are reported."""
+                reason_code: str | None, reason: str | None, now: datetime,
+                terms: PublisherTerms, ground: Ground | None = None) -> list[BulkResult]:
+    """Apply one decision to many comments in one transaction; unknown ids are reported, and
+    so are appeals this editor may not decide (``refused``: left as they are)."""
     found = {c.public_id: c for c in session.scalars(
         select(Comment).where(Comment.public_id.in_(public_ids)))}
     results = []
@@ -88,7 +109,12 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
         if comment is None:
             results.append(BulkResult(public_id, "not_found", None))
             continue
-        changed = _apply(comment, action, editor, reason_code, reason, now)
+        try:
+            changed = _apply(comment, action, editor, reason_code, reason, now, terms=terms,
+                             ground=ground)
+        except appeals.NeedsOtherEditor:
+            results.append(BulkResult(public_id, "refused", comment.status))
+            continue
         results.append(BulkResult(public_id, "changed" if changed else "unchanged",
                                   comment.status))
     return results
@@ -115,6 +141,45 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
         first_value = (last.max_score if last.max_score is not None else UNSCORED_RISK
                        ) if sort == "risk" else last.created_at.isoformat()
         next_cursor = encode_cursor(first_value, last.id)
+    appeals.with_appeals(session, comments)
+    return QueuePage(comments, next_cursor)
+
+
+def reported_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
+                   limit: int) -> QueuePage:
+    """Comments with open reports, whatever their status (usually still public): the
+    most-reported first, then the oldest (ids follow the order comments arrived in)."""
+    query = _filtered(select(Comment), queue).where(Comment.open_reports > 0)
+    # Ascending on the negated count: one direction, so one keyset comparison.
+    key = (-Comment.open_reports, Comment.id)
+    if cursor:
+        open_reports, position_id = decode_score_cursor(cursor)
+        query = query.where(tuple_(*key) > (-open_reports, position_id))
+    comments = list(session.scalars(query.order_by(*key).limit(limit + 1)))
+    next_cursor = None
+    if len(comments) > limit:
+        comments = comments[:limit]
+        next_cursor = encode_cursor(comments[-1].open_reports, comments[-1].id)
+    appeals.with_appeals(session, comments)
+    return QueuePage(comments, next_cursor)
+
+
+def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
+                   limit: int) -> QueuePage:
+    """Comments whose authors appealed against their rejection, the oldest appeal first."""
+    query = _filtered(select(Comment, Appeal), queue).join(
+        Appeal, Appeal.comment_id == Comment.id).where(Appeal.status == Resolution.OPEN.value)
+    key = (Appeal.created_at, Appeal.id)
+    if cursor:
+        query = query.where(tuple_(*key) > decode_time_cursor(cursor))
+    rows = session.execute(query.order_by(*key).limit(limit + 1)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1].Appeal
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
+    comments = [row.Comment for row in rows]
+    appeals.with_appeals(session, comments)
     return QueuePage(comments, next_cursor)
 
 

@@ -26,12 +26,14 @@ def rescore(session: Session, which: RescoreFilter, now: datetime, *,
             dry_run: bool = False) -> int:
     """Queue matching comments for the scoring worker, which re-scores and re-decides them.
 
-    Comments an editor has decided are never touched; comments already waiting are not
-    queued twice. Returns how many were queued (or would be, with ``dry_run``).
+    Comments an editor has decided are never touched, nor tombstones (erased or purged: there
+    is nothing left to score); comments already waiting are not queued twice. Returns how
+    many were queued (or would be, with ``dry_run``).
     """
     already_queued = exists().where(Job.kind == jobs.SCORE_COMMENT,
                                     Job.subject_id == Comment.id)
     query = select(Comment.id).where(Comment.editor_decided_at.is_(None),
+                                     Comment.erased_at.is_(None),
                                      Comment.status.in_(which.statuses), ~already_queued)
     query = of_article_and_time(query, which.article_key, which.created_after,
                                 which.created_before)

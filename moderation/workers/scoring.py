@@ -19,12 +19,14 @@ from moderation import jobs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
-from moderation.domain import Reason
+from moderation.domain import CommentStatus, Reason
 from moderation.models import Comment, WorkerHeartbeat
 from moderation.policy import PolicySettings, Signals, Thresholds, decide, find_triggers
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
 from moderation.services.policies import ActivePolicies, active_policies, record_shadow
+from moderation.services.rejections import statement_for
 from moderation.services.transitions import change_status
+from moderation.statements import PublisherTerms
 from moderation.text import count_links, sentences
 from moderation.wordlists import WordEntry, WordList
 from moderation.workers.loop import run_until
@@ -230,7 +232,7 @@ class ScoringWorker:
 
         def signals_for(settings: PolicySettings) -> Signals:
             return Signals(outcome.scores, self._word_list(settings).find(comment.body), links,
-                           problem)
+                           problem, comment.spam)
 
         live = signals_for(policies.live)
         decision = decide(live, policies.live, mode)
@@ -241,11 +243,17 @@ class ScoringWorker:
             "scores": outcome.scores, "mode": mode.value, "policy": policies.live.as_dict(),
             "explanation": explanation,
         }
-        # An editor may have decided while the comment was being scored: theirs stands.
-        if decision.status not in (None, comment.status) and comment.editor_decided_at is None:
-            change_status(comment, decision.status, reason_code=decision.reason_code,
-                          reason=decision.reason, now=now, details=details)
+        # An editor may have decided while the comment was being scored: theirs stands. An
+        # open appeal waits for a person too (DSA Art. 20(6)), however it scores now.
+        if decision.status not in (None, comment.status) and comment.editor_decided_at is None \
+                and comment.status_reason_code != Reason.APPEALED:
             comment.explanation = explanation
+            statement = statement_for(
+                comment, reason_code=decision.reason_code, reason=decision.reason,
+                terms=PublisherTerms.of(self.config), now=now,
+            ) if decision.status is CommentStatus.REJECTED else None
+            change_status(comment, decision.status, reason_code=decision.reason_code,
+                          reason=decision.reason, now=now, details=details, statement=statement)
         if policies.candidate is not None and policies.candidate_version is not None:
             shadow = decide(signals_for(policies.candidate), policies.candidate, mode)
             record_shadow(session, comment, policies.candidate_version,

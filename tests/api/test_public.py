@@ -160,7 +160,9 @@ def test_only_approved_comments_are_public_and_without_personal_data(client, edi
     assert [c["id"] for c in page["comments"]] == [visible]
     assert page["total"] == 1
     comment = page["comments"][0]
-    assert set(comment) == {"id", "parent_id", "depth", "author_name", "body", "created_at"}
+    assert set(comment) == {"id", "parent_id", "depth", "author_name", "body", "created_at",
+                            "erased"}
+    assert comment["erased"] is False
     assert "geheim@example.de" not in client.get(ARTICLE).get_data(as_text=True)
     assert rejected not in client.get(ARTICLE).get_data(as_text=True)
 

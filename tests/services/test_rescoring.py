@@ -73,3 +73,20 @@ def test_the_rescore_command(client, database, worker, config, clock):
     assert worker.run_once() == 2
     bad = runner.invoke(main, ["rescore", "--status", "verschollen"], env=env)
     assert bad.exit_code != 0
+
+
+def test_rescoring_leaves_erased_comments_alone(client, database, worker, admin_key, clock):
+    admin = {"Authorization": f"Bearer {admin_key}"}
+    erased = post_comment(client, "Ziemlich dumm, dieser Vergleich.",
+                          author_email="loesch.mich@example.de").get_json()["id"]
+    kept = post_comment(client, "Ziemlich dumm, dieser Vergleich, finde ich.").get_json()["id"]
+    worker.run_once()
+    response = client.post("/v1/admin/privacy/erase", headers=admin,
+                           json={"email": "loesch.mich@example.de"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+    with database.transaction() as session:
+        assert rescore(session, RescoreFilter(), clock()) == 1
+        queued = session.scalars(select(Job.subject_id)).all()
+        ids = dict(session.execute(select(Comment.public_id, Comment.id)).all())
+    assert queued == [ids[kept]] and ids[erased] not in queued
