@@ -92,9 +92,12 @@ class Config:
     address_prefix_v4: int = 24
     address_prefix_v6: int = 48
     duplicate_window_minutes: int = 60
-    # Privacy: how long (days) address hashes, rejected comments and webhook logs are kept.
+    # Privacy: how long (days) address hashes, rejected comments, readers' details on decided
+    # reports and webhook logs are kept.
     address_retention_days: int = 7
     rejected_retention_days: int = 183
+    # Counted from the decision: long enough to answer complaints about it and an appeal.
+    report_retention_days: int = 183
     webhook_log_retention_days: int = 30
     purge_interval_minutes: int = 60
     # DSA: statements of reasons name the publisher's terms; rejections may be appealed.
@@ -107,8 +110,11 @@ class Config:
         if self.appeal_days < MIN_APPEAL_DAYS:
             raise ValueError(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
                              "the DSA gives authors at least six months to appeal.")
-        if self.address_retention_days < 1 or self.rejected_retention_days < 1:
-            raise ValueError("Retention periods must be at least one day.")
+        if min(self.address_retention_days, self.rejected_retention_days,
+               self.report_retention_days) < 1:
+            raise ValueError("Retention periods (MODERATION_ADDRESS_RETENTION_DAYS, "
+                             "MODERATION_REJECTED_RETENTION_DAYS, "
+                             "MODERATION_REPORT_RETENTION_DAYS) must be at least one day.")
 
     @classmethod
     def from_env(cls) -> Config:
@@ -168,6 +174,8 @@ class Config:
                                             str(cls.address_retention_days))),
             rejected_retention_days=int(_env("REJECTED_RETENTION_DAYS",
                                              str(cls.rejected_retention_days))),
+            report_retention_days=int(_env("REPORT_RETENTION_DAYS",
+                                           str(cls.report_retention_days))),
             webhook_log_retention_days=int(_env("WEBHOOK_LOG_RETENTION_DAYS",
                                                 str(cls.webhook_log_retention_days))),
             purge_interval_minutes=int(_env("PURGE_INTERVAL_MINUTES",

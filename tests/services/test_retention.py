@@ -1,31 +1,40 @@
 """The retention purge: address hashes after days, rejected comments after the appeal period,
-webhook logs after a month; never what is still needed."""
+reporters' details on decided reports after half a year, webhook logs after a month; never
+what is still needed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 
+from moderation.config import Config
 from moderation.domain import CommentStatus, Resolution
 from moderation.models import (
     AddressKey,
     Appeal,
     AuditEvent,
     Comment,
+    Report,
     WebhookAttempt,
     WebhookDelivery,
     WebhookMessage,
 )
-from moderation.services import addresses, retention
+from moderation.services import addresses, reports, retention
+from moderation.services.comments import hash_token
 from tests.support.records import (
     add_appeal,
     add_comment,
     add_delivery,
     add_endpoint,
+    add_report,
     comment_by_id,
 )
 
-NOTHING = {"address_hashes": 0, "rejected_comments": 0, "webhook_attempts": 0,
-           "webhook_deliveries": 0, "webhook_messages": 0}
+NOTHING = {"address_hashes": 0, "rejected_comments": 0, "decided_reports": 0,
+           "webhook_attempts": 0, "webhook_deliveries": 0, "webhook_messages": 0}
+REPORT_TOKEN = "meldung-7f3a"
 
 
 def purge(database, config, clock):
@@ -39,6 +48,37 @@ def rejected(database, clock, **fields):
                            author_name="Grantler", author_email="grantler@example.de",
                            status=CommentStatus.REJECTED, scores={"insult": 0.95},
                            **fields).public_id
+
+
+def report(database, clock, *, comment_status=CommentStatus.APPROVED) -> int:
+    """An open report with everything a reporter may give, from an address."""
+    with database.transaction() as session:
+        comment = add_comment(session, clock(), body="Die gehören alle weggesperrt!",
+                              status=comment_status)
+        return add_report(session, comment, clock(), explanation="Hetze gegen Geflüchtete, "
+                          "strafbar nach § 130 StGB.", reporter_name="Käthe Großmann",
+                          reporter_email="kaethe@example.de", legal_provision="§ 130 StGB",
+                          client_hash=addresses.client_hash(session, "198.51.100.4",
+                                                            clock())).id
+
+
+def decide(database, clock, report_id: int, outcome: Resolution = Resolution.UPHELD) -> None:
+    with database.transaction() as session:
+        decided = session.get(Report, report_id)
+        decided.status = outcome.value
+        decided.decided_by, decided.decided_at = "key:anna", clock()
+        decided.decision_note = "Volksverhetzung; Hinweis von Frau Großmann bestätigt."
+        decided.token_hash = hash_token(REPORT_TOKEN)
+
+
+def reporters_data(database, report_id: int) -> tuple:
+    with database.transaction() as session:
+        kept = session.get(Report, report_id)
+        return (kept.reporter_name, kept.reporter_email, kept.client_hash, kept.explanation,
+                kept.decision_note)
+
+
+ANONYMOUS = (None, None, None, None, None)
 
 
 def test_nothing_to_purge_is_still_a_purge(database, config, clock):
@@ -174,3 +214,111 @@ def test_every_purge_is_audited_with_its_counts(database, config, clock):
 
     assert counts["rejected_comments"] == 1
     assert (entry.action, entry.actor, entry.details) == ("retention.purged", "cli", counts)
+
+
+def test_address_hashes_on_reports_go_with_the_others(database, config, clock):
+    report_id = report(database, clock)
+    clock.advance(days=7, hours=1)
+
+    assert purge(database, config, clock)["address_hashes"] == 1
+
+    name, email, client_hash, explanation, _ = reporters_data(database, report_id)
+    assert client_hash is None
+    assert (name, email) == ("Käthe Großmann", "kaethe@example.de") and explanation
+
+
+def test_a_decided_report_loses_the_reporters_data_after_the_report_period(
+        database, config, clock):
+    report_id = report(database, clock)
+    clock.advance(days=2)
+    decide(database, clock, report_id, Resolution.DISMISSED)
+    clock.advance(days=183)  # 185 days after the report, 183 after the decision
+    assert purge(database, config, clock)["decided_reports"] == 0
+    assert reporters_data(database, report_id)[0] == "Käthe Großmann"
+
+    clock.advance(minutes=1)
+    assert purge(database, config, clock)["decided_reports"] == 1
+    assert purge(database, config, clock)["decided_reports"] == 0  # once
+
+    assert reporters_data(database, report_id) == ANONYMOUS
+    with database.transaction() as session:
+        kept = session.get(Report, report_id)
+        assert (kept.category, kept.legal_provision, kept.status, kept.decided_by) == (
+            "hate", "§ 130 StGB", "dismissed", "key:anna")
+        assert kept.decided_at == clock() - timedelta(days=183, minutes=1)
+        # The reporter can still look up the decision with their token.
+        view = reports.reporter_view(session, kept.public_id, REPORT_TOKEN)
+        assert view.decision.outcome == "dismissed"
+        purges = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [p.details["decided_reports"] for p in purges] == [0, 1, 0]
+
+
+def test_the_report_period_is_a_setting_counted_from_the_decision(database, config, clock):
+    config = config.replace(report_retention_days=30)
+    late, early = report(database, clock), report(database, clock)
+    decide(database, clock, early)
+    clock.advance(days=100)
+    decide(database, clock, late)
+
+    clock.advance(days=29)
+    assert purge(database, config, clock)["decided_reports"] == 1
+    assert reporters_data(database, early) == ANONYMOUS
+    # As old as the other, but decided only 29 days ago.
+    assert reporters_data(database, late)[0] == "Käthe Großmann"
+    clock.advance(days=1, minutes=1)
+    assert purge(database, config, clock)["decided_reports"] == 1
+    assert reporters_data(database, late) == ANONYMOUS
+
+
+def test_open_reports_are_never_anonymised(database, config, clock):
+    report_id = report(database, clock)
+    clock.advance(days=1000)
+
+    assert purge(database, config, clock)["decided_reports"] == 0
+    name, email, _, explanation, _ = reporters_data(database, report_id)
+    assert (name, email, explanation) == ("Käthe Großmann", "kaethe@example.de",
+                                          "Hetze gegen Geflüchtete, strafbar nach § 130 StGB.")
+
+
+def test_an_open_appeal_keeps_the_reports_it_is_decided_on(database, config, clock):
+    report_id = report(database, clock, comment_status=CommentStatus.REJECTED)
+    decide(database, clock, report_id)
+    with database.transaction() as session:
+        appeal_id = add_appeal(session, session.get(Report, report_id).comment, clock()).id
+    clock.advance(days=400)
+
+    counts = purge(database, config, clock)
+    assert (counts["rejected_comments"], counts["decided_reports"]) == (0, 0)
+    assert reporters_data(database, report_id)[0] == "Käthe Großmann"
+
+    with database.transaction() as session:
+        session.get(Appeal, appeal_id).status = Resolution.DISMISSED.value
+    counts = purge(database, config, clock)
+    assert (counts["rejected_comments"], counts["decided_reports"]) == (1, 1)
+    assert reporters_data(database, report_id) == ANONYMOUS
+
+
+def test_a_dry_run_counts_the_reports_but_keeps_them(database, config, clock):
+    report_id = report(database, clock)
+    decide(database, clock, report_id)
+    before = reporters_data(database, report_id)
+    clock.advance(days=200)
+
+    # As `moderation purge --dry-run` does: purge, count, roll back.
+    with database.session() as session, session.begin() as transaction:
+        counts = retention.purge(session, config, clock(), actor="cli")
+        transaction.rollback()
+
+    assert counts["decided_reports"] == 1
+    assert reporters_data(database, report_id) == before
+    with database.transaction() as session:
+        assert session.scalars(select(AuditEvent)).all() == []
+
+
+def test_the_report_period_comes_from_the_environment_and_is_at_least_a_day(monkeypatch):
+    monkeypatch.delenv("MODERATION_REPORT_RETENTION_DAYS", raising=False)
+    assert Config.from_env().report_retention_days == 183
+    monkeypatch.setenv("MODERATION_REPORT_RETENTION_DAYS", "90")
+    assert Config.from_env().report_retention_days == 90
+    with pytest.raises(ValueError, match="at least one day"):
+        Config(report_retention_days=0)
