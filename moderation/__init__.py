@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -55,8 +55,15 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     return app
 
 
+# The API answers data, never pages to render: nothing in it may load, run or be framed.
+# The interactive docs page is the one exception (Swagger UI loads its scripts).
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path != "/docs":
+        response.headers.setdefault("Content-Security-Policy", API_CSP)
     return response

@@ -271,9 +271,15 @@ def test_cors_is_granted_to_configured_origins_on_public_routes_only(client, edi
 
 
 def test_every_response_carries_security_headers(client):
-    for response in (client.get(ARTICLE), client.get("/v1/nirgends")):
+    refused = client.post(ARTICLE, data="<b>Grüße</b>", content_type="text/html")
+    for response in (client.get(ARTICLE), client.get("/v1/nirgends"), refused):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; " \
+                                                             "frame-ancestors 'none'"
+    # The interactive docs load Swagger UI's scripts: no API policy there.
+    assert "Content-Security-Policy" not in client.get("/docs").headers
 
 
 def test_the_openapi_document_describes_every_route(client):
