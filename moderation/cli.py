@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from moderation import create_app, migrate
 from moderation.clock import utcnow
-from moderation.config import Config
+from moderation.config import Config, InvalidSetting
 from moderation.db import Database
 from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
@@ -33,6 +33,8 @@ class _Cli(click.Group):
             return super().invoke(ctx)
         except DomainError as error:  # a refusal, not a crash: no traceback
             raise click.ClickException(error.message) from None
+        except InvalidSetting as error:
+            raise click.ClickException(str(error)) from None
         except OperationalError as error:
             raise click.ClickException(
                 f"The database is not reachable or not migrated ({error.orig}); check "

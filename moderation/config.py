@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from moderation.policy import (
     DEFAULT_MAX_LINKS,
@@ -32,9 +33,48 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in _env(name, "").split(",") if item.strip()]
 
 
-def _optional_int(value: str) -> int | None:
+class InvalidSetting(ValueError):
+    """A ``MODERATION_*`` setting the service cannot run with."""
+
+
+def _env_int(name: str, default: str) -> int:
+    return _parsed(name, default, int)
+
+
+def _env_float(name: str, default: str) -> float:
+    return _parsed(name, default, float)
+
+
+def _parsed(name: str, default: str, kind: type) -> Any:
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidSetting(f"MODERATION_{name} must be a number, not {value!r}.") from None
+
+
+def _env_seconds(name: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(value) for value in _env_list(name))
+    except ValueError:
+        raise InvalidSetting(f"MODERATION_{name} must list seconds, comma-separated.") from None
+
+
+def _env_thresholds() -> Thresholds:
+    raw = _env("THRESHOLDS", "")
+    if not raw:
+        return dict(DEFAULT_THRESHOLDS)
+    try:
+        return parse_thresholds(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InvalidSetting("MODERATION_THRESHOLDS must be JSON like "
+                             f'{{"insult": {{"review": 0.5, "reject": 0.9}}}}: {error}') from None
+
+
+def _env_optional_int(name: str, default: str) -> int | None:
     """An integer setting where "" or "none" switches the limit off."""
-    return None if value.strip().lower() in {"", "none"} else int(value)
+    value = _env(name, default)
+    return None if value.strip().lower() in {"", "none"} else _parsed(name, default, int)
 
 
 def default_database_url(instance_path: Path) -> str:
@@ -108,50 +148,49 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.appeal_days < MIN_APPEAL_DAYS:
-            raise ValueError(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
-                             "the DSA gives authors at least six months to appeal.")
+            raise InvalidSetting(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
+                                 "the DSA gives authors at least six months to appeal.")
         if min(self.address_retention_days, self.rejected_retention_days,
-               self.report_retention_days) < 1:
-            raise ValueError("Retention periods (MODERATION_ADDRESS_RETENTION_DAYS, "
-                             "MODERATION_REJECTED_RETENTION_DAYS, "
-                             "MODERATION_REPORT_RETENTION_DAYS) must be at least one day.")
+               self.report_retention_days, self.webhook_log_retention_days) < 1:
+            raise InvalidSetting("Retention periods (MODERATION_ADDRESS_RETENTION_DAYS, "
+                                 "MODERATION_REJECTED_RETENTION_DAYS, "
+                                 "MODERATION_REPORT_RETENTION_DAYS, "
+                                 "MODERATION_WEBHOOK_LOG_RETENTION_DAYS) must be at least "
+                                 "one day.")
 
     @classmethod
     def from_env(cls) -> Config:
         instance_path = Path(_env("INSTANCE_PATH", "instance")).resolve()
-        raw_thresholds = _env("THRESHOLDS", "")
         return cls(
             database_url=_env("DATABASE_URL", "") or default_database_url(instance_path),
             instance_path=instance_path,
             cors_origins=_env_list("CORS_ORIGINS"),
-            max_body_bytes=int(_env("MAX_BODY_BYTES", str(cls.max_body_bytes))),
-            page_size=int(_env("PAGE_SIZE", str(cls.page_size))),
+            max_body_bytes=_env_int("MAX_BODY_BYTES", str(cls.max_body_bytes)),
+            page_size=_env_int("PAGE_SIZE", str(cls.page_size)),
             embedded_worker=_env_bool("EMBEDDED_WORKER", True),
-            worker_batch_size=int(_env("WORKER_BATCH_SIZE", str(cls.worker_batch_size))),
-            worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", str(cls.worker_poll_seconds))),
-            job_lease_seconds=int(_env("JOB_LEASE_SECONDS", str(cls.job_lease_seconds))),
-            job_max_attempts=int(_env("JOB_MAX_ATTEMPTS", str(cls.job_max_attempts))),
+            worker_batch_size=_env_int("WORKER_BATCH_SIZE", str(cls.worker_batch_size)),
+            worker_poll_seconds=_env_float("WORKER_POLL_SECONDS", str(cls.worker_poll_seconds)),
+            job_lease_seconds=_env_int("JOB_LEASE_SECONDS", str(cls.job_lease_seconds)),
+            job_max_attempts=_env_int("JOB_MAX_ATTEMPTS", str(cls.job_max_attempts)),
             scorer=_env("SCORER", cls.scorer),
             detoxify_model=_env("DETOXIFY_MODEL", cls.detoxify_model),
             detoxify_checkpoint=_env("DETOXIFY_CHECKPOINT", "") or None,
             detoxify_config_dir=_env("DETOXIFY_CONFIG_DIR", "") or None,
             detoxify_device=_env("DETOXIFY_DEVICE", cls.detoxify_device),
-            detoxify_threads=_optional_int(_env("DETOXIFY_THREADS", "")),
+            detoxify_threads=_env_optional_int("DETOXIFY_THREADS", ""),
             detoxify_quantize=_env("DETOXIFY_QUANTIZE", "") or None,
             detoxify_onnx_dir=_env("DETOXIFY_ONNX_DIR", "") or None,
-            detoxify_batch_tokens=int(_env("DETOXIFY_BATCH_TOKENS",
-                                           str(cls.detoxify_batch_tokens))),
+            detoxify_batch_tokens=_env_int("DETOXIFY_BATCH_TOKENS",
+                                           str(cls.detoxify_batch_tokens)),
             webhook_allowed_hosts=frozenset(_env_list("WEBHOOK_ALLOWED_HOSTS")),
-            webhook_secret_overlap_hours=float(_env("WEBHOOK_SECRET_OVERLAP_HOURS", "24")),
-            webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "15")),
-            webhook_concurrency=int(_env("WEBHOOK_CONCURRENCY", "8")),
-            webhook_retry_seconds=tuple(float(v) for v in _env_list("WEBHOOK_RETRY_SECONDS"))
+            webhook_secret_overlap_hours=_env_float("WEBHOOK_SECRET_OVERLAP_HOURS", "24"),
+            webhook_timeout_seconds=_env_float("WEBHOOK_TIMEOUT_SECONDS", "15"),
+            webhook_concurrency=_env_int("WEBHOOK_CONCURRENCY", "8"),
+            webhook_retry_seconds=_env_seconds("WEBHOOK_RETRY_SECONDS")
             or cls.webhook_retry_seconds,
             model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
-            thresholds=parse_thresholds(json.loads(raw_thresholds))
-            if raw_thresholds
-            else dict(DEFAULT_THRESHOLDS),
-            max_links=_optional_int(_env("MAX_LINKS", str(DEFAULT_MAX_LINKS))),
+            thresholds=_env_thresholds(),
+            max_links=_env_optional_int("MAX_LINKS", str(DEFAULT_MAX_LINKS)),
             rate_limits_enabled=_env_bool("RATE_LIMITS", True),
             rate_limit_storage_url=_env("RATE_LIMIT_STORAGE_URL", cls.rate_limit_storage_url),
             limit_comments_per_address=_env("LIMIT_COMMENTS_PER_ADDRESS",
@@ -165,22 +204,22 @@ class Config:
             limit_appeals_per_address=_env("LIMIT_APPEALS_PER_ADDRESS",
                                            cls.limit_appeals_per_address),
             limit_reads_per_address=_env("LIMIT_READS_PER_ADDRESS", cls.limit_reads_per_address),
-            proxy_count=int(_env("PROXY_COUNT", "0")),
-            address_prefix_v4=int(_env("ADDRESS_PREFIX_V4", str(cls.address_prefix_v4))),
-            address_prefix_v6=int(_env("ADDRESS_PREFIX_V6", str(cls.address_prefix_v6))),
-            duplicate_window_minutes=int(_env("DUPLICATE_WINDOW_MINUTES",
-                                              str(cls.duplicate_window_minutes))),
-            address_retention_days=int(_env("ADDRESS_RETENTION_DAYS",
-                                            str(cls.address_retention_days))),
-            rejected_retention_days=int(_env("REJECTED_RETENTION_DAYS",
-                                             str(cls.rejected_retention_days))),
-            report_retention_days=int(_env("REPORT_RETENTION_DAYS",
-                                           str(cls.report_retention_days))),
-            webhook_log_retention_days=int(_env("WEBHOOK_LOG_RETENTION_DAYS",
-                                                str(cls.webhook_log_retention_days))),
-            purge_interval_minutes=int(_env("PURGE_INTERVAL_MINUTES",
-                                            str(cls.purge_interval_minutes))),
-            appeal_days=int(_env("APPEAL_DAYS", str(cls.appeal_days))),
+            proxy_count=_env_int("PROXY_COUNT", "0"),
+            address_prefix_v4=_env_int("ADDRESS_PREFIX_V4", str(cls.address_prefix_v4)),
+            address_prefix_v6=_env_int("ADDRESS_PREFIX_V6", str(cls.address_prefix_v6)),
+            duplicate_window_minutes=_env_int("DUPLICATE_WINDOW_MINUTES",
+                                              str(cls.duplicate_window_minutes)),
+            address_retention_days=_env_int("ADDRESS_RETENTION_DAYS",
+                                            str(cls.address_retention_days)),
+            rejected_retention_days=_env_int("REJECTED_RETENTION_DAYS",
+                                             str(cls.rejected_retention_days)),
+            report_retention_days=_env_int("REPORT_RETENTION_DAYS",
+                                           str(cls.report_retention_days)),
+            webhook_log_retention_days=_env_int("WEBHOOK_LOG_RETENTION_DAYS",
+                                                str(cls.webhook_log_retention_days)),
+            purge_interval_minutes=_env_int("PURGE_INTERVAL_MINUTES",
+                                            str(cls.purge_interval_minutes)),
+            appeal_days=_env_int("APPEAL_DAYS", str(cls.appeal_days)),
             terms_url=_env("TERMS_URL", "") or None,
             terms_clause=_env("TERMS_CLAUSE", cls.terms_clause),
         )

@@ -241,6 +241,21 @@ def test_an_unmigrated_database_is_a_clean_error(tmp_path):
     assert "moderation db upgrade" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(("setting", "value", "says"), [
+    ("MODERATION_APPEAL_DAYS", "30", "at least 183"),
+    ("MODERATION_JOB_LEASE_SECONDS", "zwei Minuten", "must be a number"),
+    ("MODERATION_WEBHOOK_LOG_RETENTION_DAYS", "0", "at least one day"),
+    ("MODERATION_WEBHOOK_RETRY_SECONDS", "5,später", "comma-separated"),
+    ("MODERATION_THRESHOLDS", '{"insult": 0.5}', "must be JSON like"),
+])
+def test_a_setting_the_service_cannot_run_with_is_a_clean_error(tmp_path, setting, value, says):
+    env = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'leer.db'}", setting: value}
+    result = CliRunner().invoke(main, ["keys", "list"], env=env)
+    assert result.exit_code == 1
+    assert setting in result.output and says in result.output
+    assert "Traceback" not in result.output
+
+
 # --- audit, privacy, purge ------------------------------------------------------------------
 
 READER = "lieselotte@example.de"
