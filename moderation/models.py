@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     DateTime,
     Enum,
     Float,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    and_,
+    func,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -150,6 +153,18 @@ class Comment(Base):
     events: Mapped[list[ModerationEvent]] = relationship(
         back_populates="comment", order_by="ModerationEvent.id", lazy="select"
     )
+    # For the editors' views, read-only: load them with selectinload (lists must not query
+    # once per comment, so an unloaded access raises).
+    reports: Mapped[list[Report]] = relationship(viewonly=True, order_by="Report.id",
+                                                 lazy="raise")
+    appeal: Mapped[Appeal | None] = relationship(
+        primaryjoin=lambda: _latest_appeal_of_comment(), viewonly=True, uselist=False,
+        lazy="raise")
+
+    @property
+    def erased(self) -> bool:
+        """A tombstone: the body and the author's data are gone."""
+        return self.erased_at is not None
 
 
 class ModerationEvent(Base):
@@ -389,7 +404,7 @@ class WebhookAttempt(Base):
 
 
 class Job(Base):
-    """Background work claimed with a lease: scoring now; deliveries and purges later."""
+    """Background work claimed with a lease: scoring, webhook deliveries, the purge."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_due", "kind", "run_at"),)
@@ -415,6 +430,13 @@ class WorkerHeartbeat(Base):
     seen_at: Mapped[datetime]
     scorer_state: Mapped[str] = mapped_column(String(16))  # loading | ready | unavailable
     details: Mapped[dict[str, Any] | None]
+
+
+def _latest_appeal_of_comment() -> ColumnElement[bool]:
+    # The author may appeal once, but nothing in the schema says so: take the latest.
+    later = aliased(Appeal)
+    latest_id = select(func.max(later.id)).where(later.comment_id == Appeal.comment_id)
+    return and_(Appeal.comment_id == Comment.id, Appeal.id == latest_id.scalar_subquery())
 
 
 _parent = aliased(Comment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError
@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from moderation.errors import Invalid
 
 CURSOR_ARITY = 2  # every page is ordered by one value and the id as tie-breaker
+MAX_ID = 2**63 - 1
 NOT_OURS = "Not a valid cursor."
 
 
@@ -48,7 +49,8 @@ def _refuse() -> Invalid:
 
 
 def _position_id(value: Any) -> int:
-    if type(value) is not int:
+    # Ids are 64-bit: a bigger number is not ours, and no database driver would take it.
+    if type(value) is not int or not 0 <= value <= MAX_ID:
         raise _refuse()
     return value
 
@@ -58,10 +60,11 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, int]:
     when, position_id = _decode(cursor)
     try:
         parsed = datetime.fromisoformat(when)
-    except (TypeError, ValueError):
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise _refuse()
+        if parsed.tzinfo is None:
+            raise ValueError("a naive time")
+        parsed = parsed.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):  # not an aware time, or none UTC can show
+        raise _refuse() from None
     return parsed, _position_id(position_id)
 
 

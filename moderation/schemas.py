@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -22,6 +23,19 @@ class PlainText(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return normalize(super()._deserialize(value, attr, data, **kwargs))
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """An aware date and time, turned into UTC here: one UTC cannot show (the year 1 east
+    of Greenwich, 9999 west of it) is refused, not left to fail in the database."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
 
 class ErrorSchema(Schema):
@@ -57,8 +71,9 @@ class PublicCommentSchema(Schema):
     body = fields.String(metadata={"description": "Plain text: render with textContent."})
     created_at = fields.DateTime()
     erased = fields.Boolean(metadata={
-        "description": "A tombstone: the author had the comment erased; body and author are "
-                       "empty. It stays in the thread so that replies keep their place."})
+        "description": "A tombstone: the comment was erased (on the author's request, or a "
+                       "rejected one after its retention period); body and author are empty. "
+                       "It stays in the thread so that replies keep their place."})
 
 
 class PublicArticleSchema(Schema):
@@ -95,7 +110,9 @@ class AppealInSchema(Schema):
         "description": "Why the rejection is wrong, in the author's words."})
 
 
-class OwnCommentSchema(PublicCommentSchema):
+class CommentRecordSchema(PublicCommentSchema):
+    """What the author and editors both see of a comment: its status and its reasons."""
+
     article_key = fields.String(attribute="article.key")
     status = fields.Enum(CommentStatus, by_value=True)
     statement_of_reasons = fields.Dict(allow_none=True, metadata={
@@ -103,9 +120,20 @@ class OwnCommentSchema(PublicCommentSchema):
                        "means, ground, redress; null unless it is rejected."})
     appeal = fields.Nested(AppealSchema, allow_none=True,
                            metadata={"description": "The author's appeal, if one was made."})
+
+
+class OwnCommentSchema(CommentRecordSchema):
+    """The author's view (``services.appeals.AuthorView``): the comment, and the appeal
+    period."""
+
     appealable_until = fields.Date(allow_none=True, metadata={
         "description": "The last day to appeal (POST .../appeal); null unless an appeal is "
                        "possible now."})
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # Everything but the appeal period is the comment's own.
+        source = obj if attr == "appealable_until" else obj.comment
+        return super().get_attribute(source, attr, default)
 
 
 # --- reports (DSA Art. 16 notice and action) -----------------------------------------------
@@ -202,10 +230,7 @@ class EditorAppealSchema(AppealSchema):
     decided_by = fields.String(allow_none=True)
 
 
-class EditorCommentSchema(OwnCommentSchema):
-    class Meta:
-        exclude = ("appealable_until",)
-
+class EditorCommentSchema(CommentRecordSchema):
     appeal = fields.Nested(EditorAppealSchema, allow_none=True, metadata={
         "description": "The author's appeal against a rejection, if one was made; deciding "
                        "the comment decides an open one."})
@@ -244,8 +269,8 @@ class QueueQuerySchema(Schema):
                        "appealed: comments with an open appeal, oldest appeal first "
                        "(sort does not apply)."})
     article = fields.String(load_default=None, validate=ARTICLE_KEY)
-    created_after = fields.AwareDateTime(load_default=None)
-    created_before = fields.AwareDateTime(load_default=None)
+    created_after = UtcDateTime(load_default=None)
+    created_before = UtcDateTime(load_default=None)
     sort = fields.String(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
     cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -496,8 +521,8 @@ class DeliveryListSchema(Schema):
 
 
 class RedeliverSchema(Schema):
-    since = fields.AwareDateTime(required=True,
-                                 metadata={"description": "Failed deliveries created since."})
+    since = UtcDateTime(required=True,
+                        metadata={"description": "Failed deliveries created since."})
 
 
 class RedeliveredSchema(Schema):
@@ -546,8 +571,8 @@ class ErasureSchema(Schema):
 class AuditQuerySchema(Schema):
     action = fields.String(load_default=None, validate=validate.Regexp(
         r"^[a-z][a-z_.]{0,63}$", error="An action such as policy.changed."))
-    since = fields.AwareDateTime(load_default=None)
-    until = fields.AwareDateTime(load_default=None)
+    since = UtcDateTime(load_default=None)
+    until = UtcDateTime(load_default=None)
     cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -75,7 +75,7 @@ class Evidence:
 
     @classmethod
     def from_record(cls, explanation: Mapping[str, Any] | None, scored_by: str | None,
-              spam: Mapping[str, Any] | None) -> Evidence | None:
+                    spam: Mapping[str, Any] | None) -> Evidence | None:
         """The evidence in a comment's record, or ``None`` when automation found nothing."""
         explanation = explanation or {}
         spam = spam or {}

@@ -21,6 +21,7 @@ from moderation.domain import Role
 from moderation.models import Base
 from moderation.services import keys
 from moderation.workers.scoring import ScoringWorker
+from tests.support.records import add_endpoint
 from tests.support.scorers import KeywordScorer
 
 TEST_DATABASE_ENV = "MODERATION_TEST_DATABASE_URL"
@@ -145,6 +146,20 @@ def admin_key(database: Database, clock: FrozenClock) -> str:
 def editor(editor_key: str) -> dict[str, str]:
     """Headers of an editor's request."""
     return {"Authorization": f"Bearer {editor_key}"}
+
+
+@pytest.fixture
+def admin(admin_key: str) -> dict[str, str]:
+    """Headers of an admin's request."""
+    return {"Authorization": f"Bearer {admin_key}"}
+
+
+@pytest.fixture
+def subscribed(database: Database, clock: FrozenClock) -> None:
+    """A webhook endpoint for every event, so that the outbox records them (nothing is
+    delivered unless a test runs the delivery worker)."""
+    with database.transaction() as session:
+        add_endpoint(session, clock())
 
 
 @pytest.fixture(scope="session")

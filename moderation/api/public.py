@@ -81,10 +81,16 @@ def _etag(revision: int, article_key: str, query: dict[str, Any]) -> str:
     return f"{revision}-{hashlib.sha256(page.encode()).hexdigest()[:16]}"
 
 
+# A wrong token reads like an unknown comment: ids cannot be probed.
+NOT_THE_AUTHOR = blp.alt_response(404, response="NOT_FOUND", description=(
+    "No such comment, or the author token does not match."))
+
+
 @blp.route("/comments/<string:comment_id>")
 class OwnComment(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
     @blp.response(200, OwnCommentSchema)
+    @NOT_THE_AUTHOR
     @blp.doc(security=[{"authorToken": []}])
     def get(self, comment_id: str) -> Any:
         """Show the author their own comment, its status and, once rejected, the statement of
@@ -99,8 +105,7 @@ class CommentAppeal(MethodView):
     @rate_limited(blp, per_address("limit_appeals_per_address"))
     @blp.arguments(AppealInSchema)
     @blp.response(202, AppealSchema)
-    @blp.alt_response(404, response="NOT_FOUND",
-                      description="No such comment, or the author token does not match.")
+    @NOT_THE_AUTHOR
     @blp.alt_response(409, response="CONFLICT", description=(
         "not_appealable (not rejected, or erased), appeal_period_over, or already_appealed "
         "(one appeal per comment; its decision is final)."))
@@ -128,6 +133,8 @@ class CommentReports(MethodView):
     @rate_limited(blp, per_address("limit_reports_per_address"))
     @blp.arguments(ReportInSchema)
     @blp.response(202, ReportReceivedSchema)
+    @blp.alt_response(404, response="NOT_FOUND",
+                      description="No published comment with this id.")
     def post(self, data: dict[str, Any], comment_id: str) -> Any:
         """Report a published comment as illegal or against the rules (DSA Art. 16)."""
         with unit_of_work() as session:
@@ -140,6 +147,8 @@ class CommentReports(MethodView):
 class ReportStatus(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
     @blp.response(200, ReporterReportSchema)
+    @blp.alt_response(404, response="NOT_FOUND",
+                      description="No such report, or the report token does not match.")
     @blp.doc(**REPORT_TOKEN)
     def get(self, report_id: str) -> Any:
         """Show the reporter their report and the decision on it (needs X-Report-Token)."""

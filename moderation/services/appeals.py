@@ -5,8 +5,8 @@ decision is final."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -33,10 +33,10 @@ def submit_appeal(session: Session, public_id: str, token: str | None, explanati
     Only a rejected comment that is not erased, within ``appeal_days`` of its rejection, and
     only once per comment.
     """
-    comment = own_comment(session, public_id, token)
-    # Two appeals at once must not both pass the checks (on SQLite the write lock does this).
-    session.refresh(comment, with_for_update=True)
-    refusal = _refusal(comment, _latest_appeal(session, comment), appeal_days, now)
+    # Two appeals at once, or an appeal and an editor's decision, must not both pass the
+    # checks: the row is locked (on SQLite the write lock does this).
+    comment = own_comment(session, public_id, token, for_update=True)
+    refusal = _refusal(comment, comment.appeal, appeal_days, now)
     if refusal is not None:
         raise refusal
     rejection = session.scalars(
@@ -59,29 +59,22 @@ def submit_appeal(session: Session, public_id: str, token: str | None, explanati
     return appeal
 
 
+@dataclass(frozen=True)
+class AuthorView:
+    """The author's own comment, and the last day to appeal against its rejection (None
+    when no appeal is possible now)."""
+
+    comment: Comment
+    appealable_until: date | None
+
+
 def author_view(session: Session, public_id: str, token: str | None, *, appeal_days: int,
-                now: datetime) -> Comment:
-    """The author's own comment with its appeal, and until when one can be made (or None)."""
+                now: datetime) -> AuthorView:
+    """The author's own comment with its appeal, and until when one can be made."""
     comment = own_comment(session, public_id, token)
-    with_appeals(session, [comment])
-    comment.appealable_until = None if _refusal(comment, comment.appeal, appeal_days, now) \
-        else appeal_deadline(comment.rejected_at, appeal_days)
-    return comment
-
-
-def with_appeals(session: Session, comments: Sequence[Comment]) -> None:
-    """Hand each comment's latest appeal (or None) to the API as ``comment.appeal``: it is
-    not a relationship of the model, and the queue needs it for a page in one query."""
-    found = {appeal.comment_id: appeal for appeal in session.scalars(
-        select(Appeal).where(Appeal.comment_id.in_([c.id for c in comments]))
-        .order_by(Appeal.id))}
-    for comment in comments:
-        comment.appeal = found.get(comment.id)
-
-
-def _latest_appeal(session: Session, comment: Comment) -> Appeal | None:
-    return session.scalars(select(Appeal).where(Appeal.comment_id == comment.id)
-                           .order_by(Appeal.id.desc()).limit(1)).first()
+    appealable = _refusal(comment, comment.appeal, appeal_days, now) is None
+    return AuthorView(comment, appeal_deadline(comment.rejected_at, appeal_days)
+                      if appealable and comment.rejected_at else None)
 
 
 def _refusal(comment: Comment, appeal: Appeal | None, appeal_days: int,

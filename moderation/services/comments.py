@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Row, func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from moderation import jobs
 from moderation.domain import CommentStatus, ModerationMode, Reason
@@ -133,9 +133,15 @@ def _parent_for_reply(session: Session, article: Article, parent_id: str | None)
     return parent
 
 
-def own_comment(session: Session, public_id: str, token: str | None) -> Comment:
-    """The author's view of their own comment, whatever its status."""
-    comment = session.scalar(select(Comment).where(Comment.public_id == public_id))
+def own_comment(session: Session, public_id: str, token: str | None, *,
+                for_update: bool = False) -> Comment:
+    """The author's own comment, whatever its status, with its appeal; ``for_update`` locks
+    its row first, for a change that depends on what is read."""
+    query = select(Comment).where(Comment.public_id == public_id) \
+        .options(selectinload(Comment.appeal))
+    if for_update:
+        query = query.with_for_update(of=Comment).execution_options(populate_existing=True)
+    comment = session.scalar(query)
     # The same answer for a wrong token and a missing comment: ids cannot be probed.
     if comment is None or not token or not hmac.compare_digest(
         comment.author_token_hash, hash_token(token)

@@ -41,15 +41,17 @@ class QueuePage:
     next_cursor: str | None
 
 
-def get_comment(session: Session, public_id: str) -> Comment:
-    """A comment with its moderation history and its readers' reports."""
-    comment = session.scalar(select(Comment).where(Comment.public_id == public_id)
-                             .options(selectinload(Comment.events)))
+def get_comment(session: Session, public_id: str, *, for_update: bool = False) -> Comment:
+    """A comment with its moderation history, its readers' reports and its appeal;
+    ``for_update`` locks its row first, for a decision that depends on what is read."""
+    query = select(Comment).where(Comment.public_id == public_id).options(
+        selectinload(Comment.events), selectinload(Comment.reports),
+        selectinload(Comment.appeal))
+    if for_update:
+        query = query.with_for_update(of=Comment).execution_options(populate_existing=True)
+    comment = session.scalar(query)
     if comment is None:
         raise NotFound(f"No comment with the id {public_id!r}.")
-    # Not a relationship of the model: loaded for the editor's view only.
-    comment.reports = reports.reports_of(session, comment)
-    appeals.with_appeals(session, [comment])
     return comment
 
 
@@ -60,9 +62,11 @@ def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
     reasons on ``ground`` (default: the publisher's ``terms``); a decision on a comment under
     appeal decides the appeal.
 
-    Idempotent: deciding what already stands records nothing new.
+    Idempotent: deciding what already stands changes no status and records no event (open
+    reports on it are still answered).
     """
-    comment = get_comment(session, public_id)
+    # Locked: an appeal or a report arriving meanwhile is decided with it, not left open.
+    comment = get_comment(session, public_id, for_update=True)
     _apply(comment, action, editor, reason_code, reason, now, terms=terms, ground=ground)
     return comment
 
@@ -101,8 +105,11 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
                 terms: PublisherTerms, ground: Ground | None = None) -> list[BulkResult]:
     """Apply one decision to many comments in one transaction; unknown ids are reported, and
     so are appeals this editor may not decide (``refused``: left as they are)."""
+    # Locked in one order, so that two bulk decisions cannot deadlock.
     found = {c.public_id: c for c in session.scalars(
-        select(Comment).where(Comment.public_id.in_(public_ids)))}
+        select(Comment).where(Comment.public_id.in_(public_ids))
+        .options(selectinload(Comment.events)).order_by(Comment.id)
+        .with_for_update(of=Comment).execution_options(populate_existing=True))}
     results = []
     for public_id in dict.fromkeys(public_ids):  # each id once, in the order given
         comment = found.get(public_id)
@@ -133,7 +140,8 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
         position = decode_score_cursor(cursor) if sort == "risk" else decode_time_cursor(cursor)
         query = query.where(tuple_(*key) < position if descending else tuple_(*key) > position)
     order = [k.desc() for k in key] if descending else list(key)
-    comments = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    comments = list(session.scalars(query.options(selectinload(Comment.appeal))
+                                    .order_by(*order).limit(limit + 1)))
     next_cursor = None
     if len(comments) > limit:
         comments = comments[:limit]
@@ -141,7 +149,6 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
         first_value = (last.max_score if last.max_score is not None else UNSCORED_RISK
                        ) if sort == "risk" else last.created_at.isoformat()
         next_cursor = encode_cursor(first_value, last.id)
-    appeals.with_appeals(session, comments)
     return QueuePage(comments, next_cursor)
 
 
@@ -155,12 +162,12 @@ def reported_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
     if cursor:
         open_reports, position_id = decode_score_cursor(cursor)
         query = query.where(tuple_(*key) > (-open_reports, position_id))
-    comments = list(session.scalars(query.order_by(*key).limit(limit + 1)))
+    comments = list(session.scalars(query.options(selectinload(Comment.appeal))
+                                    .order_by(*key).limit(limit + 1)))
     next_cursor = None
     if len(comments) > limit:
         comments = comments[:limit]
         next_cursor = encode_cursor(comments[-1].open_reports, comments[-1].id)
-    appeals.with_appeals(session, comments)
     return QueuePage(comments, next_cursor)
 
 
@@ -172,14 +179,14 @@ def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
     key = (Appeal.created_at, Appeal.id)
     if cursor:
         query = query.where(tuple_(*key) > decode_time_cursor(cursor))
-    rows = session.execute(query.order_by(*key).limit(limit + 1)).all()
+    rows = session.execute(query.options(selectinload(Comment.appeal))
+                           .order_by(*key).limit(limit + 1)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1].Appeal
         next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
     comments = [row.Comment for row in rows]
-    appeals.with_appeals(session, comments)
     return QueuePage(comments, next_cursor)
 
 

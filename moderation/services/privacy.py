@@ -102,6 +102,7 @@ def export_author(session: Session, email: str | None = None,
         .order_by(Comment.created_at, Comment.id)))
     appeals = _appeals_on(session, [c.id for c in comments])
     reports = list(session.scalars(select(Report).where(subject.reported())
+                                   .options(selectinload(Report.comment))
                                    .order_by(Report.created_at, Report.id)))
     request_id = uuid.uuid4().hex
     audit.record(session, "privacy.exported", actor=actor, api_key_id=api_key_id,
@@ -178,7 +179,8 @@ def _exported_appeal(appeal: Appeal, comment_id: str) -> dict[str, Any]:
 
 def _exported_report(report: Report) -> dict[str, Any]:
     return {"id": report.public_id, "comment_id": report.comment.public_id,
-            "category": report.category, "explanation": report.explanation,
+            "category": report.category, "legal_provision": report.legal_provision,
+            "explanation": report.explanation,
             "reporter_name": report.reporter_name, "reporter_email": report.reporter_email,
             "good_faith": report.good_faith, "status": report.status,
             "decided_at": _iso(report.decided_at), "address_hash": report.client_hash,
@@ -187,9 +189,11 @@ def _exported_report(report: Report) -> dict[str, Any]:
 
 def _not_stored(address_retention_days: int) -> list[str]:
     return [
-        "No IP address is stored. Rate limits and spam checks use a keyed hash of the "
-        "address's network; the daily key and the hashes are deleted after "
-        f"{address_retention_days} days, after which nobody can link a hash to an address.",
+        "No IP address is stored. Spam checks and the counting of reports use a keyed hash "
+        "of the address; the daily key and the hashes are deleted after "
+        f"{address_retention_days} days, after which nobody can link a hash to an address. "
+        "Rate limits count requests per network (e.g. 203.0.113.0/24) and per hashed email, "
+        "and forget the counts when their window ends.",
         "Author tokens are stored only as a SHA-256 hash and are not part of this export.",
         "No cookies, browser fingerprints or reading history are stored.",
     ]
@@ -201,9 +205,11 @@ def erase_author(session: Session, email: str | None = None,
     """Erase one reader's data (GDPR Art. 17): their comments become tombstones and the
     reports they filed lose their name and email. Idempotent; audited by id and counts."""
     subject = Subject.of(email, author_tokens)
+    # Locked (and those a retention purge holds waited for, then skipped as erased): the
+    # two never scrub one comment twice.
     comments = list(session.scalars(select(Comment).where(subject.wrote(),
                                                           Comment.erased_at.is_(None))
-                                    .order_by(Comment.id)))
+                                    .order_by(Comment.id).with_for_update(of=Comment)))
     scrubbed = scrub_comments(session, comments, ERASURE_REQUEST, now)
     reports = session.execute(
         update(Report).where(subject.reported())

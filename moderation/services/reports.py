@@ -122,12 +122,6 @@ def get_report(session: Session, report_id: str) -> Report:
     return report
 
 
-def reports_of(session: Session, comment: Comment) -> list[Report]:
-    """A comment's reports, oldest first."""
-    return list(session.scalars(select(Report).where(Report.comment_id == comment.id)
-                                .order_by(Report.id)))
-
-
 def dismiss(session: Session, report_id: str, editor: ApiKey, reason: str | None,
             now: datetime) -> Report:
     """Dismiss one unfounded report and leave the comment as it is. Idempotent; a report

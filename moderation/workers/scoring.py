@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from moderation import jobs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
-from moderation.db import Database
+from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Reason
 from moderation.models import Comment, WorkerHeartbeat
 from moderation.policy import PolicySettings, Signals, Thresholds, decide, find_triggers
@@ -281,7 +281,13 @@ class ScoringWorker:
         self.sign_off()
 
     def sign_off(self) -> None:
-        with self.database.transaction() as session:
-            row = session.get(WorkerHeartbeat, self.id)
-            if row is not None:
-                session.delete(row)
+        """Remove this worker's heartbeat. With the database away, the heartbeat is left to
+        go stale instead: stopping must not fail."""
+        try:
+            with self.database.transaction() as session:
+                row = session.get(WorkerHeartbeat, self.id)
+                if row is not None:
+                    session.delete(row)
+        except UNAVAILABLE as error:
+            log.warning("scoring worker %s: database unavailable, not signed off: %s", self.id,
+                        unavailable_reason(error))

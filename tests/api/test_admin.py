@@ -9,11 +9,6 @@ from tests.support.http import assert_error, post_comment
 POLICY = "/v1/admin/policy"
 
 
-@pytest.fixture
-def admin(admin_key):
-    return {"Authorization": f"Bearer {admin_key}"}
-
-
 def test_the_configured_defaults_are_the_live_policy_until_an_admin_saves_one(client, admin):
     policy = client.get(POLICY, headers=admin).get_json()
     assert (policy["version"], policy["created_by"]) == (0, "configuration")

@@ -4,26 +4,24 @@ rejected; the decision publishes the comment or keeps it rejected, with a new st
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from moderation import create_app
 from moderation.domain import Role
-from moderation.models import Appeal, Comment, ModerationEvent, WebhookMessage
-from moderation.services import keys, rescoring, webhooks
+from moderation.models import Appeal, Comment, ModerationEvent
+from moderation.services import appeals, keys, rescoring
 from moderation.workers.scoring import ScoringWorker
-from tests.support.http import assert_error, post_comment
+from tests.support.http import QUEUE, assert_error, author_view, post_comment, submit_comment
+from tests.support.locks import wait_until_blocked
+from tests.support.queries import counted_queries
+from tests.support.records import webhook_data
 
-QUEUE = "/v1/moderation/comments"
 INSULT = "Du bist ein Idiot, Jürgen."  # rejected automatically by the KeywordScorer
 HARMLESS = "Schöner Artikel über Straßenbahnen in Köln, danke!"
 EXPLANATION = "Das war Ironie – „Idiot“ zitiert den Titel des Artikels. Grüße aus Görlitz!"
-
-
-def submit(client, body: str = INSULT) -> dict:
-    response = post_comment(client, body)
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def token_of(submitted: dict) -> dict[str, str]:
@@ -42,20 +40,8 @@ def appealed(client, submitted: dict) -> dict:
     return response.get_json()
 
 
-def author_view(client, submitted: dict) -> dict:
-    response = client.get(f"/v1/comments/{submitted['id']}", headers=token_of(submitted))
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
 def decide(client, headers, comment_id: str, action: str, **body):
     return client.post(f"{QUEUE}/{comment_id}/{action}", headers=headers, json=body)
-
-
-def detail(client, headers, comment_id: str) -> dict:
-    response = client.get(f"{QUEUE}/{comment_id}", headers=headers)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -67,26 +53,10 @@ def stored_appeal(database) -> Appeal:
         return session.scalars(select(Appeal)).one()
 
 
-def messages(database, event_type: str) -> list[dict]:
-    with database.transaction() as session:
-        return [m.payload["data"] for m in session.scalars(
-            select(WebhookMessage).where(WebhookMessage.event_type == event_type)
-            .order_by(WebhookMessage.id))]
-
-
-@pytest.fixture
-def subscribed(database, clock):
-    """A webhook endpoint for every event (made without an admin key: keys matter here)."""
-    with database.transaction() as session:
-        webhooks.create_endpoint(session, url="http://127.0.0.1:9/cms", event_types=[],
-                                 description=None, allowed_hosts=frozenset({"127.0.0.1"}),
-                                 now=clock())
-
-
 @pytest.fixture
 def rejected(client, worker) -> dict:
     """A comment the scoring worker rejected, as its author submitted it."""
-    submitted = submit(client)
+    submitted = submit_comment(client, INSULT)
     worker.run_once()
     return submitted
 
@@ -94,7 +64,7 @@ def rejected(client, worker) -> dict:
 @pytest.fixture
 def rejected_by_anna(client, editor) -> dict:
     """A comment the editor anna rejected."""
-    submitted = submit(client, HARMLESS)
+    submitted = submit_comment(client, HARMLESS)
     assert decide(client, editor, submitted["id"], "reject").status_code == 200
     return submitted
 
@@ -123,14 +93,18 @@ def test_the_author_appeals_and_the_comment_goes_back_to_an_editor(
         "author", "rejected", "review")
 
     shown = author_view(client, rejected)
-    assert shown["status"] == "review"
+    assert set(shown) == {"id", "parent_id", "depth", "author_name", "body", "created_at",
+                          "erased", "article_key", "status", "statement_of_reasons", "appeal",
+                          "appealable_until"}
+    assert (shown["status"], shown["erased"], shown["article_key"]) == (
+        "review", False, "ki-im-alltag")
     assert shown["appeal"] == made
     assert shown["statement_of_reasons"] is None and shown["appealable_until"] is None
-    [told] = messages(database, "comment.appealed")
+    [told] = webhook_data(database, "comment.appealed")
     assert told["comment_id"] == rejected["id"] and told["appeal_id"] == made["id"]
     assert told["links"]["comment"] == f"/v1/moderation/comments/{rejected['id']}"
     assert EXPLANATION not in str(told)
-    assert messages(database, "comment.review_requested")[-1]["actor"] == {"type": "author"}
+    assert webhook_data(database, "comment.review_requested")[-1]["actor"] == {"type": "author"}
 
 
 def test_an_editors_rejection_names_the_editor_on_the_appeal(
@@ -141,7 +115,7 @@ def test_an_editors_rejection_names_the_editor_on_the_appeal(
 
 
 def test_the_appeal_period_ends_after_its_last_day(client, clock, worker):
-    in_time, too_late = submit(client), submit(client, INSULT + " Nochmal.")
+    in_time, too_late = submit_comment(client, INSULT), submit_comment(client, INSULT + " Nochmal.")
     worker.run_once()
     clock.advance(days=183)
     assert author_view(client, in_time)["appealable_until"] == "2027-05-27"
@@ -157,7 +131,7 @@ def test_a_longer_configured_period_is_honoured(config, database, clock, scorer)
     settings = config.replace(appeal_days=365)
     app = create_app(settings, clock=clock)
     client = app.test_client()
-    submitted = submit(client)
+    submitted = submit_comment(client, INSULT)
     ScoringWorker(database, settings, lambda _settings: scorer, clock).run_once()
     clock.advance(days=300)
     try:
@@ -186,18 +160,18 @@ def test_without_the_right_token_the_comment_is_not_found(client, database, reje
 
 
 def test_another_comments_token_does_not_appeal_a_comment(client, rejected):
-    other = submit(client, HARMLESS)
+    other = submit_comment(client, HARMLESS)
     assert_error(appeal(client, rejected, headers=token_of(other)), 404, "not_found")
 
 
 def test_only_a_rejected_comment_can_be_appealed(client, editor, worker, database, clock):
-    pending = submit(client, HARMLESS)
+    pending = submit_comment(client, HARMLESS)
     assert_error(appeal(client, pending), 409, "not_appealable")
     worker.run_once()
     assert author_view(client, pending)["status"] == "approved"
     assert_error(appeal(client, pending), 409, "not_appealable")
 
-    erased = submit(client)
+    erased = submit_comment(client, INSULT)
     worker.run_once()
     with database.transaction() as session:
         session.scalar(select(Comment).where(Comment.public_id == erased["id"])).erased_at = \
@@ -229,7 +203,7 @@ def test_the_appeal_is_documented(client):
 # --- the editors' side ---------------------------------------------------------------------
 
 def test_the_appealed_queue_lists_open_appeals_oldest_first(client, editor, worker, clock):
-    first, second, third = (submit(client, f"{INSULT} ({n})") for n in range(3))
+    first, second, third = (submit_comment(client, f"{INSULT} ({n})") for n in range(3))
     worker.run_once()
     appealed(client, second)
     clock.advance(minutes=5)
@@ -256,7 +230,7 @@ def test_the_appealed_queue_lists_open_appeals_oldest_first(client, editor, work
 
 
 def test_the_appealed_queue_filters_by_article(client, editor, worker):
-    here = submit(client)
+    here = submit_comment(client, INSULT)
     elsewhere = post_comment(client, INSULT,
                              article_path="/v1/articles/anderswo/comments").get_json()
     worker.run_once()
@@ -295,7 +269,7 @@ def test_the_editor_who_rejected_decides_when_nobody_else_can(
     decided = stored_appeal(database)
     assert (decided.status, decided.decided_by, decided.rejected_by) == (
         "dismissed", "key:anna", "key:anna")
-    [told] = messages(database, "appeal.decided")
+    [told] = webhook_data(database, "appeal.decided")
     assert told["decided_by_rejecting_editor"] is True
 
 
@@ -314,7 +288,7 @@ def test_upholding_an_appeal_publishes_the_comment(
     assert [c["id"] for c in public] == [rejected["id"]]
     own = author_view(client, rejected)
     assert own["appeal"]["id"] == made["id"] and own["appeal"]["status"] == "upheld"
-    [told] = messages(database, "appeal.decided")
+    [told] = webhook_data(database, "appeal.decided")
     assert told == {"appeal_id": made["id"], "comment_id": rejected["id"],
                     "article_key": "ki-im-alltag", "outcome": "upheld",
                     "actor": {"type": "editor", "key": "anna"},
@@ -342,13 +316,13 @@ def test_dismissing_an_appeal_keeps_the_rejection_with_a_new_statement(
     assert statement["decided_at"] == clock().isoformat()
     own = author_view(client, rejected)
     assert own["statement_of_reasons"] == statement and own["appealable_until"] is None
-    assert messages(database, "appeal.decided")[0]["outcome"] == "dismissed"
-    assert messages(database, "comment.rejected")[-1]["statement_of_reasons"] == statement
+    assert webhook_data(database, "appeal.decided")[0]["outcome"] == "dismissed"
+    assert webhook_data(database, "comment.rejected")[-1]["statement_of_reasons"] == statement
 
 
 def test_bulk_decisions_refuse_appeals_of_the_editors_own_rejections(
         client, editor, admin_key, database, worker, rejected_by_anna):
-    automatic = submit(client)
+    automatic = submit_comment(client, INSULT)
     worker.run_once()
     appealed(client, rejected_by_anna)
     appealed(client, automatic)
@@ -373,3 +347,39 @@ def test_a_new_score_never_decides_an_open_appeal(client, database, worker, cloc
 
     assert author_view(client, rejected)["status"] == "review"
     assert stored_appeal(database).status == "open"
+
+
+def test_an_appeal_made_while_an_editor_publishes_the_comment_is_upheld_with_it(
+        client, editor, database, clock, config, rejected):
+    answers = []
+    with database.transaction() as session:
+        appeals.submit_appeal(session, rejected["id"], rejected["author_token"], EXPLANATION,
+                              appeal_days=config.appeal_days, now=clock())
+        approving = threading.Thread(target=lambda: answers.append(
+            decide(client, editor, rejected["id"], "approve")))
+        approving.start()
+        wait_until_blocked(database)  # the editor's decision waits for the appeal
+    approving.join(timeout=30)
+
+    assert answers[0].status_code == 200
+    assert answers[0].get_json()["appeal"]["status"] == "upheld"
+    assert stored_appeal(database).status == "upheld"
+
+
+@pytest.mark.parametrize("status", ["appealed", "review", "all"])
+def test_a_queue_page_loads_the_appeals_at_once_however_many(
+        app, client, editor, worker, status):
+    def page_queries(count: int) -> int:
+        with counted_queries(app.extensions["moderation"].database.engine) as statements:
+            response = client.get(QUEUE, headers=editor,
+                                  query_string={"status": status, "limit": count})
+        assert response.status_code == 200
+        return len(statements)
+
+    rejected = [submit_comment(client, f"Du bist ein Idiot, Nummer {n}.") for n in range(4)]
+    worker.run_once()
+    for submitted in rejected:
+        appealed(client, submitted)
+
+    page_queries(1)  # the first request also opens a connection
+    assert page_queries(1) == page_queries(4)

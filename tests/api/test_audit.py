@@ -6,16 +6,12 @@ import json
 
 import pytest
 
+from moderation.pagination import encode_cursor
 from tests.support.http import assert_error
 
 AUDIT = "/v1/admin/audit"
 POLICY = "/v1/admin/policy"
 HOOKS = "/v1/webhooks"
-
-
-@pytest.fixture
-def admin(admin_key):
-    return {"Authorization": f"Bearer {admin_key}"}
 
 
 def audit_log(client, admin, **query):
@@ -111,8 +107,11 @@ def test_the_log_filters_by_action_and_time_and_pages_with_a_cursor(client, admi
                                                               "next_cursor": None}
 
 
-@pytest.mark.parametrize("query", [{"cursor": "kaputt"}, {"limit": 0}, {"limit": 201},
-                                   {"since": "2026-11-25T09:30:00"}, {"action": "Policy!"}])
+@pytest.mark.parametrize("query", [
+    {"cursor": "kaputt"}, {"limit": 0}, {"limit": 201}, {"since": "2026-11-25T09:30:00"},
+    {"action": "Policy!"}, {"until": "0001-01-01T00:00:00+05:00"},  # before the year 1 in UTC
+    {"cursor": encode_cursor("2026-11-25T09:30:00+00:00", 2**63)},  # no 64-bit id
+])
 def test_bad_queries_are_refused(client, admin, query):
     assert_error(client.get(AUDIT, headers=admin, query_string=query), 422,
                  "validation_failed")

@@ -189,6 +189,7 @@ def test_queue_refuses_a_naive_datetime(client, editor, field):
     ({"sort": "zufällig"}, "sort"),
     ({"article": "a" * 201}, "article"),
     ({"created_after": "gestern"}, "created_after"),
+    ({"created_before": "9999-12-31T23:00:00-05:00"}, "created_before"),  # after 9999 in UTC
     ({"cursor": "c" * 501}, "cursor"),
 ])
 def test_queue_refuses_bad_query_parameters(client, editor, query, field):
@@ -290,6 +291,10 @@ def test_cursor_pages_stay_stable_when_new_comments_arrive(client, editor, seven
     pytest.param("risk", raw_cursor([0.5, "x"]), id="risk-text-id"),
     pytest.param("risk", raw_cursor([0.5, [1]]), id="risk-list-id"),
     pytest.param("newest", raw_cursor(["2026-11-25T09:30:00+00:00", "x"]), id="newest-text-id"),
+    pytest.param("risk", raw_cursor([0.5, 2**63]), id="risk-id-beyond-64-bits"),
+    pytest.param("oldest", raw_cursor(["2026-11-25T09:30:00+00:00", -1]), id="oldest-negative-id"),
+    pytest.param("oldest", raw_cursor(["0001-01-01T00:00:00+05:00", 1]),
+                 id="oldest-time-before-year-1-utc"),
 ])
 def test_queue_refuses_an_invalid_cursor(client, editor, seven, sort, cursor):
     response = client.get(QUEUE, headers=editor,

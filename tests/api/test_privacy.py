@@ -16,11 +16,6 @@ NAME = "Lieselotte Quastenflosser"
 EMAIL = "lieselotte.quastenflosser@example.de"
 
 
-@pytest.fixture
-def admin(admin_key):
-    return {"Authorization": f"Bearer {admin_key}"}
-
-
 def lieselottes(client, body="Schöner Artikel, Grüße aus Görlitz!", **fields):
     return post_comment(client, body, author_name=NAME, author_email=EMAIL, **fields).get_json()
 
@@ -91,6 +86,7 @@ def test_an_erased_comment_stays_in_the_thread_as_a_tombstone_above_its_replies(
     assert answer["body"] == "Sehe ich anders, aber danke."
     detail = client.get(f"/v1/moderation/comments/{root['id']}", headers=editor).get_json()
     assert detail["erased_reason"] == "erasure_request" and detail["erased_at"]
+    assert detail["erased"] is True  # as documented, like the public thread's
     assert (detail["status"], detail["author_email"]) == ("approved", None)
     # The author's token opens nothing any more.
     mine = client.get(f"/v1/comments/{root['id']}",

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from moderation.models import Comment, Report, WebhookMessage
-from tests.support.http import assert_error, post_comment
+from tests.support.http import QUEUE, assert_error, editor_view, post_comment
 
-QUEUE = "/v1/moderation/comments"
 HOOKS = "/v1/webhooks"
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.23"}
 HATE = {"category": "hate", "good_faith": True,
@@ -30,12 +29,6 @@ def report(client, comment_id: str, environ_base: dict | None = None, **fields) 
     response = client.post(reports_path(comment_id), json={**HATE, **fields},
                            environ_base=environ_base or {})
     assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def detail(client, editor, comment_id: str) -> dict:
-    response = client.get(f"{QUEUE}/{comment_id}", headers=editor)
-    assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
 
@@ -83,7 +76,7 @@ def test_a_reader_reports_a_published_comment_and_gets_a_one_time_token(
         assert stored.token_hash != received["report_token"] and len(stored.token_hash) == 64
         assert stored.client_hash is not None and "127.0.0.1" not in stored.client_hash
         assert stored.good_faith is True
-    shown = detail(client, editor, comment_id)
+    shown = editor_view(client, editor, comment_id)
     assert shown["status"] == "approved" and shown["open_reports"] == 1
     [listed] = shown["reports"]
     assert listed["id"] == received["id"] and listed["category"] == "hate"
@@ -134,7 +127,7 @@ def test_only_published_comments_can_be_reported(client, editor, worker, databas
     with database.transaction() as session:
         session.execute(update(Comment).where(Comment.public_id == erased)
                         .values(erased_at=session.scalar(select(Comment.created_at).limit(1))))
-    assert detail(client, editor, rejected)["status"] == "rejected"
+    assert editor_view(client, editor, rejected)["status"] == "rejected"
 
     unknown = assert_error(client.post(reports_path("gibt-es-nicht"), json=HATE), 404,
                            "not_found")
@@ -150,10 +143,10 @@ def test_repeated_reports_from_one_address_count_once(client, editor):
     comment_id = published(client, editor)
     first, again = report(client, comment_id), report(client, comment_id, category="threat")
     assert first["id"] != again["id"] and first["report_token"] != again["report_token"]
-    assert detail(client, editor, comment_id)["open_reports"] == 1
+    assert editor_view(client, editor, comment_id)["open_reports"] == 1
 
     report(client, comment_id, environ_base=ELSEWHERE)
-    shown = detail(client, editor, comment_id)
+    shown = editor_view(client, editor, comment_id)
     assert shown["open_reports"] == 2
     assert [r["category"] for r in shown["reports"]] == ["hate", "threat", "hate"]
 
@@ -285,7 +278,7 @@ def test_approving_a_reported_comment_keeps_it_and_dismisses_its_reports(client,
     assert reporter_view(client, received)["decision"]["outcome"] == "dismissed"
     # a report after the decision is a new one, and counts again
     report(client, comment_id)
-    assert detail(client, editor, comment_id)["open_reports"] == 1
+    assert editor_view(client, editor, comment_id)["open_reports"] == 1
 
 
 def test_bulk_decisions_answer_reports_too(client, editor):
@@ -312,7 +305,7 @@ def test_one_unfounded_report_can_be_dismissed_without_touching_the_comment(clie
     dismissed = response.get_json()
     assert dismissed["status"] == "dismissed" and dismissed["decided_by"] == "key:anna"
     assert dismissed["decision_note"] == "Satire, erkennbar."
-    shown = detail(client, editor, comment_id)
+    shown = editor_view(client, editor, comment_id)
     assert shown["status"] == "approved" and shown["open_reports"] == 1
     assert len(shown["events"]) == 2  # submitted, approved: nothing new on the comment
     assert reporter_view(client, other)["status"] == "open"

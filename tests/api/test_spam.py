@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from moderation.models import Comment, Job
-from tests.support.http import ARTICLE
+from tests.support.http import ARTICLE, editor_view
 
 READER = "203.0.113.10"
 NEIGHBOUR = "203.0.113.11"  # same network, another address: not the same sender
@@ -19,10 +19,6 @@ def post_from(client, address, body="Schöner Artikel, danke!", author_name="Jü
                            environ_base={"REMOTE_ADDR": address})
     assert response.status_code == 202, response.get_data(as_text=True)
     return response.get_json()
-
-
-def seen_by_editor(client, editor, comment_id):
-    return client.get(f"/v1/moderation/comments/{comment_id}", headers=editor).get_json()
 
 
 def set_mode(client, editor, mode):
@@ -44,7 +40,7 @@ def test_a_filled_honeypot_is_answered_like_any_comment_but_rejected_unscored(
 
     assert set(caught) == {"id", "status", "author_token"}
     assert caught["status"] == "pending"  # the bot learns nothing
-    seen = seen_by_editor(client, editor, caught["id"])
+    seen = editor_view(client, editor, caught["id"])
     assert seen["status"] == "rejected"
     assert seen["status_reason_code"] == "honeypot"
     assert seen["spam"] == {"honeypot": True}
@@ -58,14 +54,14 @@ def test_a_honeypot_catch_on_a_post_article_looks_published_but_is_not(client, e
     caught = post_from(client, READER, "Billige Uhren!", website="uhren.example")
 
     assert caught["status"] == "approved"
-    assert seen_by_editor(client, editor, caught["id"])["status"] == "rejected"
+    assert editor_view(client, editor, caught["id"])["status"] == "rejected"
     assert client.get(ARTICLE).get_json()["comments"] == []
 
 
 @pytest.mark.parametrize("website", [None, "", "   "])
 def test_an_empty_honeypot_is_no_signal(client, editor, website):
     comment = post_from(client, READER, website=website)
-    seen = seen_by_editor(client, editor, comment["id"])
+    seen = editor_view(client, editor, comment["id"])
     assert (seen["status"], seen["spam"]) == ("pending", None)
 
 
@@ -84,8 +80,8 @@ def test_the_same_text_again_is_held_for_review(client, editor, worker, first, a
     repeated = post_from(client, body="  die größe der straße\n\nIST ein Skandal! ", **again)
     worker.run_once()
 
-    assert seen_by_editor(client, editor, original["id"])["status"] == "approved"
-    seen = seen_by_editor(client, editor, repeated["id"])
+    assert editor_view(client, editor, original["id"])["status"] == "approved"
+    seen = editor_view(client, editor, repeated["id"])
     assert seen["status"] == "review"
     assert seen["status_reason_code"] == "duplicate_text"
     assert seen["spam"] == {"duplicate_of": original["id"], "by": by}
@@ -104,7 +100,7 @@ def test_the_same_text_from_someone_else_is_no_duplicate(client, editor, worker,
     post_from(client, body="Dem kann ich nur zustimmen.", **first)
     other = post_from(client, body="Dem kann ich nur zustimmen.", **again)
     worker.run_once()
-    seen = seen_by_editor(client, editor, other["id"])
+    seen = editor_view(client, editor, other["id"])
     assert (seen["status"], seen["spam"]) == ("approved", None)
 
 
@@ -112,7 +108,7 @@ def test_other_text_from_the_same_author_is_no_duplicate(client, editor, worker)
     post_from(client, READER, "Erster Gedanke.")
     second = post_from(client, READER, "Zweiter Gedanke.")
     worker.run_once()
-    assert seen_by_editor(client, editor, second["id"])["spam"] is None
+    assert editor_view(client, editor, second["id"])["spam"] is None
 
 
 def test_the_same_text_after_the_window_is_no_duplicate(client, editor, worker, clock, config):
@@ -120,7 +116,7 @@ def test_the_same_text_after_the_window_is_no_duplicate(client, editor, worker, 
     clock.advance(minutes=config.duplicate_window_minutes, seconds=1)
     later = post_from(client, READER, "Guten Morgen zusammen!")
     worker.run_once()
-    assert seen_by_editor(client, editor, later["id"])["status"] == "approved"
+    assert editor_view(client, editor, later["id"])["status"] == "approved"
 
 
 def test_the_window_spans_the_daily_change_of_address_key(client, editor, clock):
@@ -128,7 +124,7 @@ def test_the_window_spans_the_daily_change_of_address_key(client, editor, clock)
     original = post_from(client, READER, "Kurz vor Mitternacht.")
     clock.advance(minutes=20)
     repeated = post_from(client, READER, "Kurz vor Mitternacht.", author_name="Anonym")
-    assert seen_by_editor(client, editor, repeated["id"])["spam"] == {
+    assert editor_view(client, editor, repeated["id"])["spam"] == {
         "duplicate_of": original["id"], "by": "address"}
 
 
@@ -140,12 +136,12 @@ def test_on_a_post_article_a_duplicate_is_held_at_intake_not_published(
 
     assert (original["status"], repeated["status"]) == ("approved", "review")
     assert [c["id"] for c in client.get(ARTICLE).get_json()["comments"]] == [original["id"]]
-    seen = seen_by_editor(client, editor, repeated["id"])
+    seen = editor_view(client, editor, repeated["id"])
     assert seen["status_reason_code"] == "duplicate_text"
     assert [r["code"] for r in seen["explanation"]["reasons"]] == ["duplicate_text"]
     assert len(queued_jobs(database)) == 2  # still scored, for the editor's sake
     worker.run_once()
-    assert seen_by_editor(client, editor, repeated["id"])["status"] == "review"
+    assert editor_view(client, editor, repeated["id"])["status"] == "review"
 
 
 def test_on_a_pre_article_the_duplicate_is_named_in_the_reasons(client, editor, worker):
@@ -153,7 +149,7 @@ def test_on_a_pre_article_the_duplicate_is_named_in_the_reasons(client, editor, 
     post_from(client, READER, "Alles wartet.")
     repeated = post_from(client, READER, "Alles wartet.")
     worker.run_once()
-    seen = seen_by_editor(client, editor, repeated["id"])
+    seen = editor_view(client, editor, repeated["id"])
     assert (seen["status"], seen["status_reason_code"]) == ("review", "pre_moderation")
     assert "duplicate_text" in [r["code"] for r in seen["explanation"]["reasons"]]
 
@@ -162,7 +158,7 @@ def test_too_many_links_are_a_reason_editors_see(client, editor, worker):
     comment = post_from(client, READER, "Siehe https://a.example, https://b.example und "
                                         "https://c.example")
     worker.run_once()
-    seen = seen_by_editor(client, editor, comment["id"])
+    seen = editor_view(client, editor, comment["id"])
     assert (seen["status"], seen["status_reason_code"]) == ("review", "too_many_links")
     assert seen["explanation"]["reasons"][0]["code"] == "too_many_links"
     assert seen["explanation"]["links"] == 3
@@ -174,4 +170,4 @@ def test_only_a_keyed_hash_of_the_address_is_stored(client, editor, database):
         stored = session.scalar(select(Comment.client_hash)
                                 .where(Comment.public_id == comment["id"]))
     assert len(stored) == 64 and READER not in stored
-    assert "client_hash" not in seen_by_editor(client, editor, comment["id"])
+    assert "client_hash" not in editor_view(client, editor, comment["id"])

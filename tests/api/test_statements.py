@@ -8,28 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from moderation import create_app
-from moderation.models import Comment, ModerationEvent, WebhookMessage
-from moderation.services import webhooks
+from moderation.models import Comment, ModerationEvent
 from moderation.workers.scoring import ScoringWorker
-from tests.support.http import assert_error, post_comment
+from tests.support.http import QUEUE, assert_error, author_view, submit_comment
+from tests.support.records import webhook_data
 
-QUEUE = "/v1/moderation/comments"
 INSULT = "Du bist ein Idiot, Jürgen."  # rejected automatically by the KeywordScorer
 DOUBTFUL = "Das ist ziemlich dumm, mit Verlaub."  # held for review
 HARMLESS = "Schöner Artikel über Straßenbahnen in Köln, danke!"
-
-
-def submit(client, body: str) -> dict:
-    response = post_comment(client, body)
-    assert response.status_code == 202, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def author_view(client, submitted: dict) -> dict:
-    response = client.get(f"/v1/comments/{submitted['id']}",
-                          headers={"X-Author-Token": submitted["author_token"]})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
 
 
 def reject(client, editor, comment_id: str, **body):
@@ -45,25 +31,9 @@ def stored(database, public_id: str) -> tuple[Comment, list[ModerationEvent]]:
             ModerationEvent.comment_id == comment.id).order_by(ModerationEvent.id)))
 
 
-@pytest.fixture
-def subscribed(database, clock):
-    """A webhook endpoint for every event, so that the outbox records them."""
-    with database.transaction() as session:
-        webhooks.create_endpoint(session, url="http://127.0.0.1:9/mailer", event_types=[],
-                                 description="Autoren-Mailer",
-                                 allowed_hosts=frozenset({"127.0.0.1"}), now=clock())
-
-
-def payloads(database, event_type: str) -> list[dict]:
-    with database.transaction() as session:
-        return [m.payload["data"] for m in session.scalars(
-            select(WebhookMessage).where(WebhookMessage.event_type == event_type)
-            .order_by(WebhookMessage.id))]
-
-
 def test_an_automatic_rejection_states_its_reasons_with_the_automated_means(
         client, database, worker, clock):
-    submitted = submit(client, INSULT)
+    submitted = submit_comment(client, INSULT)
     worker.run_once()
 
     comment, events = stored(database, submitted["id"])
@@ -92,7 +62,7 @@ def test_matched_banned_words_are_named(client, admin_key, database, worker):
     response = client.post("/v1/admin/policy/words", headers=admin,
                            json={"term": "vollpfosten", "kind": "banned"})
     assert response.status_code == 200, response.get_data(as_text=True)
-    submitted = submit(client, "So ein Vollpfosten – Grüße aus Görlitz.")
+    submitted = submit_comment(client, "So ein Vollpfosten – Grüße aus Görlitz.")
     worker.run_once()
 
     statement = stored(database, submitted["id"])[0].statement_of_reasons
@@ -104,7 +74,7 @@ def test_the_publishers_terms_are_named(config, database, clock, scorer):
     settings = config.replace(terms_clause="Netiquette, Abschnitt 2",
                               terms_url="https://blog.example.de/netiquette")
     app = create_app(settings, clock=clock)
-    submitted = submit(app.test_client(), INSULT)
+    submitted = submit_comment(app.test_client(), INSULT)
     ScoringWorker(database, settings, lambda _settings: scorer, clock).run_once()
 
     ground = author_view(app.test_client(), submitted)["statement_of_reasons"]["ground"]
@@ -114,7 +84,7 @@ def test_the_publishers_terms_are_named(config, database, clock, scorer):
 
 
 def test_an_editor_rejects_on_a_ground_in_law(client, editor, database, worker):
-    submitted = submit(client, DOUBTFUL)
+    submitted = submit_comment(client, DOUBTFUL)
     worker.run_once()
     shown = reject(client, editor, submitted["id"], reason_code="volksverhetzung",
                    reason="Aufstachelung zum Hass gegen eine Bevölkerungsgruppe.",
@@ -133,8 +103,8 @@ def test_an_editor_rejects_on_a_ground_in_law(client, editor, database, worker):
 
 
 def test_an_editor_names_another_clause_and_the_terms_are_the_default(client, editor):
-    first = submit(client, HARMLESS)["id"]
-    second = submit(client, HARMLESS + " Nochmal.")["id"]
+    first = submit_comment(client, HARMLESS)["id"]
+    second = submit_comment(client, HARMLESS + " Nochmal.")["id"]
 
     named = reject(client, editor, first, ground={"type": "terms", "clause": "Nr. 5 Werbung"})
     default = reject(client, editor, second)
@@ -154,21 +124,21 @@ def test_an_editor_names_another_clause_and_the_terms_are_the_default(client, ed
     ({"type": "terms", "clause": "x" * 201}, "clause"),
 ])
 def test_invalid_grounds_are_refused(client, editor, ground, field):
-    comment_id = submit(client, HARMLESS)["id"]
+    comment_id = submit_comment(client, HARMLESS)["id"]
     body = assert_error(client.post(f"{QUEUE}/{comment_id}/reject", headers=editor,
                                     json={"ground": ground}), 422, "validation_failed")
     assert field in body["errors"]["ground"]
 
 
 def test_a_published_comment_that_is_rejected_is_removed(client, editor):
-    comment_id = submit(client, HARMLESS)["id"]
+    comment_id = submit_comment(client, HARMLESS)["id"]
     assert client.post(f"{QUEUE}/{comment_id}/approve", headers=editor).status_code == 200
 
     assert reject(client, editor, comment_id)["statement_of_reasons"]["measure"] == "removal"
 
 
 def test_bulk_rejections_state_their_reasons_on_the_ground_given(client, editor, database):
-    ids = [submit(client, f"{HARMLESS} ({n})")["id"] for n in range(2)]
+    ids = [submit_comment(client, f"{HARMLESS} ({n})")["id"] for n in range(2)]
     response = client.post(f"{QUEUE}/bulk", headers=editor, json={
         "ids": ids, "action": "reject", "reason": "Beleidigung eines Dritten.",
         "ground": {"type": "illegal", "provision": "§ 185 StGB"}})
@@ -194,24 +164,24 @@ def test_a_honeypot_catch_states_its_reasons_too(client, database):
 
 def test_the_comment_rejected_webhook_carries_the_statement(
         client, editor, database, worker, subscribed):
-    automatic = submit(client, INSULT)["id"]
+    automatic = submit_comment(client, INSULT)["id"]
     worker.run_once()
-    by_editor = submit(client, HARMLESS)["id"]
+    by_editor = submit_comment(client, HARMLESS)["id"]
     reject(client, editor, by_editor, ground={"type": "illegal", "provision": "§ 241 StGB"})
 
-    rejected = payloads(database, "comment.rejected")
+    rejected = webhook_data(database, "comment.rejected")
     assert [data["comment_id"] for data in rejected] == [automatic, by_editor]
     for data in rejected:
         assert data["statement_of_reasons"] == stored(database, data["comment_id"])[
             0].statement_of_reasons
     assert rejected[1]["statement_of_reasons"]["ground"]["provision"] == "§ 241 StGB"
     assert all("statement_of_reasons" not in data
-               for data in payloads(database, "comment.approved"))
+               for data in webhook_data(database, "comment.approved"))
 
 
 def test_the_author_sees_the_statement_only_while_the_comment_is_rejected(
         client, editor, worker):
-    submitted = submit(client, INSULT)
+    submitted = submit_comment(client, INSULT)
     assert author_view(client, submitted)["statement_of_reasons"] is None  # pending
     worker.run_once()
 
@@ -228,7 +198,7 @@ def test_the_author_sees_the_statement_only_while_the_comment_is_rejected(
 
 
 def test_an_editor_sees_the_statement_in_the_queue(client, editor, worker):
-    comment_id = submit(client, INSULT)["id"]
+    comment_id = submit_comment(client, INSULT)["id"]
     worker.run_once()
 
     [item] = client.get(QUEUE, headers=editor,

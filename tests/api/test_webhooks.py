@@ -13,11 +13,6 @@ HOOKS = "/v1/webhooks"
 RECEIVER = "http://127.0.0.1:9/cms-hook"  # allowed for tests in the config fixture
 
 
-@pytest.fixture
-def admin(admin_key):
-    return {"Authorization": f"Bearer {admin_key}"}
-
-
 def subscribe(client, admin, **fields):
     response = client.post(HOOKS, headers=admin, json={"url": RECEIVER, **fields})
     assert response.status_code == 201, response.get_json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from moderation.models import (
 )
 from moderation.services import privacy
 from moderation.services.comments import hash_token
+from tests.support.locks import wait_until_blocked
 from tests.support.records import (
     add_appeal,
     add_comment,
@@ -84,7 +86,7 @@ def lieselotte(database, clock):
                    decision_note=f"{MARKER} geprüft", reporter_name="Bernd",
                    reporter_email="bernd@example.de")
         add_report(session, reply, now, explanation="Unsachlich.", reporter_name=NAME,
-                   reporter_email=EMAIL, client_hash="cd" * 32)
+                   reporter_email=EMAIL, client_hash="cd" * 32, legal_provision="§ 185 StGB")
         add_delivery(session, endpoint, now, comment=approved,
                      data={"comment_id": approved.public_id, "reason": MARKER},
                      response=f"echo {MARKER} an {EMAIL}")
@@ -123,6 +125,7 @@ def test_an_export_holds_everything_about_the_reader_and_nobody_else(
     assert appeal["comment_id"] == lieselotte["rejected"] and NAME in appeal["explanation"]
     [report] = exported["reports"]
     assert (report["comment_id"], report["reporter_email"]) == (lieselotte["reply"], EMAIL)
+    assert report["legal_provision"] == "§ 185 StGB"  # what she gave, all of it
     assert any("IP" in note and "7 days" in note for note in exported["not_stored"])
     assert "bernd@example.de" not in json.dumps(exported)
     # JSON through and through, umlauts intact.
@@ -241,6 +244,30 @@ def test_erasure_changes_the_public_view_and_tells_subscribers(database, clock, 
         # The pending delivery now carries the redacted message.
         statuses = sorted(d.status for d in session.scalars(select(WebhookDelivery)))
         assert statuses == ["pending", "pending", "pending", "succeeded"]
+
+
+def test_an_erasure_waits_for_a_purge_that_scrubs_the_same_comment_and_skips_it(
+        database, clock):
+    with database.transaction() as session:
+        rejected = add_comment(session, clock(), author_email=EMAIL,
+                               status=CommentStatus.REJECTED).public_id
+    erasures = []
+    with database.transaction() as purging:
+        privacy.scrub_comments(purging, [comment_by_id(purging, rejected)], privacy.RETENTION,
+                               clock())
+        erasing = threading.Thread(target=lambda: erasures.append(_erase(database, clock)))
+        erasing.start()
+        wait_until_blocked(database)
+    erasing.join(timeout=30)
+
+    assert erasures[0]["comments"] == 0
+    with database.transaction() as session:
+        assert comment_by_id(session, rejected).erased_reason == privacy.RETENTION
+
+
+def _erase(database, clock) -> dict:
+    with database.transaction() as session:
+        return privacy.erase_author(session, EMAIL, actor="cli", now=clock())
 
 
 def test_erasure_by_author_token_alone(database, clock, lieselotte):

@@ -1,5 +1,6 @@
 """Factories that write a reader's records straight into the database, for service tests of
-privacy and retention that must not depend on how the records came about."""
+privacy and retention that must not depend on how the records came about; and readers of
+what the service recorded."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation.db import Database
 from moderation.domain import CommentStatus, Resolution
 from moderation.models import (
     Appeal,
@@ -128,3 +130,11 @@ def tables_mentioning(session: Session, *needles: str) -> list[tuple[str, str]]:
             found.extend((table.name, needle) for needle in needles
                          if needle.casefold() in text)
     return found
+
+
+def webhook_data(database: Database, event_type: str) -> list[dict[str, Any]]:
+    """The ``data`` of every outbox message of ``event_type``, oldest first."""
+    with database.transaction() as session:
+        return [message.payload["data"] for message in session.scalars(
+            select(WebhookMessage).where(WebhookMessage.event_type == event_type)
+            .order_by(WebhookMessage.id))]

@@ -19,11 +19,6 @@ SCHEDULE = [timedelta(seconds=s) for s in Config().webhook_retry_seconds]
 
 
 @pytest.fixture
-def admin(admin_key):
-    return {"Authorization": f"Bearer {admin_key}"}
-
-
-@pytest.fixture
 def hook(client, admin):
     with receiver() as endpoint:
         created = client.post("/v1/webhooks", headers=admin, json={

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from moderation import jobs
+from moderation.db import Database
 from moderation.models import Comment, Job, ModerationEvent
 from moderation.scoring.detoxify import DetoxifyScorer
 from moderation.workers.scoring import ScoringWorker
@@ -251,3 +252,20 @@ def test_a_worker_signs_off_when_stopped(client, database, worker):
     assert client.get("/readyz").get_json()["scorer"]["state"] == "ready"
     worker.run_forever(stop)
     assert client.get("/readyz").get_json()["scorer"]["state"] == "no_worker"
+
+
+def test_a_worker_stopped_while_the_database_is_away_signs_off_with_one_warning(
+        config, clock, scorer, caplog):
+    nowhere = Database("postgresql+psycopg://moderation@127.0.0.1:1/moderation")  # refused
+    worker = ScoringWorker(nowhere, config, lambda _config: scorer, clock, worker_id="worker-z")
+    stop = threading.Event()
+    stop.set()
+    try:
+        worker.run_forever(stop)
+    finally:
+        nowhere.dispose()
+
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage().startswith(
+        "scoring worker worker-z: database unavailable, not signed off: ")
+    assert "\n" not in warning.getMessage() and warning.exc_info is None
