@@ -71,6 +71,7 @@ class Resolution(enum.StrEnum):
     OPEN = "open"
     UPHELD = "upheld"
     DISMISSED = "dismissed"
+    CLOSED = "closed"  # without a decision: the comment was erased
 
 
 SYSTEM_ACTOR = "system"

@@ -169,7 +169,8 @@ class ReportReceivedSchema(Schema):
 
 class ReportDecisionSchema(Schema):
     outcome = fields.String(metadata={
-        "description": "upheld (the comment was taken down) or dismissed"})
+        "description": "upheld (the comment was taken down), dismissed, or closed (the "
+                       "comment was erased before a decision)"})
     decided_at = fields.DateTime()
     note = fields.String()
 
@@ -321,8 +322,9 @@ class BulkDecisionSchema(DecisionSchema):
 class BulkItemSchema(Schema):
     id = fields.String()
     outcome = fields.String(metadata={
-        "description": "changed, unchanged, not_found, or refused: an appeal against this "
-                       "key's own rejection, which another editor must decide (left as it is)"})
+        "description": "changed, unchanged, not_found, or refused (left as it is): an "
+                       "appeal against this key's own rejection, which another editor must "
+                       "decide, or an erased comment"})
     status = fields.Enum(CommentStatus, by_value=True, allow_none=True)
 
 

@@ -98,7 +98,8 @@ def _decision_view(action: moderation.Action) -> type[MethodView]:
         @blp.response(200, EditorCommentDetailSchema)
         @blp.alt_response(409, response="CONFLICT", description=(
             "appeal_needs_other_editor: the author appealed against this key's rejection, "
-            "and another active key can decide the appeal."))
+            "and another active key can decide the appeal; comment_erased: the comment was "
+            "erased, nothing is left to decide."))
         @blp.doc(**KEY_REQUIRED)
         def post(self, data: dict[str, Any], comment_id: str) -> Any:
             with unit_of_work() as session:

@@ -140,6 +140,21 @@ def resolve(appeal: Appeal, decided: CommentStatus, editor: ApiKey, now: datetim
         "links": _links(comment)}, now, comment_id=comment.id)
 
 
+def close_for_erased(session: Session, comment_ids: list[int], now: datetime) -> None:
+    """An erased comment's open appeal closes without a decision: nothing is left to decide."""
+    for appeal in session.scalars(select(Appeal).where(
+            Appeal.comment_id.in_(comment_ids), Appeal.status == Resolution.OPEN.value)):
+        appeal.status = Resolution.CLOSED.value
+        appeal.decided_by = actor_name(None)
+        appeal.decided_at = now
+        comment = appeal.comment
+        webhooks.emit(session, "appeal.decided", {
+            "appeal_id": appeal.public_id, "comment_id": comment.public_id,
+            "article_key": comment.article.key, "outcome": Resolution.CLOSED.value,
+            "actor": {"type": "system"}, "decided_by_rejecting_editor": False,
+            "links": _links(comment)}, now, comment_id=comment.id)
+
+
 def _links(comment: Comment) -> dict[str, Any]:
     return {"comment": f"/v1/moderation/comments/{comment.public_id}",
             "thread": f"/v1/articles/{comment.article.key}/comments"}

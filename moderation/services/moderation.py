@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.domain import CommentStatus, Reason, Resolution
-from moderation.errors import NotFound
+from moderation.errors import Conflict, NotFound
 from moderation.models import ApiKey, Appeal, Article, Comment
 from moderation.pagination import decode_score_cursor, decode_time_cursor, encode_cursor
 from moderation.services import appeals, reports
@@ -25,6 +25,10 @@ TARGET: dict[str, CommentStatus] = {
     "reject": CommentStatus.REJECTED,
 }
 UNSCORED_RISK = -1.0  # unscored comments sort after every scored one
+
+
+class CommentErased(Conflict):
+    code = "comment_erased"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
 def _apply(comment: Comment, action: Action, editor: ApiKey, reason_code: str | None,
            reason: str | None, now: datetime, *, terms: PublisherTerms,
            ground: Ground | None) -> bool:
+    if comment.erased_at is not None:
+        raise CommentErased("This comment was erased: nothing is left to decide.")
     target = TARGET[action]
     appeal = appeals.open_appeal(comment, editor, now)  # refuses the editor who rejected it
     # Even a decision that changes nothing is the editor's: automation must not undo it.
@@ -119,7 +125,7 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
         try:
             changed = _apply(comment, action, editor, reason_code, reason, now, terms=terms,
                              ground=ground)
-        except appeals.NeedsOtherEditor:
+        except (appeals.NeedsOtherEditor, CommentErased):
             results.append(BulkResult(public_id, "refused", comment.status))
             continue
         results.append(BulkResult(public_id, "changed" if changed else "unchanged",
@@ -192,7 +198,8 @@ def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
 
 def _filtered(query: Select, queue: QueueFilter) -> Select:
     if queue.status is not None:
-        query = query.where(Comment.status == queue.status)
+        # Tombstones are in no one's queue: nothing is left to judge (``all`` shows them).
+        query = query.where(Comment.status == queue.status, Comment.erased_at.is_(None))
     return of_article_and_time(query, queue.article_key, queue.created_after,
                                queue.created_before)
 

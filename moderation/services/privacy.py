@@ -33,7 +33,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookMessage,
 )
-from moderation.services import audit, webhooks
+from moderation.services import appeals, audit, reports, webhooks
 from moderation.services.comments import hash_token
 
 ERASURE_REQUEST = "erasure_request"
@@ -211,12 +211,13 @@ def erase_author(session: Session, email: str | None = None,
                                                           Comment.erased_at.is_(None))
                                     .order_by(Comment.id).with_for_update(of=Comment)))
     scrubbed = scrub_comments(session, comments, ERASURE_REQUEST, now)
-    reports = session.execute(
+    reports_scrubbed = session.execute(
         update(Report).where(subject.reported())
         .values(reporter_name=None, reporter_email=None, client_hash=None)
         .execution_options(synchronize_session=False)).rowcount or 0
     request_id = uuid.uuid4().hex
-    counts = {"comments": len(comments), "appeals": scrubbed.appeals, "reports": reports,
+    counts = {"comments": len(comments), "appeals": scrubbed.appeals,
+              "reports": reports_scrubbed,
               "webhook_messages": scrubbed.webhook_messages}
     audit.record(session, "privacy.erased", actor=actor, api_key_id=api_key_id,
                  target=f"request:{request_id}", now=now,
@@ -250,7 +251,7 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
                                  .where(ModerationEvent.comment_id.in_(ids))):
         event.reason = None
         event.details = _minimal_details(event.details)
-    appeals = session.execute(
+    appeals_scrubbed = session.execute(
         update(Appeal).where(Appeal.comment_id.in_(ids)).values(explanation=None)
         .execution_options(synchronize_session=False)).rowcount or 0
     # Others' reports on the comment, and an editor's note on them, may quote it.
@@ -260,11 +261,15 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
     # Nothing left to score: a worker must not judge (and maybe publish) an empty body.
     session.execute(delete(Job).where(Job.kind == jobs.SCORE_COMMENT, Job.subject_id.in_(ids)))
     messages = _redact_webhook_messages(session, comments)
+    # Nothing is left to decide on: open reports and appeals close, and their senders hear
+    # so (after the redaction: these messages say nothing of the comment's content).
+    reports.close_for_erased(session, ids, now)
+    appeals.close_for_erased(session, ids, now)
     for comment in comments:
         webhooks.emit(session, "comment.erased", {
             "comment_id": comment.public_id, "article_key": comment.article.key,
             "erased": True, "erased_reason": reason}, now, comment_id=comment.id)
-    return Scrubbed(len(comments), appeals, messages)
+    return Scrubbed(len(comments), appeals_scrubbed, messages)
 
 
 def _tombstone(comment: Comment, reason: str, now: datetime) -> None:

@@ -30,6 +30,8 @@ DECISION_NOTES = {
                        "Recht oder unsere Kommentarrichtlinien und ist nicht mehr öffentlich.",
     Resolution.DISMISSED: "Wir haben Ihre Meldung geprüft und keinen Verstoß gegen geltendes "
                           "Recht oder unsere Kommentarrichtlinien festgestellt.",
+    Resolution.CLOSED: "Der gemeldete Kommentar wurde inzwischen gelöscht; eine Entscheidung "
+                       "darüber ist nicht mehr nötig.",
 }
 
 
@@ -155,7 +157,17 @@ def resolve_for(comment: Comment, action: str, editor: ApiKey, reason: str | Non
     _recount(session, comment)
 
 
-def _decide(session: Session, report: Report, outcome: Resolution, editor: ApiKey,
+def close_for_erased(session: Session, comment_ids: list[int], now: datetime) -> None:
+    """Erased comments are gone: their open reports close without a decision, and their
+    reporters are told so."""
+    open_reports = session.scalars(select(Report).where(
+        Report.comment_id.in_(comment_ids), Report.status == Resolution.OPEN)).all()
+    for report in open_reports:
+        _decide(session, report, Resolution.CLOSED, None, None, now)
+        report.comment.open_reports = 0
+
+
+def _decide(session: Session, report: Report, outcome: Resolution, editor: ApiKey | None,
             note: str | None, now: datetime) -> None:
     report.status = outcome.value
     report.decided_by = actor_name(editor)
@@ -165,7 +177,8 @@ def _decide(session: Session, report: Report, outcome: Resolution, editor: ApiKe
     webhooks.emit(session, "report.decided", {
         "report_id": report.public_id, "comment_id": comment.public_id,
         "article_key": comment.article.key, "category": report.category,
-        "outcome": outcome.value, "actor": {"type": "editor", "key": editor.name},
+        "outcome": outcome.value,
+        "actor": {"type": "editor", "key": editor.name} if editor else {"type": "system"},
         "links": _links(report)}, now, comment_id=comment.id)
 
 

@@ -136,3 +136,48 @@ def test_after_an_erasure_through_the_api_nothing_of_the_reader_remains(
     audit = client.get("/v1/admin/audit", headers=admin,
                        query_string={"action": "privacy.erased"}).get_json()["events"]
     assert audit[0]["details"]["request_id"] == erased["request_id"]
+
+
+def test_erasure_closes_open_reports_and_appeals_and_takes_the_comments_off_every_queue(
+        client, admin, editor, worker):
+    reported = lieselottes(client, "Wer so etwas schreibt, hat nichts verstanden.")
+    appealed = lieselottes(client, "Idioten, alle miteinander.")
+    held = lieselottes(client, "Ziemlich dumm, dieser Vergleich.")
+    worker.run_once()
+    client.post(f"/v1/moderation/comments/{reported['id']}/approve", headers=editor)
+    client.post(f"/v1/moderation/comments/{appealed['id']}/reject", headers=editor)
+    report = client.post(f"/v1/comments/{reported['id']}/reports", json={
+        "category": "harassment", "explanation": "Herabwürdigend gegenüber anderen Lesern.",
+        "good_faith": True}).get_json()
+    appeal = client.post(f"/v1/comments/{appealed['id']}/appeal",
+                         headers={"X-Author-Token": appealed["author_token"]},
+                         json={"explanation": "Das war Ironie."})
+    assert appeal.status_code == 202, appeal.get_data(as_text=True)
+
+    assert client.post(ERASE, headers=admin, json={"email": EMAIL}).status_code == 200
+
+    for status in ("reported", "appealed", "review"):
+        queue = client.get(f"/v1/moderation/comments?status={status}", headers=editor)
+        assert queue.get_json()["comments"] == [], status
+    seen = client.get(f"/v1/reports/{report['id']}",
+                      headers={"X-Report-Token": report["report_token"]}).get_json()
+    assert seen["status"] == "closed" and "gelöscht" in seen["decision"]["note"]
+    detail = client.get(f"/v1/moderation/comments/{appealed['id']}", headers=editor).get_json()
+    assert detail["appeal"]["status"] == "closed" and detail["appeal"]["decided_by"] == "system"
+    assert detail["erased"] is True and held["id"]
+
+
+def test_erased_comments_cannot_be_decided(client, admin, editor):
+    erased = lieselottes(client)
+    kept = post_comment(client, "Danke für die Übersicht!").get_json()
+    client.post(ERASE, headers=admin, json={"email": EMAIL})
+
+    for action in ("approve", "reject"):
+        assert_error(client.post(f"/v1/moderation/comments/{erased['id']}/{action}",
+                                 headers=editor), 409, "comment_erased")
+    bulk = client.post("/v1/moderation/comments/bulk", headers=editor,
+                       json={"ids": [erased["id"], kept["id"]], "action": "approve"})
+    assert [(r["id"], r["outcome"]) for r in bulk.get_json()["results"]] == [
+        (erased["id"], "refused"), (kept["id"], "changed")]
+    every = client.get("/v1/moderation/comments?status=all", headers=editor).get_json()
+    assert erased["id"] in {c["id"] for c in every["comments"]}  # still on record

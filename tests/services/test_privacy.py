@@ -212,7 +212,9 @@ def test_erasure_keeps_the_decision_record(database, clock, lieselotte):
         assert set(event.details) == {"model", "model_version", "mode", "scores",
                                       "statement_of_reasons"}
         assert event.details["statement_of_reasons"] == kept
-        assert session.scalars(select(Appeal)).one().status == Resolution.OPEN.value
+        # Nothing is left to decide: the open appeal closes without a decision.
+        appeal = session.scalars(select(Appeal)).one()
+        assert (appeal.status, appeal.decided_by) == (Resolution.CLOSED.value, "system")
         reply = comment_by_id(session, lieselotte["reply"])
         assert (reply.body, reply.author_name, reply.erased_at) == (
             "Sehe ich anders.", "Bernd", None)
@@ -231,11 +233,14 @@ def test_erasure_changes_the_public_view_and_tells_subscribers(database, clock, 
         assert approved.status is CommentStatus.APPROVED  # a tombstone in the thread
         assert approved.article.public_revision == lieselotte["revision"] + 1  # a new ETag
         messages = session.scalars(select(WebhookMessage).order_by(WebhookMessage.id)).all()
-        redacted, erased = messages[:2], messages[2:]
+        redacted, closed, erased = messages[:2], messages[2:4], messages[4:]
         assert [m.payload["data"] for m in redacted] == [
             {"comment_id": lieselotte["approved"], "erased": True},
             {"comment_id": lieselotte["rejected"], "erased": True}]
         assert redacted[0].payload["type"] == "comment.approved"
+        # The open report and the open appeal close undecided; subscribers hear so.
+        assert [(m.event_type, m.payload["data"]["outcome"]) for m in closed] == [
+            ("report.decided", "closed"), ("appeal.decided", "closed")]
         assert [(m.event_type, m.payload["data"]) for m in erased] == [
             ("comment.erased", {"comment_id": lieselotte[which], "article_key": "ki-im-alltag",
                                 "erased": True, "erased_reason": "erasure_request"})
@@ -243,7 +248,7 @@ def test_erasure_changes_the_public_view_and_tells_subscribers(database, clock, 
         assert session.scalars(select(WebhookAttempt)).one().response_excerpt is None
         # The pending delivery now carries the redacted message.
         statuses = sorted(d.status for d in session.scalars(select(WebhookDelivery)))
-        assert statuses == ["pending", "pending", "pending", "succeeded"]
+        assert statuses == ["pending"] * 5 + ["succeeded"]
 
 
 def test_an_erasure_waits_for_a_purge_that_scrubs_the_same_comment_and_skips_it(
