@@ -108,6 +108,7 @@ class Comment(Base):
         Index("ix_comments_public_roots", "article_id", "status", "parent_id", "created_at"),
         Index("ix_comments_queue", "status", "created_at"),
         Index("ix_comments_queue_risk", "status", "max_score"),
+        Index("ix_comments_same_text", "text_fingerprint", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -138,6 +139,8 @@ class Comment(Base):
     client_hash: Mapped[str | None] = mapped_column(String(64))
     # Spam signals found at intake: {"honeypot": true} or {"duplicate_of": id, "by": ...}.
     spam: Mapped[dict[str, Any] | None]
+    # A hash of the text with case and spacing ignored: finds the same text again quickly.
+    text_fingerprint: Mapped[str | None] = mapped_column(String(64))
     # The latest rejection's statement of reasons (DSA Art. 17) and when it was rejected.
     statement_of_reasons: Mapped[dict[str, Any] | None]
     rejected_at: Mapped[datetime | None]

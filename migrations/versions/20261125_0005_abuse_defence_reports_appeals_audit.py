@@ -88,11 +88,13 @@ def upgrade() -> None:
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('client_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('spam', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
+        batch_op.add_column(sa.Column('text_fingerprint', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('statement_of_reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('rejected_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('open_reports', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('erased_reason', sa.String(length=32), nullable=True))
+        batch_op.create_index('ix_comments_same_text', ['text_fingerprint', 'created_at'], unique=False)
 
     # Comments rejected before this migration: their appeal period runs from their last change.
     op.execute("UPDATE comments SET rejected_at = updated_at WHERE status = 'rejected'")
@@ -113,11 +115,13 @@ def downgrade() -> None:
         batch_op.drop_column('comment_id')
 
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_same_text')
         batch_op.drop_column('erased_reason')
         batch_op.drop_column('erased_at')
         batch_op.drop_column('open_reports')
         batch_op.drop_column('rejected_at')
         batch_op.drop_column('statement_of_reasons')
+        batch_op.drop_column('text_fingerprint')
         batch_op.drop_column('spam')
         batch_op.drop_column('client_hash')
 

@@ -21,7 +21,7 @@ from moderation.policy import Decision, Signals, decide_at_intake
 from moderation.services import addresses, webhooks
 from moderation.services.articles import find_article, get_or_create_article
 from moderation.services.rejections import statement_for
-from moderation.services.spam import intake_signals
+from moderation.services.spam import fingerprint, intake_signals
 from moderation.services.transitions import change_status, webhook_data
 from moderation.statements import PublisherTerms
 from moderation.text import count_links
@@ -79,6 +79,7 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
         depth=parent.depth + 1 if parent else 0,
         author_name=new.author_name, author_email=new.author_email,
         author_token_hash=hash_token(token), body=new.body, client_hash=client_hash, spam=spam,
+        text_fingerprint=fingerprint(new.body),
         created_at=now, updated_at=now,
     )
     session.add(comment)

@@ -281,6 +281,7 @@ def _tombstone(comment: Comment, reason: str, now: datetime) -> None:
     comment.client_hash = None
     comment.author_token_hash = secrets.token_hex(32)  # the hash of no token anybody holds
     comment.spam = None
+    comment.text_fingerprint = None
     comment.explanation = None
     comment.status_reason = None
     comment.statement_of_reasons = _minimal_statement(comment.statement_of_reasons)

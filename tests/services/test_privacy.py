@@ -74,7 +74,7 @@ def lieselotte(database, clock):
             session, now, body=f"{MARKER}! Ihr seid alle Idioten.", author_name=NAME,
             author_email=EMAIL.lower(), token="token-abgelehnt", public_id="abgelehnt",
             status=CommentStatus.REJECTED, reason=f"Zitat: „{MARKER}“", scores=SCORES,
-            statement_of_reasons=statement("abgelehnt", MARKER),
+            statement_of_reasons=statement("abgelehnt", MARKER), text_fingerprint="cd" * 32,
             details={"model": "keyword-test", "model_version": "1", "mode": "auto",
                      "scores": SCORES, "explanation": {"words": [{"matched": MARKER}]},
                      "policy": {"banned": [MARKER]},
@@ -194,6 +194,7 @@ def test_erasure_keeps_the_decision_record(database, clock, lieselotte):
         rejected = comment_by_id(session, lieselotte["rejected"])
         assert (rejected.body, rejected.author_name, rejected.author_email) == ("", "", None)
         assert rejected.client_hash is rejected.spam is rejected.explanation is None
+        assert rejected.text_fingerprint is None  # a hash of the text is the text's too
         assert (rejected.erased_at, rejected.erased_reason) == (clock(), "erasure_request")
         assert rejected.status is CommentStatus.REJECTED
         assert rejected.status_reason_code == "editor_decision"
