@@ -63,14 +63,18 @@ def client_hash(session: Session, address: str, now: datetime) -> str:
 
 def recent_hashes(session: Session, address: str, now: datetime,
                   window: timedelta) -> list[str]:
-    """The hashes ``address`` had under every key of the last ``window``: what to compare
-    stored hashes with when looking for the same sender."""
+    """The hashes ``address`` had under every key of the last ``window``, today's first (its
+    key made on first use): what the sender is stored as, and what to compare stored hashes
+    with when looking for the same sender. One query, as a rule, on the intake path."""
     days, moment = [], now
     while moment >= now - window - timedelta(days=1) and len(days) < 8:
         days.append(_day(moment))
         moment -= timedelta(days=1)
-    keys = session.scalars(select(AddressKey.secret).where(AddressKey.day.in_(days)))
-    return [_hash(secret, address) for secret in keys]
+    keys = dict(session.execute(select(AddressKey.day, AddressKey.secret)
+                                .where(AddressKey.day.in_(days))).all())
+    if days[0] not in keys:
+        keys[days[0]] = _key_for(session, days[0], now, create=True)
+    return [_hash(keys[day], address) for day in days if day in keys]
 
 
 def purge(session: Session, now: datetime, retention: timedelta) -> int:

@@ -65,12 +65,10 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)
-    client_hash = addresses.client_hash(session, address, now) if address else None
+    hashes = addresses.recent_hashes(session, address, now, duplicate_window) if address else []
     spam = intake_signals(
         session, body=new.body, author_name=new.author_name, author_email=new.author_email,
-        website=new.website, since=now - duplicate_window,
-        address_hashes=addresses.recent_hashes(session, address, now, duplicate_window)
-        if address else [])
+        website=new.website, since=now - duplicate_window, address_hashes=hashes)
     token = secrets.token_urlsafe(24)
     comment = Comment(
         public_id=secrets.token_urlsafe(16), article=article,
@@ -78,8 +76,9 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
         root_id=(parent.root_id or parent.id) if parent else None,
         depth=parent.depth + 1 if parent else 0,
         author_name=new.author_name, author_email=new.author_email,
-        author_token_hash=hash_token(token), body=new.body, client_hash=client_hash, spam=spam,
-        text_fingerprint=fingerprint(new.body),
+        author_token_hash=hash_token(token), body=new.body,
+        client_hash=hashes[0] if hashes else None,  # today's: the key of the day it came
+        spam=spam, text_fingerprint=fingerprint(new.body),
         created_at=now, updated_at=now,
     )
     session.add(comment)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from moderation.models import Comment
@@ -36,30 +36,17 @@ def _earlier_same_text(session: Session, body: str, author_name: str, author_ema
                        since: datetime) -> tuple[str, str] | None:
     """The first comment in the window with the same text from the same author (same email;
     without one, same name and address), else from the same address: ``(public id, by)``."""
-    email = author_email.lower() if author_email else None
-    senders = [Comment.client_hash.in_(address_hashes)] if address_hashes else []
-    if email:
-        senders.append(func.lower(Comment.author_email) == email)
-    if not senders:
-        return None
-    # The (fingerprint, created_at) index finds the few comments with this text: the cost
-    # does not grow with how much a sender (or a shared address) has posted.
-    same_text = session.execute(
-        select(Comment.public_id, Comment.author_name, Comment.author_email,
-               Comment.client_hash)
+    same_author = func.lower(Comment.author_email) == author_email.lower() if author_email \
+        else (func.lower(Comment.author_name) == author_name.lower()) \
+        & Comment.client_hash.in_(address_hashes)
+    by = case((same_author, "author"), else_="address")
+    # The (fingerprint, created_at) index finds the comments with this text; one is enough,
+    # so the cost does not grow with how often the text was sent before.
+    earlier = session.execute(
+        select(Comment.public_id, by)
         .where(Comment.text_fingerprint == fingerprint(body), Comment.created_at >= since,
-               Comment.erased_at.is_(None), or_(*senders))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-
-    def same_author(row: Any) -> bool:
-        if email:
-            return (row.author_email or "").lower() == email
-        return (row.author_name.casefold() == author_name.casefold()
-                and row.client_hash in address_hashes)
-
-    by_author = next((row for row in same_text if same_author(row)), None)
-    if by_author is not None:
-        return by_author.public_id, "author"
-    by_address = next((row for row in same_text if row.client_hash in address_hashes), None)
-    return (by_address.public_id, "address") if by_address is not None else None
+               Comment.erased_at.is_(None),
+               or_(same_author, Comment.client_hash.in_(address_hashes)))
+        .order_by(case((same_author, 0), else_=1), Comment.created_at, Comment.id)
+        .limit(1)).first()
+    return (earlier[0], earlier[1]) if earlier else None

@@ -90,6 +90,17 @@ def test_the_same_text_again_is_held_for_review(client, editor, worker, first, a
                         "detail": f"same text as comment {original['id']} from the same {by}"}]
 
 
+def test_the_authors_own_earlier_comment_is_named_before_one_from_the_same_address(
+        client, editor, worker):
+    body = "Die Größe der Straße ist ein Skandal!"
+    post_from(client, body=body, address=READER, author_name="Käthe")
+    own = post_from(client, body=body, address=READER, author_name="Jürgen")
+    again = post_from(client, body=body, address=READER, author_name="Jürgen")
+    worker.run_once()
+    assert editor_view(client, editor, again["id"])["spam"] == {"duplicate_of": own["id"],
+                                                                "by": "author"}
+
+
 @pytest.mark.parametrize(("first", "again"), [
     ({"address": READER, "author_name": "Jürgen"},
      {"address": NEIGHBOUR, "author_name": "Jürgen"}),  # same name, other address

@@ -67,7 +67,12 @@ def test_purge_forgets_old_hashes_and_the_keys_that_made_them(database, config, 
     with database.transaction() as session:
         hashes = dict(session.execute(select(Comment.public_id, Comment.client_hash)).all())
         assert hashes[old] is None and hashes[fresh] is not None
+        # Nothing left can tie the old comment to the address, even given the address: the
+        # key of its day is gone with its hash.
         assert session.scalars(select(AddressKey.day)).all() == [clock().date().isoformat()]
-        # Nothing left can tie the old comment to the address, even given the address.
-        assert addresses.recent_hashes(session, "203.0.113.77", clock() - timedelta(days=8),
-                                       timedelta(hours=1)) == []
+
+
+def test_recent_hashes_start_with_todays_made_on_first_use(database, clock):
+    with database.transaction() as session:
+        recent = addresses.recent_hashes(session, "203.0.113.77", clock(), timedelta(hours=1))
+        assert recent == [addresses.client_hash(session, "203.0.113.77", clock())]
