@@ -47,6 +47,14 @@ def unit_of_work() -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_only_session() -> Iterator[Session]:
+    """A short read-only transaction beside the request's: reads that need not hold the
+    write lock (SQLite) of the write that follows."""
+    with state().database.session(read_only=True) as session, session.begin():
+        yield session
+
+
 def close_session(_error: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

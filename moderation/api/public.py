@@ -11,7 +11,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from moderation.api.context import now, request_session, state, unit_of_work
+from moderation.api.context import (
+    now,
+    read_only_session,
+    request_session,
+    state,
+    unit_of_work,
+)
 from moderation.api.limits import per_address, per_article, per_email, rate_limited
 from moderation.errors import Invalid
 from moderation.schemas import (
@@ -68,12 +74,14 @@ class ArticleComments(MethodView):
     def post(self, data: dict[str, Any], article_key: str) -> Any:
         """Submit a comment; it is published once moderation allows."""
         article_key = checked_article_key(article_key)
+        new, address = comments.NewComment(**data), request.remote_addr
         window = timedelta(minutes=state().config.duplicate_window_minutes)
+        with read_only_session() as reading:
+            screening = comments.screen(reading, new, address, now(), window)
         with unit_of_work() as session:
             return comments.submit_comment(
-                session, article_key, comments.NewComment(**data), now(),
-                terms=PublisherTerms.of(state().config), address=request.remote_addr,
-                duplicate_window=window)
+                session, article_key, new, now(), terms=PublisherTerms.of(state().config),
+                address=address, screening=screening)
 
 
 def _etag(revision: int, article_key: str, query: dict[str, Any]) -> str:

@@ -61,20 +61,23 @@ def client_hash(session: Session, address: str, now: datetime) -> str:
     return _hash(secret, address)
 
 
-def recent_hashes(session: Session, address: str, now: datetime,
-                  window: timedelta) -> list[str]:
-    """The hashes ``address`` had under every key of the last ``window``, today's first (its
-    key made on first use): what the sender is stored as, and what to compare stored hashes
-    with when looking for the same sender. One query, as a rule, on the intake path."""
+def known_hashes(session: Session, address: str, now: datetime,
+                 window: timedelta) -> dict[str, str]:
+    """The hashes ``address`` has under the keys of the last ``window``, by day: what to
+    compare stored hashes with when looking for the same sender. Reads only (today's key
+    may not exist yet: ``client_hash`` makes it)."""
     days, moment = [], now
     while moment >= now - window - timedelta(days=1) and len(days) < 8:
         days.append(_day(moment))
         moment -= timedelta(days=1)
-    keys = dict(session.execute(select(AddressKey.day, AddressKey.secret)
-                                .where(AddressKey.day.in_(days))).all())
-    if days[0] not in keys:
-        keys[days[0]] = _key_for(session, days[0], now, create=True)
-    return [_hash(keys[day], address) for day in days if day in keys]
+    keys = session.execute(select(AddressKey.day, AddressKey.secret)
+                           .where(AddressKey.day.in_(days))).all()
+    return {day: _hash(secret, address) for day, secret in keys}
+
+
+def today(now: datetime) -> str:
+    """The day whose key hashes addresses now."""
+    return _day(now)
 
 
 def purge(session: Session, now: datetime, retention: timedelta) -> int:

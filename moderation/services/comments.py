@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
@@ -49,8 +50,30 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Screening:
+    """What is known of a comment's sender before it is stored: the keyed hash of its
+    address (``None`` until today's key exists) and the spam signals."""
+
+    address_hash: str | None = None
+    spam: dict[str, Any] | None = None
+
+
+def screen(session: Session, new: NewComment, address: str | None, now: datetime,
+           duplicate_window: timedelta) -> Screening:
+    """Look at the sender and the text: a filled-in honeypot, the same text again from the
+    same author or address within ``duplicate_window``. Reads only, so that it can run
+    before the write transaction (on SQLite: without holding the write lock)."""
+    hashes = addresses.known_hashes(session, address, now, duplicate_window) if address else {}
+    spam = intake_signals(
+        session, body=new.body, author_name=new.author_name, author_email=new.author_email,
+        website=new.website, since=now - duplicate_window, address_hashes=list(hashes.values()))
+    return Screening(hashes.get(addresses.today(now)), spam)
+
+
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
                    terms: PublisherTerms, address: str | None = None,
+                   screening: Screening | None = None,
                    duplicate_window: timedelta = timedelta(minutes=60)) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
@@ -58,17 +81,16 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     are published at once and judged afterwards. Spam signals are noted on arrival: a
     filled-in honeypot is rejected at once, but answered like any comment so that the bot
     learns nothing; the same text again from the same author or ``address`` within
-    ``duplicate_window`` is held for review. Only a keyed hash of the address is kept.
-    A rejection states its reasons under the publisher's ``terms``.
+    ``duplicate_window`` is held for review (``screening`` done beforehand, or here). Only a
+    keyed hash of the address is kept. A rejection states its reasons under the publisher's
+    ``terms``.
     """
     article = get_or_create_article(session, article_key, now)
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)
-    hashes = addresses.recent_hashes(session, address, now, duplicate_window) if address else []
-    spam = intake_signals(
-        session, body=new.body, author_name=new.author_name, author_email=new.author_email,
-        website=new.website, since=now - duplicate_window, address_hashes=hashes)
+    screening = screening or screen(session, new, address, now, duplicate_window)
+    spam = screening.spam
     token = secrets.token_urlsafe(24)
     comment = Comment(
         public_id=secrets.token_urlsafe(16), article=article,
@@ -77,7 +99,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
         depth=parent.depth + 1 if parent else 0,
         author_name=new.author_name, author_email=new.author_email,
         author_token_hash=hash_token(token), body=new.body,
-        client_hash=hashes[0] if hashes else None,  # today's: the key of the day it came
+        client_hash=screening.address_hash or (
+            addresses.client_hash(session, address, now) if address else None),
         spam=spam, text_fingerprint=fingerprint(new.body),
         created_at=now, updated_at=now,
     )

@@ -43,14 +43,15 @@ def test_a_hash_is_stable_within_a_day_and_changes_with_the_day(database, clock)
     assert next_day != morning
 
 
-def test_recent_hashes_cover_every_key_of_the_window(database, clock):
+def test_known_hashes_cover_every_key_of_the_window(database, clock):
     with database.transaction() as session:
         yesterday = addresses.client_hash(session, "203.0.113.77", clock() - timedelta(days=1))
         today = addresses.client_hash(session, "203.0.113.77", clock())
-        recent = addresses.recent_hashes(session, "203.0.113.77", clock(), timedelta(hours=1))
-        assert set(recent) == {yesterday, today}
-        assert addresses.recent_hashes(session, "203.0.113.78", clock(),
-                                       timedelta(hours=1)) != recent
+        known = addresses.known_hashes(session, "203.0.113.77", clock(), timedelta(hours=1))
+        assert known == {addresses.today(clock() - timedelta(days=1)): yesterday,
+                         addresses.today(clock()): today}
+        assert addresses.known_hashes(session, "203.0.113.78", clock(),
+                                      timedelta(hours=1)) != known
 
 
 def test_purge_forgets_old_hashes_and_the_keys_that_made_them(database, config, clock):
@@ -72,7 +73,8 @@ def test_purge_forgets_old_hashes_and_the_keys_that_made_them(database, config, 
         assert session.scalars(select(AddressKey.day)).all() == [clock().date().isoformat()]
 
 
-def test_recent_hashes_start_with_todays_made_on_first_use(database, clock):
+def test_known_hashes_only_read(database, clock):
     with database.transaction() as session:
-        recent = addresses.recent_hashes(session, "203.0.113.77", clock(), timedelta(hours=1))
-        assert recent == [addresses.client_hash(session, "203.0.113.77", clock())]
+        assert addresses.known_hashes(session, "203.0.113.77", clock(),
+                                      timedelta(hours=1)) == {}
+        assert session.scalars(select(AddressKey.day)).all() == []
