@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from moderation import create_app, migrate
 from moderation.clock import utcnow
 from moderation.config import Config, InvalidSetting
-from moderation.db import Database
+from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
 from moderation.scoring.factory import load_scorer
@@ -35,10 +34,10 @@ class _Cli(click.Group):
             raise click.ClickException(error.message) from None
         except InvalidSetting as error:
             raise click.ClickException(str(error)) from None
-        except OperationalError as error:
+        except UNAVAILABLE as error:
             raise click.ClickException(
-                f"The database is not reachable or not migrated ({error.orig}); check "
-                "MODERATION_DATABASE_URL and run `moderation db upgrade`.") from None
+                f"The database is not reachable or not migrated ({unavailable_reason(error)}); "
+                "check MODERATION_DATABASE_URL and run `moderation db upgrade`.") from None
 
 
 @click.group(cls=_Cli)
