@@ -126,33 +126,31 @@ def resolve(appeal: Appeal, decided: CommentStatus, editor: ApiKey, now: datetim
     """The editor's decision on the comment decides its appeal: publishing it upholds the
     appeal, rejecting it again dismisses it."""
     outcome = Resolution.UPHELD if decided is CommentStatus.APPROVED else Resolution.DISMISSED
-    appeal.status = outcome.value
-    appeal.decided_by = actor_name(editor)
-    appeal.decided_at = now
-    session = object_session(appeal)
-    assert session is not None, "resolve needs an appeal that belongs to a session"
-    comment = appeal.comment
-    webhooks.emit(session, "appeal.decided", {
-        "appeal_id": appeal.public_id, "comment_id": comment.public_id,
-        "article_key": comment.article.key, "outcome": outcome.value,
-        "actor": {"type": "editor", "key": editor.name},
-        "decided_by_rejecting_editor": appeal.rejected_by_key_id == editor.id,
-        "links": _links(comment)}, now, comment_id=comment.id)
+    _close(appeal, outcome, editor, now)
 
 
 def close_for_erased(session: Session, comment_ids: list[int], now: datetime) -> None:
     """An erased comment's open appeal closes without a decision: nothing is left to decide."""
     for appeal in session.scalars(select(Appeal).where(
             Appeal.comment_id.in_(comment_ids), Appeal.status == Resolution.OPEN.value)):
-        appeal.status = Resolution.CLOSED.value
-        appeal.decided_by = actor_name(None)
-        appeal.decided_at = now
-        comment = appeal.comment
-        webhooks.emit(session, "appeal.decided", {
-            "appeal_id": appeal.public_id, "comment_id": comment.public_id,
-            "article_key": comment.article.key, "outcome": Resolution.CLOSED.value,
-            "actor": {"type": "system"}, "decided_by_rejecting_editor": False,
-            "links": _links(comment)}, now, comment_id=comment.id)
+        _close(appeal, Resolution.CLOSED, None, now)
+
+
+def _close(appeal: Appeal, outcome: Resolution, editor: ApiKey | None, now: datetime) -> None:
+    """Record ``outcome`` (by ``editor``, or by the system) and tell subscribers."""
+    appeal.status = outcome.value
+    appeal.decided_by = actor_name(editor)
+    appeal.decided_at = now
+    session = object_session(appeal)
+    assert session is not None, "an appeal to close belongs to a session"
+    comment = appeal.comment
+    webhooks.emit(session, "appeal.decided", {
+        "appeal_id": appeal.public_id, "comment_id": comment.public_id,
+        "article_key": comment.article.key, "outcome": outcome.value,
+        "actor": {"type": "editor", "key": editor.name} if editor else {"type": "system"},
+        "decided_by_rejecting_editor": editor is not None
+        and appeal.rejected_by_key_id == editor.id,
+        "links": _links(comment)}, now, comment_id=comment.id)
 
 
 def _links(comment: Comment) -> dict[str, Any]:

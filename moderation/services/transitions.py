@@ -58,6 +58,8 @@ def change_status(comment: Comment, to_status: CommentStatus, *, reason_code: st
         data = webhook_data(comment, from_status, reason_code, reason, api_key, actor=actor)
         if statement is not None:
             data["statement_of_reasons"] = statement  # for mailers that tell the author
+        if comment.id is None:  # decided on arrival: its id ties the message to it (erasure)
+            session.flush()
         webhooks.emit(session, EVENT_TYPE_OF[to_status], data, now, comment_id=comment.id)
     return event
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from moderation.models import WebhookMessage
 from moderation.workers.delivery import DeliveryWorker
 from tests.support.http import ARTICLE, assert_error, post_comment
 from tests.support.receiver import receiver
@@ -181,3 +183,27 @@ def test_erased_comments_cannot_be_decided(client, admin, editor):
         (erased["id"], "refused"), (kept["id"], "changed")]
     every = client.get("/v1/moderation/comments?status=all", headers=editor).get_json()
     assert erased["id"] in {c["id"] for c in every["comments"]}  # still on record
+
+
+def test_erasure_redacts_what_subscribers_heard_of_decisions_taken_on_arrival(
+        client, admin, editor, subscribed, database):
+    """Published at once (a post article) and caught by the honeypot: each decision is
+    taken before the comment is first written, and its message must still name it."""
+    assert client.patch("/v1/moderation/articles/ki-im-alltag", headers=editor,
+                        json={"moderation_mode": "post"}).status_code == 200
+    published = lieselottes(client, f"Die {MARKER} ist überall!")
+    caught = lieselottes(client, f"Billige {MARKER}!", website="https://uhren.example")
+
+    erased = client.post(ERASE, headers=admin, json={"email": EMAIL}).get_json()
+
+    # comment.created and comment.approved, comment.created and comment.rejected
+    assert erased["webhook_messages"] == 4
+    with database.transaction() as session:
+        told = [(m.event_type, m.payload["data"]) for m in session.scalars(
+            select(WebhookMessage).where(WebhookMessage.event_type != "comment.erased")
+            .order_by(WebhookMessage.id))]
+    assert told == [(event, {"comment_id": comment["id"], "erased": True})
+                    for comment, event in [(published, "comment.approved"),
+                                           (published, "comment.created"),
+                                           (caught, "comment.rejected"),
+                                           (caught, "comment.created")]]
