@@ -180,7 +180,7 @@ class ReporterReportSchema(Schema):
     comment_id = fields.String(attribute="report.comment.public_id")
     category = fields.String(attribute="report.category")
     status = fields.String(attribute="report.status",
-                           metadata={"description": "open, upheld or dismissed"})
+                           metadata={"description": "open, upheld, dismissed or closed (erased)"})
     created_at = fields.DateTime(attribute="report.created_at")
     decision = fields.Nested(ReportDecisionSchema, allow_none=True)
 
@@ -195,7 +195,7 @@ class ReportSchema(Schema):
     reporter_name = fields.String(allow_none=True)
     reporter_email = fields.String(allow_none=True)
     good_faith = fields.Boolean()
-    status = fields.String(metadata={"description": "open, upheld or dismissed"})
+    status = fields.String(metadata={"description": "open, upheld, dismissed or closed (erased)"})
     created_at = fields.DateTime()
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
