@@ -99,8 +99,8 @@ class ThreadPageSchema(Schema):
 class AppealSchema(Schema):
     id = fields.String(attribute="public_id")
     status = fields.String(metadata={
-        "description": "open, upheld (the comment is published) or dismissed (the rejection "
-                       "stands; final)"})
+        "description": "open, upheld (the comment is published), dismissed (the rejection "
+                       "stands; final) or closed (the comment was erased)"})
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
 
