@@ -35,7 +35,8 @@ def network_of(address: str, v4_prefix: int = 24, v6_prefix: int = 48) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def _day(moment: datetime) -> str:
+def day_of(moment: datetime) -> str:
+    """The day (UTC) whose key hashes addresses at ``moment``."""
     return moment.date().isoformat()
 
 
@@ -56,7 +57,7 @@ def _hash(secret: str, address: str) -> str:
 
 def client_hash(session: Session, address: str, now: datetime) -> str:
     """The keyed hash of ``address`` under today's key (made on first use)."""
-    secret = _key_for(session, _day(now), now, create=True)
+    secret = _key_for(session, day_of(now), now, create=True)
     assert secret is not None
     return _hash(secret, address)
 
@@ -68,16 +69,11 @@ def known_hashes(session: Session, address: str, now: datetime,
     may not exist yet: ``client_hash`` makes it)."""
     days, moment = [], now
     while moment >= now - window - timedelta(days=1) and len(days) < 8:
-        days.append(_day(moment))
+        days.append(day_of(moment))
         moment -= timedelta(days=1)
     keys = session.execute(select(AddressKey.day, AddressKey.secret)
                            .where(AddressKey.day.in_(days))).all()
     return {day: _hash(secret, address) for day, secret in keys}
-
-
-def today(now: datetime) -> str:
-    """The day whose key hashes addresses now."""
-    return _day(now)
 
 
 def purge(session: Session, now: datetime, retention: timedelta) -> int:
@@ -88,5 +84,5 @@ def purge(session: Session, now: datetime, retention: timedelta) -> int:
         forgotten += session.execute(
             update(model).where(model.client_hash.is_not(None), model.created_at < cutoff)
             .values(client_hash=None)).rowcount or 0
-    session.execute(delete(AddressKey).where(AddressKey.day < _day(cutoff)))
+    session.execute(delete(AddressKey).where(AddressKey.day < day_of(cutoff)))
     return forgotten

@@ -68,7 +68,7 @@ def screen(session: Session, new: NewComment, address: str | None, now: datetime
     spam = intake_signals(
         session, body=new.body, author_name=new.author_name, author_email=new.author_email,
         website=new.website, since=now - duplicate_window, address_hashes=list(hashes.values()))
-    return Screening(hashes.get(addresses.today(now)), spam)
+    return Screening(hashes.get(addresses.day_of(now)), spam)
 
 
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,

@@ -48,8 +48,8 @@ def test_known_hashes_cover_every_key_of_the_window(database, clock):
         yesterday = addresses.client_hash(session, "203.0.113.77", clock() - timedelta(days=1))
         today = addresses.client_hash(session, "203.0.113.77", clock())
         known = addresses.known_hashes(session, "203.0.113.77", clock(), timedelta(hours=1))
-        assert known == {addresses.today(clock() - timedelta(days=1)): yesterday,
-                         addresses.today(clock()): today}
+        assert known == {addresses.day_of(clock() - timedelta(days=1)): yesterday,
+                         addresses.day_of(clock()): today}
         assert addresses.known_hashes(session, "203.0.113.78", clock(),
                                       timedelta(hours=1)) != known
 
