@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import ValidationError
 
 from moderation.errors import Invalid
+
+Row = TypeVar("Row")
 
 CURSOR_ARITY = 2  # every page is ordered by one value and the id as tie-breaker
 MAX_ID = 2**63 - 1
@@ -20,6 +23,16 @@ NOT_OURS = "Not a valid cursor."
 def encode_cursor(*values: Any) -> str:
     raw = json.dumps(values, separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def one_page(rows: Sequence[Row], limit: int,
+             position: Callable[[Row], tuple[Any, int]]) -> tuple[list[Row], str | None]:
+    """Rows fetched with ``limit + 1``: the page, and the cursor of the page after it (made of
+    the last row's ``position``; ``None`` when this page is the last)."""
+    if len(rows) <= limit:
+        return list(rows), None
+    page = list(rows[:limit])
+    return page, encode_cursor(*position(page[-1]))
 
 
 def _values(cursor: str) -> list[Any] | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from moderation.domain import SYSTEM_ACTOR
 from moderation.models import ApiKey, AuditEvent
-from moderation.pagination import decode_time_cursor, encode_cursor
+from moderation.pagination import decode_time_cursor, one_page
 
 CLI = "cli"
 
@@ -60,8 +60,4 @@ def audit_log(session: Session, *, action: str | None, since: datetime | None,
                             < decode_time_cursor(cursor))
     events = list(session.scalars(
         query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit + 1)))
-    next_cursor = None
-    if len(events) > limit:
-        events = events[:limit]
-        next_cursor = encode_cursor(events[-1].created_at.isoformat(), events[-1].id)
-    return AuditPage(events, next_cursor)
+    return AuditPage(*one_page(events, limit, lambda e: (e.created_at.isoformat(), e.id)))

@@ -17,7 +17,7 @@ from moderation import jobs
 from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import Article, Comment
-from moderation.pagination import decode_time_cursor, encode_cursor
+from moderation.pagination import decode_time_cursor, one_page
 from moderation.policy import Decision, Signals, decide_at_intake
 from moderation.services import addresses, webhooks
 from moderation.services.articles import find_article, get_or_create_article
@@ -227,10 +227,7 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
         roots_query = roots_query.where(
             after < position if newest_first else after > position)
     roots = session.execute(roots_query.order_by(*order).limit(limit + 1)).all()
-    next_cursor = None
-    if len(roots) > limit:
-        roots = roots[:limit]
-        next_cursor = encode_cursor(roots[-1].created_at.isoformat(), roots[-1].id)
+    roots, next_cursor = one_page(roots, limit, lambda r: (r.created_at.isoformat(), r.id))
     replies = session.execute(
         select(*_PUBLIC_COLUMNS).where(public, Comment.root_id.in_([r.id for r in roots]))
         .order_by(Comment.created_at, Comment.id)

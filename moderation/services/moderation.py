@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from moderation.domain import CommentStatus, Reason, Resolution
 from moderation.errors import Conflict, NotFound
 from moderation.models import ApiKey, Appeal, Article, Comment
-from moderation.pagination import decode_score_cursor, decode_time_cursor, encode_cursor
+from moderation.pagination import decode_score_cursor, decode_time_cursor, one_page
 from moderation.services import appeals, reports
 from moderation.services.rejections import statement_for
 from moderation.services.transitions import change_status
@@ -148,14 +148,13 @@ def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
     order = [k.desc() for k in key] if descending else list(key)
     comments = list(session.scalars(query.options(selectinload(Comment.appeal))
                                     .order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(comments) > limit:
-        comments = comments[:limit]
-        last = comments[-1]
-        first_value = (last.max_score if last.max_score is not None else UNSCORED_RISK
-                       ) if sort == "risk" else last.created_at.isoformat()
-        next_cursor = encode_cursor(first_value, last.id)
-    return QueuePage(comments, next_cursor)
+
+    def position(last: Comment) -> tuple[Any, int]:
+        if sort == "risk":
+            return (UNSCORED_RISK if last.max_score is None else last.max_score), last.id
+        return last.created_at.isoformat(), last.id
+
+    return QueuePage(*one_page(comments, limit, position))
 
 
 def reported_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
@@ -170,11 +169,7 @@ def reported_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
         query = query.where(tuple_(*key) > (-open_reports, position_id))
     comments = list(session.scalars(query.options(selectinload(Comment.appeal))
                                     .order_by(*key).limit(limit + 1)))
-    next_cursor = None
-    if len(comments) > limit:
-        comments = comments[:limit]
-        next_cursor = encode_cursor(comments[-1].open_reports, comments[-1].id)
-    return QueuePage(comments, next_cursor)
+    return QueuePage(*one_page(comments, limit, lambda c: (c.open_reports, c.id)))
 
 
 def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
@@ -187,13 +182,9 @@ def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
         query = query.where(tuple_(*key) > decode_time_cursor(cursor))
     rows = session.execute(query.options(selectinload(Comment.appeal))
                            .order_by(*key).limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1].Appeal
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id)
-    comments = [row.Comment for row in rows]
-    return QueuePage(comments, next_cursor)
+    page, next_cursor = one_page(
+        rows, limit, lambda row: (row.Appeal.created_at.isoformat(), row.Appeal.id))
+    return QueuePage([row.Comment for row in page], next_cursor)
 
 
 def _filtered(query: Select, queue: QueueFilter) -> Select:
