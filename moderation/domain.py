@@ -75,6 +75,9 @@ class Resolution(enum.StrEnum):
 
 
 SYSTEM_ACTOR = "system"
+
+# The editors' queue views beside the statuses themselves.
+QUEUE_VIEWS = ("all", "reported", "appealed")
 AUTHOR_ACTOR = "author"  # the comment's author, known by their token (appeals)
 
 # What webhook subscribers can hear of.

@@ -7,7 +7,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from moderation.domain import EVENT_TYPES, CommentStatus, ModerationMode, ReportCategory
+from moderation.domain import (
+    EVENT_TYPES,
+    QUEUE_VIEWS,
+    CommentStatus,
+    ModerationMode,
+    ReportCategory,
+)
 from moderation.pagination import check_cursor
 from moderation.statements import Ground
 from moderation.text import normalize
@@ -264,7 +270,7 @@ class EditorCommentDetailSchema(EditorCommentSchema):
 
 class QueueQuerySchema(Schema):
     status = fields.String(load_default=CommentStatus.REVIEW.value, validate=validate.OneOf(
-        [s.value for s in CommentStatus] + ["all", "reported", "appealed"]), metadata={
+        [s.value for s in CommentStatus] + list(QUEUE_VIEWS)), metadata={
         "description": "reported: comments with open reports, whatever their status, "
                        "most-reported first, then oldest (sort does not apply). "
                        "appealed: comments with an open appeal, oldest appeal first "

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
 from moderation.api.public import checked_article_key
-from moderation.domain import CommentStatus, Role
+from moderation.domain import Role
 from moderation.schemas import (
     ArticlePatchSchema,
     ArticleSchema,
@@ -58,24 +58,13 @@ class ReviewQueue(MethodView):
     @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """The review queue: filter by status, article and time; riskiest first by default."""
-        reported = query["status"] == "reported"
-        appealed = query["status"] == "appealed"
-        status = None if reported or appealed or query["status"] == "all" \
-            else CommentStatus(query["status"])
         if query["article"] is not None:
             checked_article_key(query["article"])
-        queue = moderation.QueueFilter(status=status, article_key=query["article"],
-                                       created_after=query["created_after"],
-                                       created_before=query["created_before"])
         with unit_of_work() as session:
-            if reported:
-                return moderation.reported_queue(session, queue, cursor=query["cursor"],
-                                                 limit=query["limit"])
-            if appealed:
-                return moderation.appealed_queue(session, queue, cursor=query["cursor"],
-                                                 limit=query["limit"])
-            return moderation.review_queue(session, queue, sort=query["sort"],
-                                           cursor=query["cursor"], limit=query["limit"])
+            return moderation.queue(session, query["status"], article_key=query["article"],
+                                    created_after=query["created_after"],
+                                    created_before=query["created_before"], sort=query["sort"],
+                                    cursor=query["cursor"], limit=query["limit"])
 
 
 @blp.route("/comments/<string:comment_id>")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from moderation.domain import CommentStatus, Reason, Resolution
+from moderation.domain import QUEUE_VIEWS, CommentStatus, Reason, Resolution
 from moderation.errors import Conflict, NotFound
 from moderation.models import ApiKey, Appeal, Article, Comment
 from moderation.pagination import decode_score_cursor, decode_time_cursor, one_page
@@ -131,6 +131,21 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
         results.append(BulkResult(public_id, "changed" if changed else "unchanged",
                                   comment.status))
     return results
+
+
+def queue(session: Session, view: str, *, article_key: str | None,
+          created_after: datetime | None, created_before: datetime | None, sort: QueueSort,
+          cursor: str | None, limit: int) -> QueuePage:
+    """The editors' queue in one of its views: one status, ``all``, ``reported`` (open
+    reader reports) or ``appealed`` (open appeals); the last two have an order of their own."""
+    status = None if view in QUEUE_VIEWS else CommentStatus(view)
+    which = QueueFilter(status=status, article_key=article_key, created_after=created_after,
+                        created_before=created_before)
+    if view == "reported":
+        return reported_queue(session, which, cursor=cursor, limit=limit)
+    if view == "appealed":
+        return appealed_queue(session, which, cursor=cursor, limit=limit)
+    return review_queue(session, which, sort=sort, cursor=cursor, limit=limit)
 
 
 def review_queue(session: Session, queue: QueueFilter, *, sort: QueueSort,
