@@ -10,6 +10,15 @@ _UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+def normalised_email(email: str | None) -> str | None:
+    """The form emails are matched by (export, erasure, duplicates, rate limits): NFC and
+    ``casefold``, in Python, so that SQLite's ASCII-only ``lower()`` and PostgreSQL's
+    locale rules never decide whether two spellings are one address."""
+    if email is None:
+        return None
+    return unicodedata.normalize("NFC", email.strip()).casefold() or None
+
+
 def normalize(text: str) -> str:
     """NFC-normalise (so "ä" is one code point however it was typed), unify line breaks,
     drop control characters and trim. Emoji and umlauts pass unchanged."""

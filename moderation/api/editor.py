@@ -24,7 +24,7 @@ from moderation.schemas import (
     ReportDismissSchema,
     StatusSchema,
 )
-from moderation.services import articles, moderation, policies, reports
+from moderation.services import articles, moderation, policies, queue, reports
 from moderation.services.status import scoring_status
 from moderation.statements import PublisherTerms
 
@@ -61,7 +61,7 @@ class ReviewQueue(MethodView):
         if query["article"] is not None:
             checked_article_key(query["article"])
         with unit_of_work() as session:
-            return moderation.queue(session, query["status"], article_key=query["article"],
+            return queue.view(session, query["status"], article_key=query["article"],
                                     created_after=query["created_after"],
                                     created_before=query["created_before"], sort=query["sort"],
                                     cursor=query["cursor"], limit=query["limit"])

@@ -33,7 +33,7 @@ from moderation.schemas import (
     ThreadPageSchema,
     ThreadQuerySchema,
 )
-from moderation.services import appeals, comments, reports
+from moderation.services import appeals, comments, reports, threads
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
@@ -59,10 +59,10 @@ class ArticleComments(MethodView):
         """List an article's approved comments, threaded."""
         article_key = checked_article_key(article_key)
         session = request_session(read_only=True)
-        etag = _etag(comments.public_revision(session, article_key), article_key, query)
+        etag = _etag(threads.public_revision(session, article_key), article_key, query)
         if etag in request.if_none_match:
             return "", 304, {"ETag": f'"{etag}"'}
-        page = comments.public_thread_page(
+        page = threads.public_thread_page(
             session, article_key, cursor=query["cursor"],
             limit=query["limit"], newest_first=query["order"] == "newest")
         return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from moderation import jobs
 from moderation.domain import CommentStatus
 from moderation.models import Comment, Job
-from moderation.services.moderation import of_article_and_time
+from moderation.services.queue import of_article_and_time
 
 
 @dataclass(frozen=True)
