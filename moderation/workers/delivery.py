@@ -29,8 +29,7 @@ from moderation.models import (
 from moderation.webhooks import sender
 from moderation.webhooks.signing import headers
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
-from moderation.workers.loop import run_until
-from moderation.workers.scoring import new_worker_id
+from moderation.workers.loop import new_worker_id, run_until
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 
 from moderation.db import UNAVAILABLE, unavailable_reason
 
 log = logging.getLogger(__name__)
+
+
+def new_worker_id() -> str:
+    """Names a worker in leases and heartbeats: host, process and a short random part, so
+    two workers in one process differ too."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def run_until(stop: threading.Event, run_once: Callable[[], int], poll_seconds: float,

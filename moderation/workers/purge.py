@@ -15,8 +15,7 @@ from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
 from moderation.services import retention
-from moderation.workers.loop import run_until
-from moderation.workers.scoring import new_worker_id
+from moderation.workers.loop import new_worker_id, run_until
 
 # The purge is due at most every few minutes: looking more often would only add writes.
 POLL_SECONDS = 60.0
