@@ -21,12 +21,13 @@ import ctypes
 import gc
 import hashlib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from moderation.scoring.base import ScorerUnavailable, Scores
+from moderation.scoring.runner import Runner, pad
 
 INSTALL_HINT = "pip install 'moderation[detoxify]'"
 # Every detoxify model (BERT, RoBERTa, XLM-R, ALBERT) reads at most 512 tokens.
@@ -49,10 +50,6 @@ QUANTIZE_MODES: dict[str | None, str] = {
 }
 INT8_MODES = ("dynamic", "onnx-int8")
 WARM_UP_TEXT = "Danke für den Artikel!"
-
-# ids of one forward pass, in, and one probability list per row, out.
-Runner = Callable[[list[list[int]]], list[list[float]]]
-
 
 class DetoxifyScorer:
     """Scores texts with a detoxify model: one ``{category: probability}`` mapping per text.
@@ -238,14 +235,6 @@ def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
         if full[start:start + len(bare)] == bare:
             return full[:start], full[start + len(bare):]
     raise ScorerUnavailable(f"cannot tell {type(tokenizer).__name__}'s special tokens apart")
-
-
-def pad(rows: list[list[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
-    """Right-pad token id rows to the longest; returns the ids and their attention mask."""
-    longest = max(len(row) for row in rows)
-    ids = [row + [pad_id] * (longest - len(row)) for row in rows]
-    mask = [[1] * len(row) + [0] * (longest - len(row)) for row in rows]
-    return ids, mask
 
 
 def _torch_runner(torch: Any, network: Any, device: str, pad_id: int) -> Runner:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from moderation.scoring.base import ScorerUnavailable
-from moderation.scoring.detoxify import Runner, pad
+from moderation.scoring.runner import Runner, pad
 
 ONNX_INSTALL_HINT = "pip install 'moderation[detoxify,onnx]'"
 OPSET = 17
