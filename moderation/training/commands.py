@@ -15,7 +15,7 @@ from moderation.policy import PolicySettings, parse_thresholds
 from moderation.scoring.base import Scorer, ScorerUnavailable
 from moderation.training.data import Columns, DataError, read_rows
 from moderation.training.evaluation import Evaluation, evaluate, format_report
-from moderation.training.train import DEFAULT_COMPONENTS
+from moderation.training.params import DEFAULT_COMPONENTS, TrainParams
 
 SCORERS = ("configured", "compact", "detoxify", "combined")
 
@@ -66,7 +66,6 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
           min_df: int, max_char_features: int, max_word_features: int) -> None:
     """Train the compact toxicity model on the train split of labelled CSVs and write
     model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
-    from moderation.training.train import TrainParams
     from moderation.training.train import train as run_training
 
     try:

@@ -20,9 +20,9 @@ import numpy as np
 
 from moderation.training import metrics
 from moderation.training.data import Columns
+from moderation.training.params import TrainParams
 from moderation.training.train import (
     Dataset,
-    TrainParams,
     cross_validation,
     load_dataset,
     out_of_fold_scores,

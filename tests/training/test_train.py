@@ -14,9 +14,8 @@ from moderation.scoring.compact import CompactScorer
 from moderation.training import metrics
 from moderation.training.commands import train as train_command
 from moderation.training.data import Columns, DataError, file_sha256
+from moderation.training.params import Component, TrainParams
 from moderation.training.train import (
-    Component,
-    TrainParams,
     best_cut_off,
     fit_components,
     fit_final,
