@@ -13,11 +13,13 @@ import click
 
 from moderation.policy import PolicySettings, parse_thresholds
 from moderation.scoring.base import Scorer, ScorerUnavailable
-from moderation.training.data import Columns, DataError, read_rows
+from moderation.training.data import Columns, DataError, header, read_rows
 from moderation.training.evaluation import Evaluation, evaluate, format_report
 from moderation.training.params import DEFAULT_COMPONENTS, TrainParams
 
 SCORERS = ("configured", "compact", "detoxify", "combined")
+# Evaluated by default where a file has a split column: rows no model was fit on.
+EVAL_SPLIT = "test"
 
 
 def _pair(raw: str, what: str) -> tuple[str, str]:
@@ -159,9 +161,10 @@ def make_eval_command(resolve: Callable[[str, Path | None], Scorer] = resolve_sc
     @click.option("--text-column", default="text", show_default=True)
     @click.option("--label-column", default="label", show_default=True)
     @click.option("--split-column", default="split", show_default=True,
-                  help="'' if the file has none.")
-    @click.option("--split", default="test", show_default=True,
-                  help="Rows of this split only; '' for every row.")
+                  help="Read where the file has it; '' to ignore it.")
+    @click.option("--split", default=None,
+                  help=f"Rows of this split only; '' for every row. Default: "
+                       f"{EVAL_SPLIT!r} where the file has a split column, else every row.")
     @click.option("--scorer", "scorer_name", type=click.Choice(SCORERS), default="configured",
                   show_default=True, help="configured: MODERATION_SCORER, as the workers score.")
     @click.option("--model", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -170,8 +173,8 @@ def make_eval_command(resolve: Callable[[str, Path | None], Scorer] = resolve_sc
                   help='e.g. \'{"toxicity": {"review": 0.4, "reject": 0.9}}\'')
     @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
     def eval_command(path: Path, text_column: str, label_column: str, split_column: str,
-                     split: str, scorer_name: str, model: Path | None, thresholds: str | None,
-                     as_json: bool) -> None:
+                     split: str | None, scorer_name: str, model: Path | None,
+                     thresholds: str | None, as_json: bool) -> None:
         """Score a labelled CSV (label 0/1) and apply the policy: ROC-AUC, macro-F1,
         precision and recall, and how many comments would be approved, held, rejected."""
         settings = PolicySettings()
@@ -189,11 +192,16 @@ def make_eval_command(resolve: Callable[[str, Path | None], Scorer] = resolve_sc
         except ScorerUnavailable as error:
             raise click.ClickException(f"scorer {scorer_name!r} unavailable: {error}") from None
         try:
+            if split is None:
+                # A file of one's own rarely has a split column: then every row counts.
+                split = EVAL_SPLIT if columns.split in header(path) else ""
+            if not split:
+                columns = replace(columns, split=None)
             evaluation = run_eval(path, columns, split or None, scorer, settings)
         except DataError as error:
             raise click.ClickException(
                 f"{error}. Name the columns with --text-column, --label-column and "
-                "--split-column ('' if there is none).") from None
+                "--split-column.") from None
         click.echo(json.dumps(evaluation.as_dict(), ensure_ascii=False) if as_json
                    else format_report(evaluation))
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 POSITIVE = frozenset({"1", "1.0", "true", "yes", "offense", "offensive", "toxic"})
 NEGATIVE = frozenset({"0", "0.0", "false", "no", "other", "not", "none", "non-toxic"})
@@ -48,15 +49,24 @@ def parse_label(raw: str, where: str) -> int:
                     "OFFENSE/OTHER")
 
 
+def _open(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise DataError(f"{path}: {error.strerror or error}") from error
+
+
+def header(path: Path) -> list[str]:
+    """The file's column names."""
+    with _open(path) as handle:
+        return csv.DictReader(handle).fieldnames or []
+
+
 def read_rows(path: Path, columns: Columns, splits: frozenset[str] | None = None
               ) -> Iterator[LabelledText]:
     """The file's rows (only those whose split is in ``splits``, if given), one at a time."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # comments can be long
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise DataError(f"{path}: {error.strerror or error}") from error
-    with handle:
+    with _open(path) as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         wanted = [columns.text, columns.label]

@@ -88,11 +88,43 @@ def test_thresholds_option_moves_the_cut_off(labelled: Path) -> None:
     assert figures["recall"] == 1.0
 
 
-def test_every_row_without_a_split_column(tmp_path: Path) -> None:
+def test_a_file_without_a_split_column_is_evaluated_row_by_row_with_no_flags(
+        tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "eigene.csv", [{"text": "Bild", "label": "1"},
+                                                {"text": "Käse", "label": "0"},
+                                                {"text": "Übung", "label": "0"}])
+    result = invoke("--data", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (figures["rows"], figures["toxic"], figures["roc_auc"]) == (3, 1, 1.0)
+
+
+def test_a_file_with_a_split_column_is_evaluated_on_its_test_rows(labelled: Path) -> None:
+    result = invoke("--data", str(labelled), "--json")
+    assert json.loads(result.output)["rows"] == 6  # the "train" row is left out
+
+
+@pytest.mark.parametrize("flags", [("--split", ""), ("--split-column", "")])
+def test_either_flag_evaluates_every_row_of_a_file_with_splits(labelled: Path,
+                                                              flags: tuple[str, str]) -> None:
+    result = invoke("--data", str(labelled), "--json", *flags)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"] == 7
+
+
+def test_a_split_asked_for_in_a_file_without_splits_is_a_clear_error(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "eigene.csv", [{"text": "Bild", "label": "1"}])
+    result = invoke("--data", str(path), "--split", "test")
+    assert result.exit_code == 1
+    assert "no column 'split'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_other_column_names_are_named_by_flags(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "eigene.csv", [{"kommentar": "Bild", "toxisch": "1"},
                                                 {"kommentar": "Übung", "toxisch": "0"}])
     result = invoke("--data", str(path), "--text-column", "kommentar", "--label-column",
-                    "toxisch", "--split-column", "", "--split", "", "--json")
+                    "toxisch", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["roc_auc"] == 1.0
 
