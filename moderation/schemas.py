@@ -14,11 +14,23 @@ from moderation.domain import (
     ModerationMode,
     ReportCategory,
 )
+from moderation.errors import Invalid
 from moderation.pagination import check_cursor
 from moderation.statements import Ground
 from moderation.text import normalize
 
 ARTICLE_KEY = validate.Length(min=1, max=200)
+
+
+def checked_article_key(article_key: str) -> str:
+    """Article keys are the publisher's own: any text of 1 to 200 characters. For keys that
+    come in the path, where no schema reads them."""
+    try:
+        return ARTICLE_KEY(article_key)
+    except ValidationError as error:
+        raise Invalid("The article key is not valid.",
+                      errors={"article_key": error.messages}) from None
+
 # The opaque ids we hand out are URL-safe base64.
 PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not an id of ours.")
 
@@ -541,17 +553,24 @@ class RedeliveredSchema(Schema):
 
 class DataSubjectSchema(Schema):
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
-                         metadata={"description": "Compared case-insensitively; verify that "
+                         metadata={"description": "Found in any spelling that Unicode NFC "
+                                                  "and case folding make one; verify that "
                                                   "the request comes from its owner."})
     author_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                 load_default=list, validate=validate.Length(max=1000),
                                 metadata={"description": "Tokens the reader's comments were "
                                                          "submitted with."})
+    report_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                load_default=list, validate=validate.Length(max=1000),
+                                metadata={"description": "Tokens the reader's reports were "
+                                                         "acknowledged with (reports filed "
+                                                         "without an email)."})
 
     @validates_schema
     def someone(self, data: dict, **_: Any) -> None:
-        if not data.get("email") and not data.get("author_tokens"):
-            raise ValidationError("Give an email or at least one author token.", "email")
+        if not any(data.get(field) for field in ("email", "author_tokens", "report_tokens")):
+            raise ValidationError("Give an email or at least one author or report token.",
+                                  "email")
 
 
 class PersonalDataSchema(Schema):
@@ -571,8 +590,9 @@ class ErasureSchema(Schema):
     request_id = fields.String(metadata={"description": "Names the request in the audit log."})
     comments = fields.Integer(metadata={"description": "Comments made tombstones now."})
     appeals = fields.Integer(metadata={"description": "Appeals on them, explanation removed."})
-    reports = fields.Integer(metadata={"description": "Reports they filed, name and email "
-                                                      "removed."})
+    reports = fields.Integer(metadata={"description": "Reports they filed: explanation, "
+                                                      "editor's note, name, email and address "
+                                                      "hash removed, report token void."})
     webhook_messages = fields.Integer(metadata={"description": "Webhook messages redacted."})
 
 

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
 from moderation.api.context import now, state, unit_of_work
-from moderation.api.public import checked_article_key
 from moderation.domain import Role
 from moderation.schemas import (
     ArticlePatchSchema,
@@ -23,6 +22,7 @@ from moderation.schemas import (
     QueueQuerySchema,
     ReportDismissSchema,
     StatusSchema,
+    checked_article_key,
 )
 from moderation.services import articles, moderation, policies, queue, reports
 from moderation.services.status import scoring_status

@@ -9,7 +9,6 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from moderation.api.context import (
     now,
@@ -19,9 +18,7 @@ from moderation.api.context import (
     unit_of_work,
 )
 from moderation.api.limits import per_address, per_article, per_email, rate_limited
-from moderation.errors import Invalid
 from moderation.schemas import (
-    ARTICLE_KEY,
     AppealInSchema,
     AppealSchema,
     CommentInSchema,
@@ -32,21 +29,13 @@ from moderation.schemas import (
     SubmittedSchema,
     ThreadPageSchema,
     ThreadQuerySchema,
+    checked_article_key,
 )
 from moderation.services import appeals, comments, reports, threads
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
                 description="For the comment widget: no authentication.")
-
-
-def checked_article_key(article_key: str) -> str:
-    """Article keys are the publisher's own: any text of 1 to 200 characters."""
-    try:
-        return ARTICLE_KEY(article_key)
-    except ValidationError as error:
-        raise Invalid("The article key is not valid.",
-                      errors={"article_key": error.messages}) from None
 
 
 @blp.route("/articles/<path:article_key>/comments")
