@@ -177,6 +177,7 @@ def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source:
     import socket
 
     from moderation.scoring.cache import FetchFailed, fetch_model
+    from moderation.scoring.detoxify import INSTALL_HINT
 
     socket.setdefaulttimeout(60)  # torch.hub's download has no timeout of its own
     cache = cache or Config.from_env().model_cache
@@ -185,6 +186,10 @@ def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source:
     try:
         fetched = fetch_model(name, cache, checkpoint_url=checkpoint_url, hub_source=hub_source,
                               sha256=sha256, progress=not quiet)
+    except ImportError as error:  # installed without the extra
+        raise click.ClickException(
+            f"fetching a model needs the detoxify extra ({error.name or error} is missing): "
+            f"{INSTALL_HINT}") from None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--model") from None
     except FetchFailed as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,25 @@ def test_without_a_fetched_model_the_factory_says_how_to_get_one(tmp_path: Path)
                     scorer="detoxify")
     with pytest.raises(ScorerUnavailable, match="moderation model fetch"):
         load_scorer(config)
+
+
+def test_without_the_detoxify_extra_fetch_names_the_extra(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "detoxify", None)  # as if it were not installed
+    result = CliRunner().invoke(main, ["model", "fetch", "--cache", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == ("Error: fetching a model needs the detoxify extra (detoxify is "
+                             "missing): pip install 'moderation[detoxify]'\n")
+
+
+def test_without_the_detoxify_extra_fetch_prints_one_line_and_no_traceback(
+        tmp_path: Path) -> None:
+    hidden = ("import sys; sys.modules['detoxify'] = None\n"
+              "from moderation.cli import main\n"
+              f"main(['model', 'fetch', '--cache', {str(tmp_path)!r}])")
+    result = subprocess.run([sys.executable, "-c", hidden],  # noqa: S603
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: fetching a model needs the detoxify extra (detoxify is missing): "
+        "pip install 'moderation[detoxify]'"]
