@@ -65,7 +65,11 @@ def serve(host: str, port: int, threads: int) -> None:
 
     config = Config.from_env()
     try:
-        server = create_server(create_app(config), host=host, port=port, threads=threads)
+        # Forwarding headers are judged in one place for every server, create_app's ProxyFix
+        # (MODERATION_PROXY_COUNT): waitress passes them on where proxies are trusted, and
+        # strips them where none are.
+        server = create_server(create_app(config), host=host, port=port, threads=threads,
+                               clear_untrusted_proxy_headers=config.proxy_count == 0)
     except OSError as error:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
     stop = threading.Event()
@@ -261,36 +265,45 @@ def privacy_group() -> None:
 _EMAIL = click.option("--email", default=None, help="The reader's verified email.")
 _TOKENS = click.option("--author-token", "author_tokens", multiple=True,
                        help="An author token of the reader's comments (repeatable).")
+_REPORT_TOKENS = click.option("--report-token", "report_tokens", multiple=True,
+                              help="A report token of the reader's reports (repeatable).")
 
 
 @privacy_group.command(name="export")
 @_EMAIL
 @_TOKENS
-def privacy_export(email: str | None, author_tokens: tuple[str, ...]) -> None:
+@_REPORT_TOKENS
+def privacy_export(email: str | None, author_tokens: tuple[str, ...],
+                   report_tokens: tuple[str, ...]) -> None:
     """Print everything stored about a reader as JSON (GDPR Art. 15 and 20)."""
     config = Config.from_env()
     with Database(config.database_url) as database, database.transaction() as session:
         exported = privacy.export_author(
-            session, email, author_tokens, actor=audit.CLI, now=utcnow(),
-            address_retention_days=config.address_retention_days)
+            session, email, author_tokens, report_tokens=report_tokens, actor=audit.CLI,
+            now=utcnow(), address_retention_days=config.address_retention_days)
     click.echo(json.dumps(exported, ensure_ascii=False, indent=2))
 
 
 @privacy_group.command(name="erase")
 @_EMAIL
 @_TOKENS
+@_REPORT_TOKENS
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def privacy_erase(email: str | None, author_tokens: tuple[str, ...], yes: bool) -> None:
-    """Erase a reader's comments (tombstones keep only the decision) and their name and
-    email on reports they filed (GDPR Art. 17). Cannot be undone."""
-    privacy.Subject.of(email, author_tokens)  # a request that names nobody is refused first
+def privacy_erase(email: str | None, author_tokens: tuple[str, ...],
+                  report_tokens: tuple[str, ...], yes: bool) -> None:
+    """Erase a reader's comments (tombstones keep only the decision) and what they wrote
+    and who they are on reports they filed (GDPR Art. 17). Cannot be undone."""
+    # A request that names nobody is refused first.
+    privacy.Subject.of(email, author_tokens, report_tokens)
     if not yes:
         named = [email] if email else []
         named += [f"{len(author_tokens)} author token(s)"] if author_tokens else []
+        named += [f"{len(report_tokens)} report token(s)"] if report_tokens else []
         click.confirm(f"Erase everything stored about {' and '.join(named)}? This cannot be "
                       "undone.", abort=True)
     with _database() as database, database.transaction() as session:
-        erased = privacy.erase_author(session, email, author_tokens, actor=audit.CLI,
+        erased = privacy.erase_author(session, email, author_tokens,
+                                      report_tokens=report_tokens, actor=audit.CLI,
                                       now=utcnow())
     click.echo(f"Erased {erased['comments']} comments; {erased['reports']} reports, "
                f"{erased['appeals']} appeals and {erased['webhook_messages']} webhook "
