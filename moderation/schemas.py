@@ -16,6 +16,7 @@ from moderation.domain import (
 )
 from moderation.errors import Invalid
 from moderation.pagination import check_cursor
+from moderation.services.threads import MAX_PAGE_COMMENTS, MAX_REPLIES
 from moderation.statements import Ground
 from moderation.text import normalize
 
@@ -104,14 +105,57 @@ class PublicArticleSchema(Schema):
 
 class ThreadQuerySchema(Schema):
     cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    order = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={
+        "description": f"Top-level comments per page. A page holds at most "
+                       f"{MAX_PAGE_COMMENTS} comments, replies included: it ends early "
+                       f"(with next_cursor) rather than cut a thread shorter than `replies`."})
+    replies = fields.Integer(load_default=3, validate=validate.Range(min=0, max=MAX_REPLIES),
+                             metadata={"description": (
+                                 "Replies shown below each top-level comment, in thread order "
+                                 "(depth-first, oldest first). The others are counted in "
+                                 "more_replies and read with replies_cursor from "
+                                 "GET /v1/articles/{article_key}/comments/{comment_id}/replies.")})
+    order = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]),
+                          metadata={"description": "Of the top-level comments; replies are "
+                                                   "always oldest first."})
+
+
+_TOP_LEVEL_ONLY = " Top-level comments only; null on replies."
+
+
+class ThreadCommentSchema(PublicCommentSchema):
+    reply_count = fields.Integer(allow_none=True, metadata={
+        "description": "Its visible replies, at every depth." + _TOP_LEVEL_ONLY})
+    more_replies = fields.Integer(allow_none=True, metadata={
+        "description": "How many of them this page leaves out (a widget's \"more replies "
+                       "(n)\")." + _TOP_LEVEL_ONLY})
+    replies_cursor = fields.String(allow_none=True, metadata={
+        "description": "The cursor for GET .../comments/{comment_id}/replies that goes on "
+                       "where this page stops; null when no reply is left out."
+                       + _TOP_LEVEL_ONLY})
 
 
 class ThreadPageSchema(Schema):
     article = fields.Nested(PublicArticleSchema, allow_none=True)
-    comments = fields.List(fields.Nested(PublicCommentSchema))
+    comments = fields.List(fields.Nested(ThreadCommentSchema), metadata={
+        "description": "Each top-level comment followed by its first replies."})
     total = fields.Integer(metadata={"description": "Approved comments on the article."})
+    next_cursor = fields.String(allow_none=True)
+
+
+class ReplyQuerySchema(Schema):
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor],
+                           metadata={"description": "A replies_cursor of a thread page, or "
+                                                    "the next_cursor of a page of replies; "
+                                                    "none: from the first reply."})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1,
+                                                                    max=MAX_PAGE_COMMENTS))
+
+
+class ReplyPageSchema(Schema):
+    comments = fields.List(fields.Nested(PublicCommentSchema), metadata={
+        "description": "Replies in thread order; parent_id places each in the thread."})
+    more_replies = fields.Integer(metadata={"description": "How many are left after this page."})
     next_cursor = fields.String(allow_none=True)
 
 

@@ -23,6 +23,8 @@ from moderation.schemas import (
     AppealSchema,
     CommentInSchema,
     OwnCommentSchema,
+    ReplyPageSchema,
+    ReplyQuerySchema,
     ReporterReportSchema,
     ReportInSchema,
     ReportReceivedSchema,
@@ -48,12 +50,13 @@ class ArticleComments(MethodView):
         """List an article's approved comments, threaded."""
         article_key = checked_article_key(article_key)
         session = request_session(read_only=True)
-        etag = _etag(threads.public_revision(session, article_key), article_key, query)
+        etag = _etag(threads.public_revision(session, article_key), article_key,
+                     *sorted(query.items()))
         if etag in request.if_none_match:
             return "", 304, {"ETag": f'"{etag}"'}
         page = threads.public_thread_page(
-            session, article_key, cursor=query["cursor"],
-            limit=query["limit"], newest_first=query["order"] == "newest")
+            session, article_key, cursor=query["cursor"], limit=query["limit"],
+            replies=query["replies"], newest_first=query["order"] == "newest")
         return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
 
     @rate_limited(blp, per_address("limit_comments_per_address"),
@@ -75,9 +78,31 @@ class ArticleComments(MethodView):
                 address=address, screening=screening, duplicate_window=window)
 
 
-def _etag(revision: int, article_key: str, query: dict[str, Any]) -> str:
-    page = f"{article_key}|{query['cursor']}|{query['limit']}|{query['order']}"
-    return f"{revision}-{hashlib.sha256(page.encode()).hexdigest()[:16]}"
+@blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")
+class CommentReplies(MethodView):
+    @rate_limited(blp, per_address("limit_reads_per_address"))
+    @blp.arguments(ReplyQuerySchema, location="query")
+    @blp.response(200, ReplyPageSchema)
+    @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
+    @blp.alt_response(404, response="NOT_FOUND",
+                      description="No published comment with this id in this article.")
+    def get(self, query: dict[str, Any], article_key: str, comment_id: str) -> Any:
+        """List the replies below a published comment that a thread page left out."""
+        article_key = checked_article_key(article_key)
+        session = request_session(read_only=True)
+        etag = _etag(threads.public_revision(session, article_key), article_key, comment_id,
+                     *sorted(query.items()))
+        if etag in request.if_none_match:
+            return "", 304, {"ETag": f'"{etag}"'}
+        page = threads.public_replies_page(session, article_key, comment_id,
+                                           cursor=query["cursor"], limit=query["limit"])
+        return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+
+
+def _etag(revision: int, *page: Any) -> str:
+    """Changes with the article's public revision and with what the page asks for."""
+    asked = "|".join(map(str, page))
+    return f"{revision}-{hashlib.sha256(asked.encode()).hexdigest()[:16]}"
 
 
 # A wrong token reads like an unknown comment: ids cannot be probed.

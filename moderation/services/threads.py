@@ -1,18 +1,27 @@
-"""An article's public thread, as the widget reads it."""
+"""An article's public thread, as the widget reads it.
+
+A page is bounded however long a discussion grows: each top-level comment brings at most a
+few of its replies, the rest are counted and fetched page by page below that comment."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 
-from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy import Row, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderation.domain import CommentStatus
+from moderation.errors import Invalid, NotFound
 from moderation.models import Article, Comment
-from moderation.pagination import decode_time_cursor, one_page
+from moderation.pagination import NOT_OURS, decode_time_cursor, encode_cursor, one_page
 from moderation.services.articles import find_article
+
+MAX_REPLIES = 50  # replies per top-level comment a thread page may ask for
+MAX_PAGE_COMMENTS = 200  # comments in one page of a thread, replies included
+_NOT_PUBLISHED = "No published comment with this id in this article."
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,11 @@ class PublicComment:
     created_at: datetime
     erased: bool  # a tombstone: body and author are empty, replies keep their place
     parent_public_id: str | None
+    # Top-level comments of a thread page only: their visible replies, how many of them this
+    # page leaves out, and where to go on reading them.
+    reply_count: int | None = None
+    more_replies: int | None = None
+    replies_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,10 +53,27 @@ class ThreadPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class ReplyPage:
+    comments: list[PublicComment]
+    more_replies: int
+    next_cursor: str | None
+
+
 # Plain columns, not ORM objects: this is the widget's hot path.
 _PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.public_id, Comment.depth,
                    Comment.author_name, Comment.body, Comment.created_at,
                    Comment.erased_at.is_not(None).label("erased"))
+# A thread's shape without its text: enough to order, count and cut it.
+_OUTLINE_COLUMNS = (Comment.id, Comment.parent_id, Comment.root_id, Comment.public_id,
+                    Comment.depth, Comment.created_at,
+                    (Comment.status == CommentStatus.APPROVED).label("approved"))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    row: Row  # of _OUTLINE_COLUMNS
+    visible: bool  # it and every comment above it are approved
 
 
 def public_revision(session: Session, article_key: str) -> int:
@@ -52,10 +83,11 @@ def public_revision(session: Session, article_key: str) -> int:
 
 
 def public_thread_page(session: Session, article_key: str, *, cursor: str | None,
-                       limit: int, newest_first: bool) -> ThreadPage:
-    """One page of an article's public threads: ``limit`` top-level comments, each
-    followed by its approved replies, oldest first. A reply shows only while every
-    comment above it in its thread is approved."""
+                       limit: int, replies: int, newest_first: bool) -> ThreadPage:
+    """One page of an article's public threads: ``limit`` top-level comments, each followed
+    by its first ``replies`` visible replies in thread order (depth-first, oldest first). A
+    reply shows only while every comment above it in its thread is approved. A page holds at
+    most ``MAX_PAGE_COMMENTS`` comments: it ends early rather than cut a thread shorter."""
     article = find_article(session, article_key)
     if article is None:
         return ThreadPage(article_key, None, [], 0, None)
@@ -68,26 +100,115 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
         position = decode_time_cursor(cursor)
         roots_query = roots_query.where(
             after < position if newest_first else after > position)
-    roots = session.execute(roots_query.order_by(*order).limit(limit + 1)).all()
-    roots, next_cursor = one_page(roots, limit, lambda r: (r.created_at.isoformat(), r.id))
-    replies = session.execute(
-        select(*_PUBLIC_COLUMNS).where(public, Comment.root_id.in_([r.id for r in roots]))
-        .order_by(Comment.created_at, Comment.id)
-    ).all() if roots else []
+    rows = session.execute(roots_query.order_by(*order).limit(limit + 1)).all()
+    roots, next_cursor = one_page(rows, limit, _position)
+    threads = _threads(session, [root.id for root in roots])
+    visible = {root.id: [reply.row for reply in threads[root.id][1:] if reply.visible]
+               for root in roots}
+
+    kept, size = [], 0
+    for root in roots:
+        shown = min(replies, len(visible[root.id]))
+        if kept and size + 1 + shown > MAX_PAGE_COMMENTS:
+            next_cursor = encode_cursor(*_position(kept[-1]))
+            break
+        kept.append(root)
+        size += 1 + shown
+
+    texts = _texts(session, [row.id for root in kept for row in visible[root.id][:replies]])
+    comments: list[PublicComment] = []
+    for root in kept:
+        shown, rest = visible[root.id][:replies], visible[root.id][replies:]
+        last = shown[-1] if shown else root  # the root itself: its replies from the start
+        comments.append(PublicComment(
+            *root, parent_public_id=None, reply_count=len(visible[root.id]),
+            more_replies=len(rest),
+            replies_cursor=encode_cursor(*_position(last)) if rest else None))
+        parents = _public_ids(threads[root.id])
+        comments.extend(_public(texts[row.id], parents) for row in shown)
     total = session.scalar(select(func.count(Comment.id)).where(public)) or 0
-    return ThreadPage(article_key, article, _threaded(roots, replies), total, next_cursor)
+    return ThreadPage(article_key, article, comments, total, next_cursor)
 
 
-def _threaded(roots: Sequence[Row], replies: Sequence[Row]) -> list[PublicComment]:
-    """Roots in page order, each followed by its visible replies depth-first."""
-    children: dict[int, list[Row]] = {}
-    for reply in replies:
-        children.setdefault(reply.parent_id, []).append(reply)
-    public_ids = {row.id: row.public_id for row in (*roots, *replies)}
-    ordered: list[PublicComment] = []
-    stack = list(reversed(roots))
-    while stack:  # iterative: threads may be deeper than Python's recursion limit
-        row = stack.pop()
-        ordered.append(PublicComment(*row, parent_public_id=public_ids.get(row.parent_id)))
-        stack.extend(reversed(children.get(row.id, [])))
-    return ordered
+def public_replies_page(session: Session, article_key: str, comment_id: str, *,
+                        cursor: str | None, limit: int) -> ReplyPage:
+    """The visible replies below a published comment (its whole subthread) in thread order:
+    the ``limit`` after ``cursor``, which a thread page or the previous page of replies
+    handed out (none: from the first reply)."""
+    target = session.execute(
+        select(Comment.id, Comment.root_id).join(Article)
+        .where(Comment.public_id == comment_id, Article.key == article_key)
+    ).one_or_none()
+    if target is None:
+        raise NotFound(_NOT_PUBLISHED)
+    root_id = target.root_id or target.id
+    thread = _threads(session, [root_id])[root_id]
+    at = next(i for i, entry in enumerate(thread) if entry.row.id == target.id)
+    if not thread[at].visible:
+        raise NotFound(_NOT_PUBLISHED)
+    below = list(takewhile(lambda entry: entry.row.depth > thread[at].row.depth,
+                           thread[at + 1:]))
+    rest = [entry.row for entry in below[_start(below, cursor, target.id):] if entry.visible]
+    shown = rest[:limit]
+    texts, parents = _texts(session, [row.id for row in shown]), _public_ids(thread)
+    more = len(rest) - len(shown)
+    return ReplyPage([_public(texts[row.id], parents) for row in shown], more,
+                     encode_cursor(*_position(shown[-1])) if more else None)
+
+
+def _position(row: Row) -> tuple[str, int]:
+    return row.created_at.isoformat(), row.id
+
+
+def _threads(session: Session, root_ids: Sequence[int]) -> dict[int, list[_Entry]]:
+    """Each thread's outline in thread order, its top-level comment first: the order a
+    subthread follows its comment in, whatever has been approved since."""
+    if not root_ids:
+        return {}
+    rows = session.execute(
+        select(*_OUTLINE_COLUMNS)
+        .where(or_(Comment.id.in_(root_ids), Comment.root_id.in_(root_ids)))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    children: dict[int | None, list[Row]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    threads = {}
+    for root in children.get(None, []):
+        ordered: list[_Entry] = []
+        stack = [(root, True)]
+        while stack:  # iterative: threads may be deeper than Python's recursion limit
+            row, above_visible = stack.pop()
+            visible = above_visible and row.approved
+            ordered.append(_Entry(row, visible))
+            stack.extend((child, visible) for child in reversed(children.get(row.id, [])))
+        threads[root.id] = ordered
+    return threads
+
+
+def _start(below: Sequence[_Entry], cursor: str | None, comment_id: int) -> int:
+    """Where in a subthread the page after ``cursor`` begins."""
+    if cursor is None:
+        return 0
+    _, after_id = decode_time_cursor(cursor)
+    if after_id == comment_id:  # handed out while none of its replies were shown
+        return 0
+    for i, entry in enumerate(below):
+        if entry.row.id == after_id:
+            return i + 1
+    raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
+
+
+def _texts(session: Session, ids: Sequence[int]) -> dict[int, Row]:
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(
+        select(*_PUBLIC_COLUMNS).where(Comment.id.in_(ids)))}
+
+
+def _public_ids(thread: Iterable[_Entry]) -> dict[int, str]:
+    return {entry.row.id: entry.row.public_id for entry in thread}
+
+
+def _public(text: Row, public_ids: dict[int, str]) -> PublicComment:
+    return PublicComment(*text, parent_public_id=public_ids[text.parent_id])

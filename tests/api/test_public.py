@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from tests.support.http import ARTICLE, assert_error, post_comment
+from tests.support.records import add_comment
 
 
 def approve(client, editor, comment_id: str) -> None:
@@ -161,7 +162,7 @@ def test_only_approved_comments_are_public_and_without_personal_data(client, edi
     assert page["total"] == 1
     comment = page["comments"][0]
     assert set(comment) == {"id", "parent_id", "depth", "author_name", "body", "created_at",
-                            "erased"}
+                            "erased", "reply_count", "more_replies", "replies_cursor"}
     assert comment["erased"] is False
     assert "geheim@example.de" not in client.get(ARTICLE).get_data(as_text=True)
     assert rejected not in client.get(ARTICLE).get_data(as_text=True)
@@ -217,9 +218,74 @@ def test_etag_answers_304_until_the_public_thread_changes(client, editor):
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=201", "order=zufällig", "cursor=kaputt",
-                                   "cursor=W10"])
+                                   "cursor=W10", "replies=-1", "replies=51"])
 def test_bad_list_parameters_are_refused(client, query):
     assert_error(client.get(f"{ARTICLE}?{query}"), 422, "validation_failed")
+
+
+def long_thread(database, clock, replies: int) -> str:
+    """A published top-level comment with ``replies`` published replies, some nested."""
+    with database.transaction() as session:
+        root = add_comment(session, clock(), body="Worüber alle reden")
+        parents = [root]
+        for i in range(replies):
+            clock.advance(seconds=1)
+            parents.append(add_comment(session, clock(), body=f"Antwort {i}",
+                                       parent=parents[i // 3]))
+        return root.public_id
+
+
+def test_a_long_thread_gives_a_bounded_page_and_its_replies_page_by_page(client, database,
+                                                                        clock):
+    root_id = long_thread(database, clock, 551)
+
+    page = client.get(f"{ARTICLE}?limit=1").get_json()
+    assert len(page["comments"]) == 1 + 3  # was 552: the whole reply tree came along
+    root = page["comments"][0]
+    assert (root["id"], root["reply_count"], root["more_replies"]) == (root_id, 551, 548)
+    assert page["total"] == 552
+
+    seen, cursor = [c["id"] for c in page["comments"][1:]], root["replies_cursor"]
+    while cursor:
+        more = client.get(f"{ARTICLE}/{root_id}/replies?limit=200&cursor={cursor}").get_json()
+        assert len(more["comments"]) <= 200
+        seen += [c["id"] for c in more["comments"]]
+        assert more["more_replies"] == 551 - len(seen)
+        cursor = more["next_cursor"]
+    assert len(seen) == len(set(seen)) == 551
+    depths = [c["depth"] for c in more["comments"]]
+    assert max(depths) > 1  # nested replies come along, each naming its parent
+
+
+def test_the_replies_of_a_comment_answer_304_until_the_thread_changes(client, editor):
+    parent = published(client, editor)
+    published(client, editor, "Erste Antwort", parent_id=parent)
+    replies = f"{ARTICLE}/{parent}/replies"
+    first = client.get(replies)
+    assert [c["body"] for c in first.get_json()["comments"]] == ["Erste Antwort"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    etag = first.headers["ETag"]
+    assert client.get(replies, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"{replies}?limit=1", headers={"If-None-Match": etag}).status_code == 200
+
+    published(client, editor, "Zweite Antwort", parent_id=parent)
+    changed = client.get(replies, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert [c["body"] for c in changed.get_json()["comments"]] == [
+        "Erste Antwort", "Zweite Antwort"]
+
+
+def test_replies_of_an_unpublished_or_unknown_comment_are_not_found(client, editor):
+    pending = post_comment(client).get_json()["id"]
+    elsewhere = published(client, editor, article_path="/v1/articles/anderer/comments")
+    for comment_id in (pending, elsewhere, "gibt-es-nicht"):
+        assert_error(client.get(f"{ARTICLE}/{comment_id}/replies"), 404, "not_found")
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "cursor=kaputt", "cursor=W10"])
+def test_bad_reply_parameters_are_refused(client, editor, query):
+    parent = published(client, editor)
+    assert_error(client.get(f"{ARTICLE}/{parent}/replies?{query}"), 422, "validation_failed")
 
 
 def test_unknown_list_parameters_such_as_cache_busters_are_ignored(client):
@@ -289,6 +355,18 @@ def test_the_openapi_document_describes_every_route(client):
             "/healthz", "/readyz"} <= set(spec["paths"])
     summary = spec["paths"]["/v1/articles/{article_key}/comments"]["post"]["summary"]
     assert summary.startswith("Submit a comment")
+
+
+def test_the_openapi_document_states_how_big_a_thread_page_can_get(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    thread = {p["name"]: p for p in paths["/v1/articles/{article_key}/comments"]["get"]
+              ["parameters"]}
+    assert (thread["limit"]["schema"]["maximum"], thread["replies"]["schema"]["maximum"]) == (
+        200, 50)
+    assert "at most 200 comments, replies included" in thread["limit"]["description"]
+    replies = paths["/v1/articles/{article_key}/comments/{comment_id}/replies"]["get"]
+    assert {p["name"]: p["schema"].get("maximum") for p in replies["parameters"]
+            if p["in"] == "query"} == {"cursor": None, "limit": 200}
 
 
 def test_nul_characters_in_urls_are_refused_not_a_500(client, editor):
