@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +33,11 @@ from sqlalchemy.orm import (
     column_property,
     mapped_column,
     relationship,
+    validates,
 )
 
 from moderation.domain import CommentStatus, ModerationMode, Role
+from moderation.text import normalised_email
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -63,6 +66,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def email_key(email: str | None) -> str | None:
+    """What a stored email is found by (export, erasure, duplicates): a SHA-256 of its
+    ``normalised_email``, made in Python because SQL's ``lower()`` folds differently on each
+    database. A hash: fixed width however casefolding lengthens it, and no address in the
+    index."""
+    normalised = normalised_email(email)
+    if normalised is None:
+        return None
+    # surrogatepass: a malformed address must fail where it is validated, not here.
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 Id = BigInteger().with_variant(Integer, "sqlite")
@@ -122,6 +137,8 @@ class Comment(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str | None] = mapped_column(String(254))
+    # Set with the email by the model; a bulk UPDATE that clears the email clears it too.
+    author_email_key: Mapped[str | None] = mapped_column(String(64), index=True)
     author_token_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
@@ -169,6 +186,11 @@ class Comment(Base):
         """A tombstone: the body and the author's data are gone."""
         return self.erased_at is not None
 
+    @validates("author_email")
+    def _key_email(self, _: str, email: str | None) -> str | None:
+        self.author_email_key = email_key(email)
+        return email
+
 
 class ModerationEvent(Base):
     """One status change of a comment: who, when, why, and what drove it. Append-only."""
@@ -207,7 +229,9 @@ class Report(Base):
     legal_provision: Mapped[str | None] = mapped_column(String(200))
     explanation: Mapped[str | None] = mapped_column(Text)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
-    reporter_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    # Set with the email by the model; a bulk UPDATE that clears the email clears it too.
+    reporter_email_key: Mapped[str | None] = mapped_column(String(64), index=True)
     good_faith: Mapped[bool]
     # Lets the reporter look up the decision without an account.
     token_hash: Mapped[str] = mapped_column(String(64))
@@ -219,6 +243,11 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
 
     comment: Mapped[Comment] = relationship()
+
+    @validates("reporter_email")
+    def _key_email(self, _: str, email: str | None) -> str | None:
+        self.reporter_email_key = email_key(email)
+        return email
 
 
 class Appeal(Base):

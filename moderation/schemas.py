@@ -598,17 +598,24 @@ class RedeliveredSchema(Schema):
 
 class DataSubjectSchema(Schema):
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
-                         metadata={"description": "Compared case-insensitively; verify that "
+                         metadata={"description": "Found in any spelling that Unicode NFC "
+                                                  "and case folding make one; verify that "
                                                   "the request comes from its owner."})
     author_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                 load_default=list, validate=validate.Length(max=1000),
                                 metadata={"description": "Tokens the reader's comments were "
                                                          "submitted with."})
+    report_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                load_default=list, validate=validate.Length(max=1000),
+                                metadata={"description": "Tokens the reader's reports were "
+                                                         "acknowledged with (reports filed "
+                                                         "without an email)."})
 
     @validates_schema
     def someone(self, data: dict, **_: Any) -> None:
-        if not data.get("email") and not data.get("author_tokens"):
-            raise ValidationError("Give an email or at least one author token.", "email")
+        if not any(data.get(field) for field in ("email", "author_tokens", "report_tokens")):
+            raise ValidationError("Give an email or at least one author or report token.",
+                                  "email")
 
 
 class PersonalDataSchema(Schema):
@@ -628,8 +635,9 @@ class ErasureSchema(Schema):
     request_id = fields.String(metadata={"description": "Names the request in the audit log."})
     comments = fields.Integer(metadata={"description": "Comments made tombstones now."})
     appeals = fields.Integer(metadata={"description": "Appeals on them, explanation removed."})
-    reports = fields.Integer(metadata={"description": "Reports they filed, name and email "
-                                                      "removed."})
+    reports = fields.Integer(metadata={"description": "Reports they filed: explanation, "
+                                                      "editor's note, name, email and address "
+                                                      "hash removed, report token void."})
     webhook_messages = fields.Integer(metadata={"description": "Webhook messages redacted."})
 
 

@@ -330,6 +330,43 @@ def test_privacy_erase_asks_before_it_erases(moderation, migrated, api_app):
     assert mine.status_code == 404
 
 
+def test_privacy_requests_find_an_email_with_non_ascii_capitals_in_either_spelling(
+        moderation, migrated, api_app):
+    client = api_app.test_client()
+    written = [client.post("/v1/articles/ki-im-alltag/comments", json={
+        "author_name": "Jürgen", "author_email": "JÜRGEN.Müller@Example.DE",
+        "body": f"Mein {n}. Kommentar."}).get_json()["id"] for n in range(1, 4)]
+
+    for spelling in ("JÜRGEN.Müller@Example.DE", "jürgen.müller@example.de"):
+        exported = json.loads(moderation("privacy", "export", "--email", spelling).stdout)
+        assert [c["id"] for c in exported["comments"]] == written, spelling
+    erased = moderation("privacy", "erase", "--email", "jürgen.müller@example.de", "--yes")
+
+    assert erased.exit_code == 0, erased.output
+    assert "Erased 3 comments" in erased.stdout
+
+
+def test_a_reporter_known_by_the_report_token_alone(moderation, migrated, cli_url, api_app):
+    with Database(cli_url) as database, database.transaction() as session:
+        published = add_comment(session, utcnow(), body="Eine steile These.").public_id
+    client = api_app.test_client()
+    filed = client.post(f"/v1/comments/{published}/reports", json={
+        "category": "other", "good_faith": True,
+        "explanation": "Ich, Käthe aus Görlitz, halte das für falsch."}).get_json()
+
+    exported = json.loads(moderation("privacy", "export", "--report-token",
+                                     filed["report_token"]).stdout)
+    assert [r["id"] for r in exported["reports"]] == [filed["id"]]
+    erased = moderation("privacy", "erase", "--report-token", filed["report_token"],
+                        input="y\n")
+
+    assert erased.exit_code == 0, erased.output
+    assert "1 report token(s)" in erased.output and "1 reports" in erased.stdout
+    lookup = client.get(f"/v1/reports/{filed['id']}",
+                        headers={"X-Report-Token": filed["report_token"]})
+    assert lookup.status_code == 404
+
+
 def test_purge_for_cron_with_a_dry_run_first(moderation, migrated, cli_url, api_app):
     with Database(cli_url) as database, database.transaction() as session:
         expired = add_comment(session, utcnow() - timedelta(days=200), body="Längst abgelehnt",

@@ -30,7 +30,8 @@ class Export(MethodView):
         """Everything stored about one reader, as JSON (GDPR Art. 15 and 20)."""
         with unit_of_work() as session:
             return privacy.export_author(
-                session, subject["email"], subject["author_tokens"], now=now(),
+                session, subject["email"], subject["author_tokens"],
+                report_tokens=subject["report_tokens"], now=now(),
                 address_retention_days=state().config.address_retention_days,
                 **audit.by_key(current_key()))
 
@@ -44,7 +45,8 @@ class Erase(MethodView):
     @blp.doc(**KEY_REQUIRED)
     def post(self, subject: dict[str, Any]) -> Any:
         """Erase one reader's data (GDPR Art. 17): their comments become tombstones that
-        keep only the moderation decision; reports they filed lose name and email."""
+        keep only the moderation decision; reports they filed keep only the notice."""
         with unit_of_work() as session:
             return privacy.erase_author(session, subject["email"], subject["author_tokens"],
-                                        now=now(), **audit.by_key(current_key()))
+                                        report_tokens=subject["report_tokens"], now=now(),
+                                        **audit.by_key(current_key()))

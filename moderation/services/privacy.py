@@ -1,11 +1,14 @@
 """A reader's rights under the GDPR: a copy of everything stored about them (Art. 15 and 20)
 and its erasure (Art. 17).
 
-A reader is identified by the email they gave (compared case-insensitively) and/or the
-author tokens their comments were submitted with. Erasure turns each of their comments into
-a tombstone with ``scrub_comments``, the one scrub the retention purge uses too: the body
-and everything that identifies the author or may quote the body goes; the decision record
-(status, reason codes, who decided and when, scores) stays, as the DSA asks of it.
+A reader is identified by the email they gave (matched by its ``email_key``: any spelling
+of it that NFC and casefolding make one), the author tokens their comments were submitted
+with and the report tokens of reports they filed, in any combination. Erasure turns each of
+their comments into a tombstone with ``scrub_comments``, the one scrub the retention purge
+uses too: the body and everything that identifies the author or may quote the body goes;
+the decision record (status, reason codes, who decided and when, scores) stays, as the DSA
+asks of it. Reports they filed keep the notice (comment, category, legal provision, status
+and decision) and lose what they wrote, who they are and their token.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import jobs
@@ -32,6 +35,7 @@ from moderation.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookMessage,
+    email_key,
 )
 from moderation.services import appeals, audit, reports, webhooks
 from moderation.services.comments import hash_token
@@ -53,31 +57,42 @@ EVENT_DETAILS_KEPT = frozenset({"model", "model_version", "mode", "scores"})
 class Subject:
     """Whose data a request is about."""
 
-    email: str | None
+    email_key: str | None
     token_hashes: tuple[str, ...]
+    report_token_hashes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, email: str | None, author_tokens: Iterable[str]) -> Subject:
-        email = email.strip().lower() if email and email.strip() else None
-        hashes = tuple(sorted({hash_token(t) for t in author_tokens if t}))
-        if email is None and not hashes:
-            raise Invalid("Name the reader: an email, author tokens, or both.",
-                          errors={"email": ["Give an email or at least one author token."]})
-        return cls(email, hashes)
+    def of(cls, email: str | None, author_tokens: Iterable[str],
+           report_tokens: Iterable[str] = ()) -> Subject:
+        subject = cls(email_key(email), _hashes(author_tokens), _hashes(report_tokens))
+        if not subject.identified_by():
+            raise Invalid("Name the reader: an email, author tokens or report tokens.",
+                          errors={"email": ["Give an email or at least one author or report "
+                                            "token."]})
+        return subject
 
     def identified_by(self) -> list[str]:
-        return [name for name, given in (("email", self.email),
-                                         ("author_tokens", self.token_hashes)) if given]
+        return [name for name, given in (("email", self.email_key),
+                                         ("author_tokens", self.token_hashes),
+                                         ("report_tokens", self.report_token_hashes)) if given]
 
     def wrote(self) -> ColumnElement[bool]:
         """Matches the comments this reader wrote."""
         return or_(
-            func.lower(Comment.author_email) == self.email if self.email else false(),
+            Comment.author_email_key == self.email_key if self.email_key else false(),
             Comment.author_token_hash.in_(self.token_hashes) if self.token_hashes else false())
 
     def reported(self) -> ColumnElement[bool]:
-        """Matches the reports this reader filed (reporters are known by email only)."""
-        return func.lower(Report.reporter_email) == self.email if self.email else false()
+        """Matches the reports this reader filed: by the email they gave or the report
+        token they got (an author token knows nothing of reports)."""
+        return or_(
+            Report.reporter_email_key == self.email_key if self.email_key else false(),
+            Report.token_hash.in_(self.report_token_hashes) if self.report_token_hashes
+            else false())
+
+
+def _hashes(tokens: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({hash_token(t) for t in tokens if t}))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -90,13 +105,13 @@ def _by(actor: str) -> str:
 
 
 def export_author(session: Session, email: str | None = None,
-                  author_tokens: Sequence[str] = (), *, actor: str,
-                  api_key_id: int | None = None, now: datetime,
+                  author_tokens: Sequence[str] = (), *, report_tokens: Sequence[str] = (),
+                  actor: str, api_key_id: int | None = None, now: datetime,
                   address_retention_days: int) -> dict[str, Any]:
     """Everything stored about one reader, as a JSON-able document (GDPR Art. 15, 20).
 
     The request is audited by id and counts; the email does not go into the audit log."""
-    subject = Subject.of(email, author_tokens)
+    subject = Subject.of(email, author_tokens, report_tokens)
     comments = list(session.scalars(
         select(Comment).where(subject.wrote()).options(selectinload(Comment.events))
         .order_by(Comment.created_at, Comment.id)))
@@ -194,27 +209,26 @@ def _not_stored(address_retention_days: int) -> list[str]:
         f"{address_retention_days} days, after which nobody can link a hash to an address. "
         "Rate limits count requests per network (e.g. 203.0.113.0/24) and per hashed email, "
         "and forget the counts when their window ends.",
-        "Author tokens are stored only as a SHA-256 hash and are not part of this export.",
+        "Author and report tokens are stored only as a SHA-256 hash and are not part of "
+        "this export.",
         "No cookies, browser fingerprints or reading history are stored.",
     ]
 
 
 def erase_author(session: Session, email: str | None = None,
-                 author_tokens: Sequence[str] = (), *, actor: str,
-                 api_key_id: int | None = None, now: datetime) -> dict[str, Any]:
+                 author_tokens: Sequence[str] = (), *, report_tokens: Sequence[str] = (),
+                 actor: str, api_key_id: int | None = None, now: datetime) -> dict[str, Any]:
     """Erase one reader's data (GDPR Art. 17): their comments become tombstones and the
-    reports they filed lose their name and email. Idempotent; audited by id and counts."""
-    subject = Subject.of(email, author_tokens)
+    reports they filed lose what they wrote, their contact data and their report token.
+    Idempotent; audited by id and counts."""
+    subject = Subject.of(email, author_tokens, report_tokens)
     # Locked (and those a retention purge holds waited for, then skipped as erased): the
     # two never scrub one comment twice.
     comments = list(session.scalars(select(Comment).where(subject.wrote(),
                                                           Comment.erased_at.is_(None))
                                     .order_by(Comment.id).with_for_update(of=Comment)))
     scrubbed = scrub_comments(session, comments, ERASURE_REQUEST, now)
-    reports_scrubbed = session.execute(
-        update(Report).where(subject.reported())
-        .values(reporter_name=None, reporter_email=None, client_hash=None)
-        .execution_options(synchronize_session=False)).rowcount or 0
+    reports_scrubbed = _scrub_filed_reports(session, subject)
     request_id = uuid.uuid4().hex
     counts = {"comments": len(comments), "appeals": scrubbed.appeals,
               "reports": reports_scrubbed,
@@ -224,6 +238,22 @@ def erase_author(session: Session, email: str | None = None,
                  details={"request_id": request_id,
                           "identified_by": subject.identified_by(), **counts})
     return {"request_id": request_id, **counts}
+
+
+def _scrub_filed_reports(session: Session, subject: Subject) -> int:
+    """The notice stays on record (editors still decide it; the DSA counts it); what the
+    reporter wrote, who they are and the token that showed them the decision go. The key
+    and the token are what found the report, so a second erasure finds nothing."""
+    filed = list(session.scalars(select(Report).where(subject.reported())
+                                 .order_by(Report.id).with_for_update(of=Report)))
+    for report in filed:
+        report.explanation = None
+        report.decision_note = None  # the editor's note may answer, or name, the reporter
+        report.reporter_name = None
+        report.reporter_email = None  # and with it the key
+        report.client_hash = None
+        report.token_hash = secrets.token_hex(32)  # the hash of no token anybody holds
+    return len(filed)
 
 
 @dataclass(frozen=True)

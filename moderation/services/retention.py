@@ -46,8 +46,9 @@ from moderation.services.privacy import RETENTION, scrub_comments
 PENDING = "pending"
 DECIDED = (Resolution.UPHELD.value, Resolution.DISMISSED.value)
 # What identifies a reporter or may name people; category, provision and decision stay.
-REPORT_PERSONAL_DATA = (Report.reporter_name, Report.reporter_email, Report.client_hash,
-                        Report.explanation, Report.decision_note)
+REPORT_PERSONAL_DATA = (Report.reporter_name, Report.reporter_email,
+                        Report.reporter_email_key, Report.client_hash, Report.explanation,
+                        Report.decision_note)
 
 
 def purge(session: Session, config: Config, now: datetime, *,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from moderation.models import Comment
+from moderation.models import Comment, email_key
 
 
 def fingerprint(body: str) -> str:
@@ -34,9 +34,11 @@ def intake_signals(session: Session, *, body: str, author_name: str, author_emai
 def _earlier_same_text(session: Session, body: str, author_name: str, author_email: str | None,
                        address_hashes: Sequence[str],
                        since: datetime) -> tuple[str, str] | None:
-    """The first comment in the window with the same text from the same author (same email;
-    without one, same name and address), else from the same address: ``(public id, by)``."""
-    same_author = func.lower(Comment.author_email) == author_email.lower() if author_email \
+    """The first comment in the window with the same text from the same author (same email
+    in any spelling; without one, same name and address), else from the same address:
+    ``(public id, by)``."""
+    key = email_key(author_email)
+    same_author = Comment.author_email_key == key if key \
         else (func.lower(Comment.author_name) == author_name.lower()) \
         & Comment.client_hash.in_(address_hashes)
     by = case((same_author, "author"), else_="address")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from moderation.models import WebhookMessage
 from moderation.workers.delivery import DeliveryWorker
-from tests.support.http import ARTICLE, assert_error, post_comment
+from tests.support.http import ARTICLE, assert_error, editor_view, post_comment
 from tests.support.receiver import receiver
 from tests.support.records import tables_mentioning
 
@@ -48,6 +48,7 @@ def test_an_export_holds_the_readers_comments(client, admin, worker):
     ({"author_tokens": []}, "email"),
     ({"email": "keine-adresse"}, "email"),
     ({"email": EMAIL, "author_tokens": [""]}, "author_tokens"),
+    ({"report_tokens": [""]}, "report_tokens"),
     ({"email": EMAIL, "name": NAME}, "name"),
 ])
 @pytest.mark.parametrize("path", [EXPORT, ERASE])
@@ -207,3 +208,70 @@ def test_erasure_redacts_what_subscribers_heard_of_decisions_taken_on_arrival(
                                            (published, "comment.created"),
                                            (caught, "comment.rejected"),
                                            (caught, "comment.created")]]
+
+
+# --- emails in any spelling, reports the reader filed -------------------------------------
+
+JUERGEN = "JÜRGEN.Müller@Example.DE"
+
+
+def report_by(client, comment_id, **reporter):
+    response = client.post(f"/v1/comments/{comment_id}/reports", json={
+        "category": "harassment", "good_faith": True, **reporter,
+        "explanation": "Persönlich herabwürdigend, meint Jürgen aus Görlitz."})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_export_and_erasure_find_non_ascii_capitals_in_either_spelling(
+        client, admin, editor, worker):
+    written = [post_comment(client, f"Mein {n}. Kommentar zur Straßenbahn.",
+                            author_email=JUERGEN).get_json()["id"] for n in range(1, 4)]
+    worker.run_once()
+    filed = report_by(client, written[0], reporter_email="jürgen.müller@example.de")
+
+    for spelling in (JUERGEN, "jürgen.müller@example.de"):
+        exported = client.post(EXPORT, headers=admin, json={"email": spelling}).get_json()
+        assert [c["id"] for c in exported["comments"]] == written, spelling
+        assert [r["id"] for r in exported["reports"]] == [filed["id"]], spelling
+
+    erased = client.post(ERASE, headers=admin, json={"email": "jürgen.müller@example.de"})
+
+    assert erased.status_code == 200
+    assert (erased.get_json()["comments"], erased.get_json()["reports"]) == (3, 1)
+    for comment_id in written:
+        assert editor_view(client, editor, comment_id)["erased"] is True
+    again = client.post(EXPORT, headers=admin, json={"email": JUERGEN}).get_json()
+    assert (again["comments"], again["reports"]) == ([], [])
+
+
+def test_erasure_takes_the_text_of_the_readers_reports_and_their_token_stops_working(
+        client, admin, editor, worker, database):
+    reported = post_comment(client, "Alle, die anders denken, sind Idioten.").get_json()
+    worker.run_once()
+    assert client.post(f"/v1/moderation/comments/{reported['id']}/approve",
+                       headers=editor).status_code == 200
+    by_email = report_by(client, reported["id"], reporter_name=NAME, reporter_email=EMAIL)
+    anonymous = report_by(client, reported["id"])
+    before = client.post(EXPORT, headers=admin, json={
+        "email": EMAIL, "report_tokens": [anonymous["report_token"]]}).get_json()
+    assert {r["id"] for r in before["reports"]} == {by_email["id"], anonymous["id"]}
+    assert before["identified_by"] == ["email", "report_tokens"]
+
+    erased = client.post(ERASE, headers=admin, json={
+        "email": EMAIL, "report_tokens": [anonymous["report_token"]]}).get_json()
+
+    assert (erased["comments"], erased["reports"]) == (0, 2)
+    unknown = assert_error(client.get(f"/v1/reports/{by_email['id']}-x",
+                                      headers={"X-Report-Token": "x"}), 404, "not_found")
+    for filed in (by_email, anonymous):
+        gone = assert_error(client.get(f"/v1/reports/{filed['id']}",
+                                       headers={"X-Report-Token": filed["report_token"]}),
+                            404, "not_found")
+        assert gone["message"] == unknown["message"]
+    # Editors still decide the notice: the comment keeps its reports, without their texts.
+    detail = editor_view(client, editor, reported["id"])
+    assert [(r["category"], r["explanation"], r["reporter_email"]) for r in detail["reports"]
+            ] == [("harassment", None, None)] * 2
+    with database.transaction() as session:
+        assert tables_mentioning(session, "Jürgen aus Görlitz", NAME, EMAIL) == []

@@ -70,6 +70,11 @@ def test_an_empty_honeypot_is_no_signal(client, editor, website):
 @pytest.mark.parametrize(("first", "again", "by"), [
     ({"address": READER, "author_email": "juergen@example.de"},
      {"address": ELSEWHERE, "author_email": "Juergen@Example.DE"}, "author"),
+    # Non-ASCII capitals (SQLite's lower() leaves Ü alone) and ß, which casefolds to ss.
+    ({"address": READER, "author_email": "JÜRGEN.Müller@Example.DE"},
+     {"address": ELSEWHERE, "author_email": "jürgen.müller@example.de"}, "author"),
+    ({"address": READER, "author_email": "Straße@example.de"},
+     {"address": ELSEWHERE, "author_email": "STRASSE@example.de"}, "author"),
     ({"address": READER}, {"address": READER}, "author"),
     ({"address": READER, "author_name": "Jürgen"},
      {"address": READER, "author_name": "Käthe", "author_email": "kaethe@example.de"},

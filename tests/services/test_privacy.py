@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from moderation import jobs
 from moderation.domain import CommentStatus, Resolution
-from moderation.errors import Invalid
+from moderation.errors import Invalid, NotFound
 from moderation.models import (
     Appeal,
     AuditEvent,
@@ -22,7 +22,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookMessage,
 )
-from moderation.services import privacy
+from moderation.services import privacy, reports
 from moderation.services.comments import hash_token
 from tests.support.locks import wait_until_blocked
 from tests.support.records import (
@@ -39,6 +39,9 @@ MARKER = "Quarkstrudelverschwörung"
 NAME = "Lieselotte Quastenflosser"
 EMAIL = "Lieselotte.Quastenflosser@Example.de"
 SCORES = {"toxicity": 0.93, "insult": 0.91}
+REPORT_TOKEN = "meldung-von-lieselotte"
+# Non-ASCII capitals: SQLite's lower() leaves Ü alone, so only a key made in Python finds it.
+JUERGEN = "JÜRGEN.Müller@Example.DE"
 
 
 def statement(comment_id: str, quote: str) -> dict:
@@ -85,8 +88,10 @@ def lieselotte(database, clock):
         add_report(session, approved, now, explanation=f"„{MARKER}“ ist Hetze.",
                    decision_note=f"{MARKER} geprüft", reporter_name="Bernd",
                    reporter_email="bernd@example.de")
-        add_report(session, reply, now, explanation="Unsachlich.", reporter_name=NAME,
-                   reporter_email=EMAIL, client_hash="cd" * 32, legal_provision="§ 185 StGB")
+        hers = add_report(session, reply, now, explanation=f"Unsachlich, schreibt {NAME}.",
+                          reporter_name=NAME, reporter_email=EMAIL, client_hash="cd" * 32,
+                          legal_provision="§ 185 StGB", decision_note=f"Rückfrage bei {NAME}")
+        hers.token_hash = hash_token(REPORT_TOKEN)
         add_delivery(session, endpoint, now, comment=approved,
                      data={"comment_id": approved.public_id, "reason": MARKER},
                      response=f"echo {MARKER} an {EMAIL}")
@@ -315,3 +320,95 @@ def test_erased_comments_are_still_found_by_nothing(database, clock, lieselotte)
 
     assert len(comments) == 2
     assert (exported["comments"], exported["appeals"], exported["reports"]) == ([], [], [])
+
+
+# --- emails in any spelling ---------------------------------------------------------------
+
+@pytest.fixture
+def juergen(database, clock):
+    """Three comments by JÜRGEN.Müller@Example.DE and a report he filed; one by someone else."""
+    with database.transaction() as session:
+        written = [add_comment(session, clock(), body=f"Mein {n}. Kommentar.",
+                               author_email=JUERGEN).public_id for n in range(1, 4)]
+        other = add_comment(session, clock(), author_email="juergen.mueller@example.de")
+        add_report(session, other, clock(), reporter_email=JUERGEN,
+                   explanation="Das ist eine Beleidigung.")
+        return written
+
+
+@pytest.mark.parametrize("spelling", [
+    JUERGEN, "jürgen.müller@example.de", "JÜRGEN.MÜLLER@EXAMPLE.DE",
+    "ju\u0308rgen.mu\u0308ller@example.de",  # ü typed as u and a combining diaeresis
+])
+def test_an_email_with_non_ascii_capitals_is_found_in_any_spelling(
+        database, clock, juergen, spelling):
+    with database.transaction() as session:
+        exported = privacy.export_author(session, spelling, actor="cli", now=clock(),
+                                         address_retention_days=7)
+    assert [c["id"] for c in exported["comments"]] == juergen
+    assert [r["reporter_email"] for r in exported["reports"]] == [JUERGEN]
+
+    with database.transaction() as session:
+        erased = privacy.erase_author(session, spelling, actor="cli", now=clock())
+    assert (erased["comments"], erased["reports"]) == (3, 1)
+    with database.transaction() as session:
+        assert session.scalar(select(Comment).where(Comment.erased_at.is_(None))
+                              ).author_email == "juergen.mueller@example.de"
+        assert tables_mentioning(session, "Müller@", "Mein 1.", "Beleidigung") == []
+
+
+def test_the_matching_key_follows_the_email_and_goes_with_it(database, clock):
+    with database.transaction() as session:
+        comment = add_comment(session, clock(), author_email=JUERGEN)
+        report = add_report(session, comment, clock(), reporter_email="STRASSE@example.de")
+        assert comment.author_email_key == privacy.email_key("jürgen.müller@example.de")
+        assert report.reporter_email_key == privacy.email_key("straße@example.de")
+        comment.author_email = None
+        assert comment.author_email_key is None
+        privacy.erase_author(session, "Straße@Example.de", actor="cli", now=clock())
+        assert session.scalars(select(Report.reporter_email_key)).all() == [None]
+
+
+# --- reports the reader filed -------------------------------------------------------------
+
+def test_erasure_takes_the_readers_reports_texts_contact_and_token(database, clock, lieselotte):
+    with database.transaction() as session:
+        erased = privacy.erase_author(session, EMAIL, actor="cli", now=clock())
+
+    assert erased["reports"] == 1
+    with database.transaction() as session:
+        report = session.scalars(select(Report).join(Report.comment)
+                                 .where(Comment.public_id == lieselotte["reply"])).one()
+        assert (report.reporter_name, report.reporter_email, report.client_hash) == (
+            None, None, None)
+        assert (report.explanation, report.decision_note) == (None, None)
+        # The notice itself stays on record: what was reported, on what ground, its state.
+        assert (report.category, report.legal_provision, report.status) == (
+            "hate", "§ 185 StGB", Resolution.OPEN.value)
+        # Her report token opens nothing any more: answered like an unknown report.
+        with pytest.raises(NotFound):
+            reports.reporter_view(session, report.public_id, REPORT_TOKEN)
+        assert tables_mentioning(session, NAME, "Quastenflosser", "Unsachlich") == []
+
+
+def test_report_tokens_find_and_erase_reports_filed_without_an_email(database, clock):
+    with database.transaction() as session:
+        comment = add_comment(session, clock())
+        mine = add_report(session, comment, clock(), explanation="Anonym gemeldet, Gruß K.")
+        mine.token_hash = hash_token(REPORT_TOKEN)
+        add_report(session, comment, clock(), explanation="Jemand anderes.")
+        exported = privacy.export_author(session, report_tokens=[REPORT_TOKEN, "falsch"],
+                                         actor="cli", now=clock(), address_retention_days=7)
+        erased = privacy.erase_author(session, report_tokens=[REPORT_TOKEN], actor="cli",
+                                      now=clock())
+        again = privacy.erase_author(session, report_tokens=[REPORT_TOKEN], actor="cli",
+                                     now=clock())
+
+    assert exported["identified_by"] == ["report_tokens"] and exported["comments"] == []
+    assert [(r["id"], r["explanation"]) for r in exported["reports"]] == [
+        (mine.public_id, "Anonym gemeldet, Gruß K.")]
+    assert (erased["comments"], erased["reports"]) == (0, 1)
+    assert again["reports"] == 0  # idempotent: the token finds nothing any more
+    with database.transaction() as session:
+        assert tables_mentioning(session, "Gruß K.") == []
+        assert tables_mentioning(session, "Jemand anderes.")
