@@ -43,8 +43,8 @@ from moderation import migrate  # noqa: E402
 from moderation.config import Config  # noqa: E402
 from moderation.db import Database  # noqa: E402
 from moderation.domain import CommentStatus, Reason  # noqa: E402
+from moderation.services import decisions  # noqa: E402
 from moderation.services.comments import NewComment, submit_comment  # noqa: E402
-from moderation.services.transitions import change_status  # noqa: E402
 from moderation.statements import PublisherTerms  # noqa: E402
 
 ARTICLE = "ki-im-alltag"
@@ -85,8 +85,8 @@ def seed_thread(database_url: str, threads: int = 50, replies: int = 3) -> int:
                                  parent_id=parent.public_id if parent else None)
                 comment = submit_comment(session, ARTICLE, new, now,
                                          terms=PublisherTerms.of(Config())).comment
-                change_status(comment, CommentStatus.APPROVED, reason_code=Reason.EDITOR_DECISION,
-                              reason=None, now=now)
+                approval = decisions.Change(CommentStatus.APPROVED, Reason.EDITOR_DECISION)
+                decisions.apply(comment, approval, decisions.AUTOMATION, now)
                 session.flush()
                 parent = parent or comment
                 count += 1

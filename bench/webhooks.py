@@ -4,7 +4,7 @@ Against a fresh SQLite file and a fresh PostgreSQL database, with one subscribed
 a local receiver (its own process, answering 204 at once and noting the arrival time of
 every ``webhook-id``):
 
-- throughput: ``--decisions`` comments are approved, one transaction each (``change_status``
+- throughput: ``--decisions`` comments are approved, one transaction each (``decisions.apply``
   writes the ``comment.approved`` outbox row in the same transaction), then delivery workers
   call ``run_once()`` until nothing is due: deliveries/s for one worker, and for two workers
   as threads of one process and as two processes;
@@ -47,8 +47,8 @@ from moderation.config import Config  # noqa: E402
 from moderation.db import Database  # noqa: E402
 from moderation.domain import CommentStatus, Reason  # noqa: E402
 from moderation.models import Comment, Job, WebhookDelivery  # noqa: E402
+from moderation.services import decisions  # noqa: E402
 from moderation.services.comments import NewComment, submit_comment  # noqa: E402
-from moderation.services.transitions import change_status  # noqa: E402
 from moderation.services.webhooks import create_endpoint  # noqa: E402
 from moderation.statements import PublisherTerms  # noqa: E402
 from moderation.workers.delivery import DeliveryWorker  # noqa: E402
@@ -252,8 +252,8 @@ def approve(database: Database, comment_id: int) -> tuple[str, float]:
     with database.transaction() as session:
         comment = session.get(Comment, comment_id)
         assert comment is not None
-        change_status(comment, CommentStatus.APPROVED, reason_code=Reason.EDITOR_DECISION,
-                      reason=None, now=datetime.now(UTC))
+        approval = decisions.Change(CommentStatus.APPROVED, Reason.EDITOR_DECISION)
+        decisions.apply(comment, approval, decisions.AUTOMATION, datetime.now(UTC))
         public_id = comment.public_id
     return public_id, time.monotonic()
 

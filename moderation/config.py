@@ -4,82 +4,80 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from moderation.policy import (
-    DEFAULT_MAX_LINKS,
-    DEFAULT_THRESHOLDS,
-    PolicySettings,
-    Thresholds,
-    parse_thresholds,
-)
+from moderation.texts import DEFAULT_LANGUAGE, LANGUAGES
 
 # The DSA (Art. 20) gives authors at least six months to contest a decision.
 MIN_APPEAL_DAYS = 183
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"MODERATION_{name}", default)
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name, "1" if default else "0").strip().lower()
-    return value in {"1", "true", "yes", "on"}
-
-
-def _env_list(name: str) -> list[str]:
-    return [item.strip() for item in _env(name, "").split(",") if item.strip()]
+PREFIX = "MODERATION_"
 
 
 class InvalidSetting(ValueError):
     """A ``MODERATION_*`` setting the service cannot run with."""
 
 
-def _env_int(name: str, default: str) -> int:
-    return _parsed(name, default, int)
-
-
-def _env_float(name: str, default: str) -> float:
-    return _parsed(name, default, float)
-
-
-def _parsed(name: str, default: str, kind: type) -> Any:
-    value = _env(name, default)
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidSetting(f"MODERATION_{name} must be a number, not {value!r}.") from None
-
-
-def _env_seconds(name: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(value) for value in _env_list(name))
-    except ValueError:
-        raise InvalidSetting(f"MODERATION_{name} must list seconds, comma-separated.") from None
-
-
-def _env_thresholds() -> Thresholds:
-    raw = _env("THRESHOLDS", "")
-    if not raw:
-        return dict(DEFAULT_THRESHOLDS)
-    try:
-        return parse_thresholds(json.loads(raw))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise InvalidSetting("MODERATION_THRESHOLDS must be JSON like "
-                             f'{{"insult": {{"review": 0.5, "reject": 0.9}}}}: {error}') from None
-
-
-def _env_optional_int(name: str, default: str) -> int | None:
-    """An integer setting where "" or "none" switches the limit off."""
-    value = _env(name, default)
-    return None if value.strip().lower() in {"", "none"} else _parsed(name, default, int)
-
-
 def default_database_url(instance_path: Path) -> str:
     """The zero-config embedded database: a SQLite file in the instance folder."""
     return f"sqlite:///{instance_path / 'moderation.db'}"
+
+
+def _words(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """"" (or "none") switches the setting off."""
+    return lambda value: None if value.strip().lower() in {"", "none"} else parse(value)
+
+
+def _threshold_overrides(value: str) -> dict[str, Any]:
+    """Thresholds by category as JSON; the policy checks their values when it is built."""
+    parsed = json.loads(value) if value.strip() else {}
+    if not isinstance(parsed, dict) or not all(
+            isinstance(limits, dict) and "review" in limits for limits in parsed.values()):
+        raise ValueError("categories need a review threshold")
+    return parsed
+
+
+# How a variable's text becomes a value, by the type of the field it sets.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "str | None": lambda value: value or None,
+    "int": int,
+    "int | None": _optional(int),
+    "float": float,
+    "bool": _flag,
+    "Path": lambda value: Path(value).expanduser().resolve(),
+    "list[str]": _words,
+    "frozenset[str]": lambda value: frozenset(_words(value)),
+    "tuple[float, ...]": lambda value: tuple(float(item) for item in _words(value)),
+    "thresholds": _threshold_overrides,
+}
+_EXPECTED = {"int": "a number", "int | None": "a number or none",
+             "float": "a number", "tuple[float, ...]": "numbers, comma-separated",
+             "thresholds": 'JSON like {"insult": {"review": 0.5, "reject": 0.9}}'}
+
+
+def _from_env(setting: Field) -> Any:
+    """The value the environment gives ``setting``, or ``MISSING`` to keep the default."""
+    name = PREFIX + setting.metadata.get("env", setting.name.upper())
+    raw = os.environ.get(name)
+    if raw is None or (raw == "" and setting.type in {"Path", "tuple[float, ...]"}):
+        return MISSING
+    kind = setting.metadata.get("kind", str(setting.type))
+    try:
+        return _PARSERS[kind](raw)
+    except ValueError as error:
+        expected = _EXPECTED.get(kind, "a valid value")
+        raise InvalidSetting(f"{name} must be {expected}, not {raw!r} ({error}).") from None
 
 
 @dataclass
@@ -114,11 +112,12 @@ class Config:
     webhook_concurrency: int = 8
     # Waits after the 1st, 2nd ... failed attempt; after the last the delivery is dead.
     webhook_retry_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
-    thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
-    max_links: int | None = DEFAULT_MAX_LINKS
+    # Overrides of the policy's default thresholds, {"insult": {"review": 0.5, "reject": 0.9}}.
+    thresholds: dict[str, Any] = field(default_factory=dict, metadata={"kind": "thresholds"})
+    max_links: int | None = 2
     # Abuse defence: rate limits (limits syntax, ";" between several) per client network,
     # author email and article; counters in memory or in Redis/Memcached (storage URL).
-    rate_limits_enabled: bool = True
+    rate_limits_enabled: bool = field(default=True, metadata={"env": "RATE_LIMITS"})
     rate_limit_storage_url: str = "memory://"
     limit_comments_per_address: str = "6/minute;60/hour"
     limit_comments_per_email: str = "4/minute;30/hour"
@@ -144,9 +143,15 @@ class Config:
     appeal_days: int = MIN_APPEAL_DAYS
     terms_url: str | None = None
     terms_clause: str = "Kommentarrichtlinien"
-    testing: bool = False
+    # The language of every text readers and editors read about decisions.
+    language: str = DEFAULT_LANGUAGE
+    testing: bool = field(default=False, metadata={"env": False})
 
     def __post_init__(self) -> None:
+        self.database_url = self.database_url or default_database_url(self.instance_path)
+        if self.language not in LANGUAGES:
+            raise InvalidSetting(f"MODERATION_LANGUAGE must be one of {', '.join(LANGUAGES)}, "
+                                 f"not {self.language!r}.")
         if self.appeal_days < MIN_APPEAL_DAYS:
             raise InvalidSetting(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
                                  "the DSA gives authors at least six months to appeal.")
@@ -160,74 +165,15 @@ class Config:
 
     @classmethod
     def from_env(cls) -> Config:
-        instance_path = Path(_env("INSTANCE_PATH", "instance")).resolve()
-        return cls(
-            database_url=_env("DATABASE_URL", "") or default_database_url(instance_path),
-            instance_path=instance_path,
-            cors_origins=_env_list("CORS_ORIGINS"),
-            max_body_bytes=_env_int("MAX_BODY_BYTES", str(cls.max_body_bytes)),
-            page_size=_env_int("PAGE_SIZE", str(cls.page_size)),
-            embedded_worker=_env_bool("EMBEDDED_WORKER", True),
-            worker_batch_size=_env_int("WORKER_BATCH_SIZE", str(cls.worker_batch_size)),
-            worker_poll_seconds=_env_float("WORKER_POLL_SECONDS", str(cls.worker_poll_seconds)),
-            job_lease_seconds=_env_int("JOB_LEASE_SECONDS", str(cls.job_lease_seconds)),
-            job_max_attempts=_env_int("JOB_MAX_ATTEMPTS", str(cls.job_max_attempts)),
-            scorer=_env("SCORER", cls.scorer),
-            detoxify_model=_env("DETOXIFY_MODEL", cls.detoxify_model),
-            detoxify_checkpoint=_env("DETOXIFY_CHECKPOINT", "") or None,
-            detoxify_config_dir=_env("DETOXIFY_CONFIG_DIR", "") or None,
-            detoxify_device=_env("DETOXIFY_DEVICE", cls.detoxify_device),
-            detoxify_threads=_env_optional_int("DETOXIFY_THREADS", ""),
-            detoxify_quantize=_env("DETOXIFY_QUANTIZE", "") or None,
-            detoxify_onnx_dir=_env("DETOXIFY_ONNX_DIR", "") or None,
-            detoxify_batch_tokens=_env_int("DETOXIFY_BATCH_TOKENS",
-                                           str(cls.detoxify_batch_tokens)),
-            webhook_allowed_hosts=frozenset(_env_list("WEBHOOK_ALLOWED_HOSTS")),
-            webhook_secret_overlap_hours=_env_float("WEBHOOK_SECRET_OVERLAP_HOURS", "24"),
-            webhook_timeout_seconds=_env_float("WEBHOOK_TIMEOUT_SECONDS", "15"),
-            webhook_concurrency=_env_int("WEBHOOK_CONCURRENCY", "8"),
-            webhook_retry_seconds=_env_seconds("WEBHOOK_RETRY_SECONDS")
-            or cls.webhook_retry_seconds,
-            model_cache=Path(_env("MODEL_CACHE", "") or Path.home() / ".cache/moderation/models"),
-            thresholds=_env_thresholds(),
-            max_links=_env_optional_int("MAX_LINKS", str(DEFAULT_MAX_LINKS)),
-            rate_limits_enabled=_env_bool("RATE_LIMITS", True),
-            rate_limit_storage_url=_env("RATE_LIMIT_STORAGE_URL", cls.rate_limit_storage_url),
-            limit_comments_per_address=_env("LIMIT_COMMENTS_PER_ADDRESS",
-                                            cls.limit_comments_per_address),
-            limit_comments_per_email=_env("LIMIT_COMMENTS_PER_EMAIL",
-                                          cls.limit_comments_per_email),
-            limit_comments_per_article=_env("LIMIT_COMMENTS_PER_ARTICLE",
-                                            cls.limit_comments_per_article),
-            limit_reports_per_address=_env("LIMIT_REPORTS_PER_ADDRESS",
-                                           cls.limit_reports_per_address),
-            limit_appeals_per_address=_env("LIMIT_APPEALS_PER_ADDRESS",
-                                           cls.limit_appeals_per_address),
-            limit_reads_per_address=_env("LIMIT_READS_PER_ADDRESS", cls.limit_reads_per_address),
-            proxy_count=_env_int("PROXY_COUNT", "0"),
-            address_prefix_v4=_env_int("ADDRESS_PREFIX_V4", str(cls.address_prefix_v4)),
-            address_prefix_v6=_env_int("ADDRESS_PREFIX_V6", str(cls.address_prefix_v6)),
-            duplicate_window_minutes=_env_int("DUPLICATE_WINDOW_MINUTES",
-                                              str(cls.duplicate_window_minutes)),
-            address_retention_days=_env_int("ADDRESS_RETENTION_DAYS",
-                                            str(cls.address_retention_days)),
-            rejected_retention_days=_env_int("REJECTED_RETENTION_DAYS",
-                                             str(cls.rejected_retention_days)),
-            report_retention_days=_env_int("REPORT_RETENTION_DAYS",
-                                           str(cls.report_retention_days)),
-            webhook_log_retention_days=_env_int("WEBHOOK_LOG_RETENTION_DAYS",
-                                                str(cls.webhook_log_retention_days)),
-            purge_interval_minutes=_env_int("PURGE_INTERVAL_MINUTES",
-                                            str(cls.purge_interval_minutes)),
-            appeal_days=_env_int("APPEAL_DAYS", str(cls.appeal_days)),
-            terms_url=_env("TERMS_URL", "") or None,
-            terms_clause=_env("TERMS_CLAUSE", cls.terms_clause),
-        )
-
-    def policy_defaults(self) -> PolicySettings:
-        """The policy in force until an admin saves one through the API."""
-        return PolicySettings(thresholds=dict(self.thresholds), max_links=self.max_links,
-                              label="configured")
+        """Every field from its ``MODERATION_<FIELD>`` variable, where one is set."""
+        values = {}
+        for setting in fields(cls):
+            if setting.metadata.get("env", True) is False:
+                continue
+            value = _from_env(setting)
+            if value is not MISSING:
+                values[setting.name] = value
+        return cls(**values)
 
     def replace(self, **changes: object) -> Config:
         """A copy with some settings changed (tests and the CLI use it)."""

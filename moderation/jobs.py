@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from moderation.models import Job
@@ -43,12 +43,14 @@ def ensure_one(session: Session, kind: str, now: datetime) -> None:
 
 
 def claim(session: Session, kind: str, owner: str, limit: int, now: datetime,
-          lease: timedelta) -> list[Job]:
-    """Lease up to ``limit`` due jobs of one kind to ``owner``; the caller commits."""
+          lease: timedelta, ready: ColumnElement[bool] | None = None) -> list[Job]:
+    """Lease up to ``limit`` due jobs of one kind to ``owner``; the caller commits. ``ready``
+    narrows the due jobs to those that may run now (jobs that wait for others)."""
     due = (
         select(Job)
         .where(Job.kind == kind, Job.run_at <= now,
-               or_(Job.leased_until.is_(None), Job.leased_until < now))
+               or_(Job.leased_until.is_(None), Job.leased_until < now),
+               true() if ready is None else ready)
         .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moderation.domain import CommentStatus, ModerationMode, Reason
+from moderation.texts import DEFAULT_LANGUAGE, number, text
 
 if TYPE_CHECKING:
     from moderation.wordlists import WordMatch
@@ -47,15 +48,18 @@ DEFAULT_THRESHOLDS: Thresholds = {
 }
 
 
-def parse_thresholds(raw: Mapping[str, Any]) -> Thresholds:
-    """Build thresholds from ``{"insult": {"review": 0.4, "reject": 0.8}, ...}``.
-
-    Categories not named keep their defaults.
-    """
-    thresholds = dict(DEFAULT_THRESHOLDS)
+def parse_thresholds(raw: Mapping[str, Any], base: Thresholds | None = None) -> Thresholds:
+    """The one conversion of stored or configured thresholds, ``{"insult": {"review": 0.4,
+    "reject": 0.8}, ...}``, into ``Threshold`` values; categories not named keep those of
+    ``base`` (the defaults when not given). A ValueError says what is wrong."""
+    thresholds = dict(DEFAULT_THRESHOLDS if base is None else base)
     for category, values in raw.items():
-        thresholds[category] = Threshold(review=float(values["review"]),
-                                         reject=_optional_float(values.get("reject")))
+        try:
+            thresholds[category] = Threshold(review=float(values["review"]),
+                                             reject=_optional_float(values.get("reject")))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"{category}: needs a review threshold and may have a reject "
+                             f"threshold ({error!r})") from None
     return thresholds
 
 
@@ -153,40 +157,48 @@ def find_triggers(scores: Scores, thresholds: Thresholds) -> list[Trigger]:
     return sorted(triggers, key=lambda t: (t.level != "reject", -t.score))
 
 
-def spam_findings(spam: Mapping[str, Any] | None) -> list[Finding]:
+def spam_findings(spam: Mapping[str, Any] | None,
+                  language: str = DEFAULT_LANGUAGE) -> list[Finding]:
     """A filled-in honeypot is a bot: reject. The same text again is held for an editor,
     who can tell a double click from a flood."""
     findings = []
     if spam and spam.get("honeypot"):
-        findings.append(Finding(Reason.HONEYPOT, "reject",
-                                "the field hidden from humans was filled in"))
+        findings.append(Finding(Reason.HONEYPOT, "reject", text(language, "honeypot")))
     if spam and spam.get("duplicate_of"):
+        by = "duplicate_author" if spam.get("by") == "author" else "duplicate_address"
         findings.append(Finding(Reason.DUPLICATE, "review",
-                                f"same text as comment {spam['duplicate_of']} "
-                                f"from the same {spam.get('by', 'address')}"))
+                                text(language, by, comment=spam["duplicate_of"])))
     return findings
 
 
-def _findings(signals: Signals, settings: PolicySettings,
-              triggers: list[Trigger]) -> list[Finding]:
-    findings = [Finding(Reason.BANNED_WORD, "reject", f"banned word „{w.matched}“ ({w.term})")
-                for w in signals.words if w.kind == "banned"]
-    findings += spam_findings(signals.spam)
+def _findings(signals: Signals, settings: PolicySettings, triggers: list[Trigger],
+              language: str) -> list[Finding]:
+    def words(kind: str) -> list[Finding]:
+        return [Finding(Reason.BANNED_WORD if kind == "banned" else Reason.SUSPECT_WORD,
+                        "reject" if kind == "banned" else "review",
+                        text(language, f"{kind}_word", matched=w.matched, term=w.term))
+                for w in signals.words if w.kind == kind]
+
+    findings = words("banned") + spam_findings(signals.spam, language)
     findings += [Finding(Reason(f"score_above_{t.level}"), t.level,
-                         f"{t.category} {t.score:.2f} ≥ {t.threshold:.2f}") for t in triggers]
-    findings += [Finding(Reason.SUSPECT_WORD, "review", f"suspect word „{w.matched}“ ({w.term})")
-                 for w in signals.words if w.kind == "suspect"]
+                         text(language, "score", category=t.category,
+                              score=number(t.score, language),
+                              threshold=number(t.threshold, language)))
+                 for t in triggers]
+    findings += words("suspect")
     if settings.max_links is not None and signals.links > settings.max_links:
         findings.append(Finding(Reason.TOO_MANY_LINKS, "review",
-                                f"{signals.links} links (at most {settings.max_links})"))
+                                text(language, "too_many_links", links=signals.links,
+                                     max_links=settings.max_links)))
     if signals.scores is None:
-        code, why = signals.scorer_problem or (Reason.SCORER_UNAVAILABLE, "not scored")
-        findings.append(Finding(code, "review", why))
+        code, detail = signals.scorer_problem or (Reason.SCORER_UNAVAILABLE, "–")
+        findings.append(Finding(code, "review", text(language, code.value, detail=detail)))
     return sorted(findings, key=lambda f: f.level != "reject")
 
 
-def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode) -> Decision:
-    """Turn what is known about a comment into a decision.
+def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode,
+           language: str = DEFAULT_LANGUAGE) -> Decision:
+    """Turn what is known about a comment into a decision, its reason in ``language``.
 
     ``auto`` rejects on a banned word, a filled-in honeypot or a score above a reject
     threshold, holds on a score above a review threshold, a suspect word, too many links or
@@ -197,42 +209,44 @@ def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode) -> 
     the scorer is down: the publisher chose to publish before scoring).
     """
     triggers = find_triggers(signals.scores or {}, settings.thresholds)
-    findings = _findings(signals, settings, triggers)
+    findings = _findings(signals, settings, triggers, language)
     summary = "; ".join(f.detail for f in findings)
     if mode is ModerationMode.PRE:
-        why = "Every comment on this article waits for an editor."
         return Decision(CommentStatus.REVIEW, Reason.PRE_MODERATION,
-                        f"{why} Found: {summary}." if findings else why, findings, triggers)
+                        text(language, "pre_moderation_found", summary=summary) if findings
+                        else text(language, "pre_moderation"), findings, triggers)
     if mode is ModerationMode.POST:
         findings = [f for f in findings if f.code not in SCORER_PROBLEMS]
     if not findings:
         status = None if mode is ModerationMode.POST else CommentStatus.APPROVED
-        return Decision(status, Reason.SCORE_BELOW_THRESHOLDS,
-                        "No threshold reached and no listed word found.", [], triggers)
+        return Decision(status, Reason.SCORE_BELOW_THRESHOLDS, text(language, "nothing_found"),
+                        [], triggers)
     worst = findings[0]
     if worst.level == "reject" and mode is ModerationMode.AUTO:
         return Decision(CommentStatus.REJECTED, worst.code,
-                        f"Rejected automatically: {summary}.", findings, triggers)
-    return Decision(CommentStatus.REVIEW, worst.code, f"Held for review: {summary}.",
+                        text(language, "rejected", summary=summary), findings, triggers)
+    return Decision(CommentStatus.REVIEW, worst.code, text(language, "held", summary=summary),
                     findings, triggers)
 
 
-def decide_at_intake(spam: Mapping[str, Any] | None, mode: ModerationMode) -> Decision | None:
-    """What intake decides before any scoring, or ``None`` to go the usual way.
+def decide_at_intake(spam: Mapping[str, Any] | None, mode: ModerationMode,
+                     language: str = DEFAULT_LANGUAGE) -> Decision | None:
+    """What intake decides before any scoring, or ``None``: the comment waits for it.
 
     A filled-in honeypot is rejected at once, whatever the mode: no reader filled it in.
-    A duplicate on a ``post`` article is held instead of published; on ``auto`` and ``pre``
-    articles nothing is public yet, and the scoring worker holds it.
+    A ``post`` article publishes at once, unless the text is a duplicate: that is held
+    instead. On ``auto`` and ``pre`` articles nothing is public yet, and the scoring worker
+    holds a duplicate.
     """
-    findings = spam_findings(spam)
-    if not findings:
-        return None
+    findings = spam_findings(spam, language)
     summary = "; ".join(f.detail for f in findings)
-    worst = findings[0]
-    if worst.level == "reject":
-        return Decision(CommentStatus.REJECTED, worst.code, f"Rejected at intake: {summary}.",
-                        findings)
-    if mode is ModerationMode.POST:
-        return Decision(CommentStatus.REVIEW, worst.code, f"Held for review: {summary}.",
-                        findings)
-    return None
+    if findings and findings[0].level == "reject":
+        return Decision(CommentStatus.REJECTED, findings[0].code,
+                        text(language, "rejected_at_intake", summary=summary), findings)
+    if mode is not ModerationMode.POST:
+        return None
+    if findings:
+        return Decision(CommentStatus.REVIEW, findings[0].code,
+                        text(language, "held", summary=summary), findings)
+    return Decision(CommentStatus.APPROVED, Reason.POST_MODERATION,
+                    text(language, "post_moderation"))

@@ -52,7 +52,7 @@ def test_triggers_list_the_gravest_first_and_the_reason_names_them():
     decision = judge(scores(insult=0.6, severe_toxicity=0.7))
     assert [(t.category, t.level) for t in decision.triggers] == [
         ("severe_toxicity", "reject"), ("insult", "review")]
-    assert "severe_toxicity 0.70 ≥ 0.60" in decision.reason
+    assert "severe_toxicity 0,70 ≥ 0,60" in decision.reason
 
 
 def test_pre_mode_holds_everything_but_keeps_the_evidence():
@@ -60,7 +60,7 @@ def test_pre_mode_holds_everything_but_keeps_the_evidence():
     assert decision.status is CommentStatus.REVIEW
     assert decision.reason_code is Reason.PRE_MODERATION
     assert decision.triggers[0].category == "toxicity"
-    assert "toxicity 0.95" in decision.reason
+    assert "toxicity 0,95" in decision.reason
     assert judge(CALM, ModerationMode.PRE).status is CommentStatus.REVIEW
 
 
@@ -158,13 +158,14 @@ def test_a_filled_honeypot_rejects_and_says_so():
     assert (decision.status, decision.reason_code) == (CommentStatus.REJECTED, Reason.HONEYPOT)
     assert decision.explanation(Signals(CALM, spam={"honeypot": True}))["reasons"] == [
         {"code": "honeypot", "level": "reject",
-         "detail": "the field hidden from humans was filled in"}]
+         "detail": "das für Menschen verborgene Feld war ausgefüllt"}]
 
 
 def test_a_duplicate_is_held_and_names_the_earlier_comment():
     decision = judge(CALM, spam=DUPLICATE)
     assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW, Reason.DUPLICATE)
-    assert "0_DJyUuQZ6ZicJQTz_YahA from the same address" in decision.reason
+    assert decision.reason == ("Zur Prüfung zurückgehalten: derselbe Text wie Kommentar "
+                               "0_DJyUuQZ6ZicJQTz_YahA vom selben Anschluss.")
 
 
 def test_spam_findings_rank_with_the_others():
@@ -183,7 +184,8 @@ def test_post_mode_holds_even_a_honeypot_catch_it_sees_late():
 
 @pytest.mark.parametrize(("spam", "mode", "expected"), [
     (None, ModerationMode.AUTO, None),
-    ({}, ModerationMode.POST, None),
+    ({}, ModerationMode.POST, (CommentStatus.APPROVED, Reason.POST_MODERATION)),
+    (None, ModerationMode.POST, (CommentStatus.APPROVED, Reason.POST_MODERATION)),
     ({"honeypot": True}, ModerationMode.AUTO, (CommentStatus.REJECTED, Reason.HONEYPOT)),
     ({"honeypot": True}, ModerationMode.POST, (CommentStatus.REJECTED, Reason.HONEYPOT)),
     ({"honeypot": True}, ModerationMode.PRE, (CommentStatus.REJECTED, Reason.HONEYPOT)),
@@ -192,7 +194,22 @@ def test_post_mode_holds_even_a_honeypot_catch_it_sees_late():
     (DUPLICATE, ModerationMode.AUTO, None),
     (DUPLICATE, ModerationMode.PRE, None),
 ])
-def test_intake_rejects_honeypot_catches_and_holds_duplicates_that_would_be_published(
+def test_intake_rejects_honeypot_catches_publishes_post_articles_and_holds_duplicates(
         spam, mode, expected):
     decision = decide_at_intake(spam, mode)
     assert (decision and (decision.status, decision.reason_code)) == expected
+
+
+def test_reasons_are_written_in_the_configured_language():
+    evidence = dict(spam=DUPLICATE, links=5)
+    german = judge(scores(toxicity=0.95), **evidence)
+    english = decide(Signals(scores(toxicity=0.95), links=5, spam=DUPLICATE), PolicySettings(),
+                     ModerationMode.AUTO, "en")
+    assert german.reason == ("Automatisch abgelehnt: toxicity 0,95 ≥ 0,90; derselbe Text wie "
+                             "Kommentar 0_DJyUuQZ6ZicJQTz_YahA vom selben Anschluss; 5 Links "
+                             "(höchstens 2).")
+    assert english.reason == ("Rejected automatically: toxicity 0.95 ≥ 0.90; same text as "
+                              "comment 0_DJyUuQZ6ZicJQTz_YahA from the same address; 5 links "
+                              "(at most 2).")
+    assert decide_at_intake(None, ModerationMode.POST, "en").reason == (
+        "Published at once; the classifier checks it afterwards.")

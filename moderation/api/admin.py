@@ -26,8 +26,12 @@ blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
 blp.after_request(no_store)
 
 
+def _defaults() -> policies.PolicySettings:
+    return policies.configured(state().config)
+
+
 def _active(session: Any) -> policies.ActivePolicies:
-    return policies.active_policies(session, state().config.policy_defaults())
+    return policies.active_policies(session, _defaults())
 
 
 def _candidate(session: Any) -> tuple[Any, Any]:
@@ -38,10 +42,14 @@ def _candidate(session: Any) -> tuple[Any, Any]:
     return active.candidate, active.candidate_version
 
 
-def _save(session: Any, name: str, settings: Any, note: str | None, action: str,
-          details: dict[str, Any]) -> dict[str, Any]:
-    version = policies.save_version(session, name, settings, api_key=current_key(), note=note,
-                                    now=now(), action=action, details=details)
+def _revise(session: Any, name: str, revision: Any, note: str | None, action: str,
+            details: dict[str, Any]) -> dict[str, Any]:
+    version = policies.revise(session, name, _defaults(), revision, api_key=current_key(),
+                              note=note, now=now(), action=action, details=details)
+    return _described(version)
+
+
+def _described(version: Any) -> dict[str, Any]:
     return policies.describe(policies.settings_of(version), version)
 
 
@@ -63,9 +71,9 @@ class LivePolicy(MethodView):
     def patch(self, changes: dict[str, Any]) -> Any:
         """Change the live policy; the change becomes a new version in its history."""
         with unit_of_work() as session:
-            settings = policies.apply_changes(_active(session).live, changes)
-            return _save(session, policies.LIVE, settings, changes.get("note"),
-                         "policy.changed", _changed_fields(changes))
+            return _revise(session, policies.LIVE,
+                           lambda live: policies.apply_changes(live, changes),
+                           changes.get("note"), "policy.changed", _changed_fields(changes))
 
 
 @blp.route("/policy/words")
@@ -94,11 +102,11 @@ class WordRemoval(MethodView):
 
 def _change_word(change: dict[str, Any], *, add: bool) -> dict[str, Any]:
     with unit_of_work() as session:
-        settings = policies.change_words(_active(session).live, change["kind"], change["term"],
-                                         add=add)
-        return _save(session, policies.LIVE, settings, change["note"],
-                     "policy.word_added" if add else "policy.word_removed",
-                     {"kind": change["kind"], "term": change["term"]})
+        return _revise(session, policies.LIVE,
+                       lambda live: policies.change_words(live, change["kind"], change["term"],
+                                                          add=add),
+                       change["note"], "policy.word_added" if add else "policy.word_removed",
+                       {"kind": change["kind"], "term": change["term"]})
 
 
 def _changed_fields(changes: dict[str, Any]) -> dict[str, Any]:
@@ -136,9 +144,10 @@ class Candidate(MethodView):
         """Start (or replace) a candidate: the live policy with these changes. From now on
         the worker records what it would decide, beside the live decision."""
         with unit_of_work() as session:
-            settings = policies.apply_changes(_active(session).live, changes)
-            return _save(session, policies.CANDIDATE, settings, changes.get("note"),
-                         "policy.candidate_started", _changed_fields(changes))
+            return _revise(session, policies.CANDIDATE,
+                           lambda live: policies.apply_changes(live, changes),
+                           changes.get("note"), "policy.candidate_started",
+                           _changed_fields(changes))
 
     @blp.response(204)
     @blp.doc(**KEY_REQUIRED)
@@ -169,9 +178,5 @@ class Promote(MethodView):
     def post(self) -> Any:
         """Make the candidate the live policy and end shadow mode."""
         with unit_of_work() as session:
-            settings, version = _candidate(session)
-            note = f"promoted from candidate@{version.version}"
-            live = _save(session, policies.LIVE, settings, note, "policy.candidate_promoted",
-                         {"candidate": f"{version.name}@{version.version}"})
-            policies.retire_candidate(session, api_key=current_key(), note=note, now=now())
-            return live
+            return _described(policies.promote(session, _defaults(), api_key=current_key(),
+                                               now=now()))

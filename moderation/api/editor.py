@@ -43,7 +43,7 @@ class Status(MethodView):
         """What scores comments now: each worker's model, version, device and state, the
         scoring queue, and the policy in force."""
         with unit_of_work() as session:
-            active = policies.active_policies(session, state().config.policy_defaults())
+            active = policies.active_policies(session, policies.configured(state().config))
             return {**scoring_status(session, now()), "policy": {
                 "live": active.live.as_dict(),
                 "candidate": active.candidate.as_dict() if active.candidate else None}}

@@ -33,7 +33,7 @@ from moderation.schemas import (
     ThreadQuerySchema,
     checked_article_key,
 )
-from moderation.services import appeals, comments, reports, threads
+from moderation.services import authors, comments, reports, threads
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
@@ -75,7 +75,8 @@ class ArticleComments(MethodView):
         with unit_of_work() as session:
             return comments.submit_comment(
                 session, article_key, new, now(), terms=PublisherTerms.of(state().config),
-                address=address, screening=screening, duplicate_window=window)
+                address=address, screening=screening, duplicate_window=window,
+                language=state().config.language)
 
 
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")
@@ -119,7 +120,7 @@ class OwnComment(MethodView):
     def get(self, comment_id: str) -> Any:
         """Show the author their own comment, its status and, once rejected, the statement of
         reasons and until when it can be appealed (needs X-Author-Token)."""
-        return appeals.author_view(request_session(read_only=True), comment_id,
+        return authors.author_view(request_session(read_only=True), comment_id,
                                    request.headers.get("X-Author-Token"),
                                    appeal_days=state().config.appeal_days, now=now())
 
@@ -138,9 +139,10 @@ class CommentAppeal(MethodView):
         """Appeal against the rejection of one's own comment (DSA Art. 20; needs
         X-Author-Token): an editor decides again."""
         with unit_of_work() as session:
-            return appeals.submit_appeal(
+            return authors.submit_appeal(
                 session, comment_id, request.headers.get("X-Author-Token"), data["explanation"],
-                appeal_days=state().config.appeal_days, now=now())
+                appeal_days=state().config.appeal_days, now=now(),
+                language=state().config.language)
 
 
 # --- reports (DSA Art. 16 notice and action) -----------------------------------------------

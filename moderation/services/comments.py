@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from moderation import jobs
-from moderation.domain import CommentStatus, ModerationMode, Reason
-from moderation.errors import Conflict, Invalid, NotFound
+from moderation.domain import CommentStatus, ModerationMode
+from moderation.errors import Conflict, Invalid
 from moderation.models import Article, Comment
 from moderation.policy import Decision, Signals, decide_at_intake
-from moderation.services import addresses, webhooks
+from moderation.services import addresses, decisions
 from moderation.services.articles import get_or_create_article
-from moderation.services.rejections import statement_for
 from moderation.services.spam import fingerprint, intake_signals
-from moderation.services.transitions import change_status, webhook_data
 from moderation.statements import PublisherTerms
 from moderation.text import count_links
+from moderation.texts import DEFAULT_LANGUAGE
+from moderation.tokens import hash_token
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,6 @@ class Submitted:
     author_token: str
     # What the reader is told: a honeypot catch looks like any accepted comment.
     status: CommentStatus
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,8 @@ def screen(session: Session, new: NewComment, address: str | None, now: datetime
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
                    terms: PublisherTerms, address: str | None = None,
                    screening: Screening | None = None,
-                   duplicate_window: timedelta = timedelta(minutes=60)) -> Submitted:
+                   duplicate_window: timedelta = timedelta(minutes=60),
+                   language: str = DEFAULT_LANGUAGE) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
     Nothing is public before it is judged, except on ``post`` articles, whose comments
@@ -81,14 +76,13 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     learns nothing; the same text again from the same author or ``address`` within
     ``duplicate_window`` is held for review (``screening`` done beforehand, or here). Only a
     keyed hash of the address is kept. A rejection states its reasons under the publisher's
-    ``terms``.
+    ``terms``; reasons are written in ``language``.
     """
     article = get_or_create_article(session, article_key, now)
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)
     screening = screening or screen(session, new, address, now, duplicate_window)
-    spam = screening.spam
     token = secrets.token_urlsafe(24)
     comment = Comment(
         public_id=secrets.token_urlsafe(16), article=article,
@@ -99,45 +93,35 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
         author_token_hash=hash_token(token), body=new.body,
         client_hash=screening.address_hash or (
             addresses.client_hash(session, address, now) if address else None),
-        spam=spam, text_fingerprint=fingerprint(new.body),
+        spam=screening.spam, text_fingerprint=fingerprint(new.body),
         created_at=now, updated_at=now,
     )
     session.add(comment)
-    usual = CommentStatus.APPROVED if article.moderation_mode is ModerationMode.POST \
-        else CommentStatus.PENDING
-    verdict = decide_at_intake(spam, article.moderation_mode)
+    decisions.receive(comment, now)
+    verdict = decide_at_intake(comment.spam, article.moderation_mode, language)
     if verdict is not None:
-        _decide_at_intake(comment, verdict, now, terms)
-    elif usual is CommentStatus.APPROVED:
-        change_status(comment, CommentStatus.APPROVED, reason_code=Reason.POST_MODERATION,
-                      reason="Published at once; the classifier checks it afterwards.",
-                      now=now)
-    else:
-        change_status(comment, CommentStatus.PENDING, reason_code=Reason.SUBMITTED,
-                      reason=None, now=now)
-    session.flush()
+        _apply_at_intake(comment, verdict, now, terms)
     if comment.status is not CommentStatus.REJECTED:
         jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
-    webhooks.emit(session, "comment.created",
-                  webhook_data(comment, None, Reason.SUBMITTED, None, None), now,
-                  comment_id=comment.id)
-    return Submitted(comment, token, usual if spam and spam.get("honeypot") else comment.status)
+    if comment.spam and comment.spam.get("honeypot"):  # told what a reader would be told
+        usual = CommentStatus.APPROVED if article.moderation_mode is ModerationMode.POST \
+            else CommentStatus.PENDING
+        return Submitted(comment, token, usual)
+    return Submitted(comment, token, comment.status)
 
 
-def _decide_at_intake(comment: Comment, verdict: Decision, now: datetime,
-                      terms: PublisherTerms) -> None:
-    """Record a decision taken on arrival with the evidence an editor sees."""
-    signals = Signals(None, links=count_links(comment.body), spam=comment.spam)
-    explanation = verdict.explanation(signals)
+def _apply_at_intake(comment: Comment, verdict: Decision, now: datetime,
+                     terms: PublisherTerms) -> None:
+    """Apply a decision taken on arrival, with the evidence an editor sees."""
     assert verdict.status is not None
-    statement = statement_for(comment, reason_code=verdict.reason_code, reason=verdict.reason,
-                              terms=terms, now=now) \
-        if verdict.status is CommentStatus.REJECTED else None
-    change_status(comment, verdict.status, reason_code=verdict.reason_code,
-                  reason=verdict.reason, now=now,
-                  details={"mode": comment.article.moderation_mode.value, "spam": comment.spam,
-                           "explanation": explanation}, statement=statement)
-    comment.explanation = explanation
+    signals = Signals(None, links=count_links(comment.body), spam=comment.spam)
+    explanation = verdict.explanation(signals) if verdict.findings else None
+    details = {"mode": comment.article.moderation_mode.value}
+    if explanation is not None:
+        details.update(spam=comment.spam, explanation=explanation)
+    decisions.apply(comment, decisions.Change(verdict.status, verdict.reason_code,
+                                              verdict.reason, details, explanation),
+                    decisions.AUTOMATION, now, terms=terms)
 
 
 def _parent_for_reply(session: Session, article: Article, parent_id: str | None) -> Comment | None:
@@ -152,20 +136,3 @@ def _parent_for_reply(session: Session, article: Article, parent_id: str | None)
         raise Invalid("Only published comments can be replied to.",
                       errors={"parent_id": ["This comment is not published."]})
     return parent
-
-
-def own_comment(session: Session, public_id: str, token: str | None, *,
-                for_update: bool = False) -> Comment:
-    """The author's own comment, whatever its status, with its appeal; ``for_update`` locks
-    its row first, for a change that depends on what is read."""
-    query = select(Comment).where(Comment.public_id == public_id) \
-        .options(selectinload(Comment.appeal))
-    if for_update:
-        query = query.with_for_update(of=Comment).execution_options(populate_existing=True)
-    comment = session.scalar(query)
-    # The same answer for a wrong token and a missing comment: ids cannot be probed.
-    if comment is None or not token or not hmac.compare_digest(
-        comment.author_token_hash, hash_token(token)
-    ):
-        raise NotFound("No such comment, or the author token does not match.")
-    return comment

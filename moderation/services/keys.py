@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.domain import Role
+from moderation.domain import SYSTEM_ACTOR, Role
 from moderation.errors import Conflict, Forbidden, NotFound, Unauthorized
 from moderation.models import ApiKey
 
@@ -109,3 +109,8 @@ def authenticate(session: Session, secret: str | None, required: Role,
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         key.last_used_at = now
     return key
+
+
+def actor_name(api_key: ApiKey | None) -> str:
+    """How records name who acted: a key by its name, automation as ``system``."""
+    return SYSTEM_ACTOR if api_key is None else f"key:{api_key.name}"

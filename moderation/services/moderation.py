@@ -1,4 +1,4 @@
-"""The editor's side: the review queue and decisions on comments."""
+"""The editor's side: one comment with its record, and decisions on comments."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from moderation.domain import CommentStatus, Reason
-from moderation.errors import Conflict, NotFound
+from moderation.errors import NotFound
 from moderation.models import ApiKey, Comment
-from moderation.services import appeals, reports
-from moderation.services.rejections import statement_for
-from moderation.services.transitions import change_status
+from moderation.services import appeals, decisions
 from moderation.statements import Ground, PublisherTerms
 
 Action = Literal["approve", "reject"]
@@ -22,10 +20,6 @@ TARGET: dict[str, CommentStatus] = {
     "approve": CommentStatus.APPROVED,
     "reject": CommentStatus.REJECTED,
 }
-
-
-class CommentErased(Conflict):
-    code = "comment_erased"
 
 
 def get_comment(session: Session, public_id: str, *, for_update: bool = False) -> Comment:
@@ -54,32 +48,15 @@ def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
     """
     # Locked: an appeal or a report arriving meanwhile is decided with it, not left open.
     comment = get_comment(session, public_id, for_update=True)
-    _apply(comment, action, editor, reason_code, reason, now, terms=terms, ground=ground)
+    decisions.apply(comment, _change(action, reason_code, reason, ground),
+                    decisions.Decider.editor(editor), now, terms=terms)
     return comment
 
 
-def _apply(comment: Comment, action: Action, editor: ApiKey, reason_code: str | None,
-           reason: str | None, now: datetime, *, terms: PublisherTerms,
-           ground: Ground | None) -> bool:
-    if comment.erased_at is not None:
-        raise CommentErased("This comment was erased: nothing is left to decide.")
-    target = TARGET[action]
-    appeal = appeals.open_appeal(comment, editor, now)  # refuses the editor who rejected it
-    # Even a decision that changes nothing is the editor's: automation must not undo it.
-    comment.editor_decided_at = now
-    reason_code = reason_code or Reason.EDITOR_DECISION
-    # Stated before the reports are resolved: the statement says whether readers reported it.
-    statement = statement_for(comment, reason_code=reason_code, reason=reason, terms=terms,
-                              now=now, api_key=editor, ground=ground) \
-        if target is CommentStatus.REJECTED and comment.status is not target else None
-    reports.resolve_for(comment, action, editor, reason, now)
-    if comment.status is target:
-        return False
-    change_status(comment, target, reason_code=reason_code, reason=reason, now=now,
-                  api_key=editor, statement=statement)
-    if appeal is not None:
-        appeals.resolve(appeal, target, editor, now)
-    return True
+def _change(action: Action, reason_code: str | None, reason: str | None,
+            ground: Ground | None) -> decisions.Change:
+    return decisions.Change(TARGET[action], reason_code or Reason.EDITOR_DECISION, reason,
+                            ground=ground)
 
 
 @dataclass(frozen=True)
@@ -93,12 +70,14 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
                 reason_code: str | None, reason: str | None, now: datetime,
                 terms: PublisherTerms, ground: Ground | None = None) -> list[BulkResult]:
     """Apply one decision to many comments in one transaction; unknown ids are reported, and
-    so are appeals this editor may not decide (``refused``: left as they are)."""
+    so are appeals this editor may not decide and erased comments (``refused``: left as they
+    are)."""
     # Locked in one order, so that two bulk decisions cannot deadlock.
     found = {c.public_id: c for c in session.scalars(
         select(Comment).where(Comment.public_id.in_(public_ids))
         .options(selectinload(Comment.events)).order_by(Comment.id)
         .with_for_update(of=Comment).execution_options(populate_existing=True))}
+    change, by = _change(action, reason_code, reason, ground), decisions.Decider.editor(editor)
     results = []
     for public_id in dict.fromkeys(public_ids):  # each id once, in the order given
         comment = found.get(public_id)
@@ -106,9 +85,8 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
             results.append(BulkResult(public_id, "not_found", None))
             continue
         try:
-            changed = _apply(comment, action, editor, reason_code, reason, now, terms=terms,
-                             ground=ground)
-        except (appeals.NeedsOtherEditor, CommentErased):
+            changed = decisions.apply(comment, change, by, now, terms=terms)
+        except (appeals.NeedsOtherEditor, decisions.CommentErased):
             results.append(BulkResult(public_id, "refused", comment.status))
             continue
         results.append(BulkResult(public_id, "changed" if changed else "unchanged",

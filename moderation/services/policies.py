@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,10 +17,13 @@ from sqlalchemy.orm import Session
 from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.models import ApiKey, Comment, PolicyVersion, ShadowDecision
-from moderation.policy import PolicySettings, Threshold
+from moderation.policy import PolicySettings, parse_thresholds
 from moderation.services import audit
-from moderation.services.transitions import actor_name
-from moderation.wordlists import validate_term
+from moderation.services.keys import actor_name
+from moderation.wordlists import WordEntry, WordList, validate_term
+
+if TYPE_CHECKING:
+    from moderation.config import Config
 
 LIVE = "live"
 CANDIDATE = "candidate"
@@ -32,10 +37,16 @@ class ActivePolicies:
     candidate_version: PolicyVersion | None
 
 
+def configured(config: Config) -> PolicySettings:
+    """The policy in force until an admin saves one: the thresholds and link limit of the
+    configuration (a ValueError says what is wrong with them)."""
+    return PolicySettings(thresholds=parse_thresholds(config.thresholds),
+                          max_links=config.max_links, label="configured")
+
+
 def settings_of(version: PolicyVersion) -> PolicySettings:
     return PolicySettings(
-        thresholds={c: Threshold(t["review"], t.get("reject"))
-                    for c, t in version.thresholds.items()},
+        thresholds=parse_thresholds(version.thresholds, base={}),
         banned=tuple(version.banned), suspect=tuple(version.suspect),
         max_links=version.max_links, label=f"{version.name}@{version.version}",
     )
@@ -53,6 +64,41 @@ def active_policies(session: Session, defaults: PolicySettings) -> ActivePolicie
     candidate = current_version(session, CANDIDATE)
     return ActivePolicies(settings_of(live) if live else defaults, live,
                           settings_of(candidate) if candidate else None, candidate)
+
+
+def revise(session: Session, name: str, defaults: PolicySettings,
+           revision: Callable[[PolicySettings], PolicySettings], *, api_key: ApiKey | None,
+           note: str | None, now: datetime, action: str,
+           details: dict[str, Any] | None = None) -> PolicyVersion:
+    """Save ``revision`` of the live policy as the next version of policy ``name`` (the live
+    one, or a candidate built on it)."""
+    _serialise(session)
+    live = active_policies(session, defaults).live
+    return save_version(session, name, revision(live), api_key=api_key, note=note, now=now,
+                        action=action, details=details)
+
+
+def promote(session: Session, defaults: PolicySettings, *, api_key: ApiKey | None,
+            now: datetime) -> PolicyVersion:
+    """Make the candidate the live policy and end shadow mode."""
+    _serialise(session)
+    active = active_policies(session, defaults)
+    if active.candidate is None or active.candidate_version is None:
+        raise NotFound("No candidate policy is running.")
+    candidate = f"{active.candidate_version.name}@{active.candidate_version.version}"
+    note = f"promoted from {candidate}"
+    live = save_version(session, LIVE, active.candidate, api_key=api_key, note=note, now=now,
+                        action="policy.candidate_promoted", details={"candidate": candidate})
+    retire_candidate(session, api_key=api_key, note=note, now=now)
+    return live
+
+
+def _serialise(session: Session) -> None:
+    """Policy changes happen one after the other, reads included: two admins adding words
+    at once both find their word in the live policy, and no version number is taken twice.
+    (On SQLite the write lock does this; on PostgreSQL a transaction-scoped advisory lock.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("moderation.policy"))))
 
 
 def save_version(session: Session, name: str, settings: PolicySettings, *,
@@ -78,6 +124,7 @@ def save_version(session: Session, name: str, settings: PolicySettings, *,
 def retire_candidate(session: Session, *, api_key: ApiKey | None, note: str | None,
                      now: datetime) -> PolicyVersion:
     """End shadow mode: the candidate's history stays, a retired version closes it."""
+    _serialise(session)
     candidate = current_version(session, CANDIDATE)
     if candidate is None:
         raise NotFound("No candidate policy is running.")
@@ -132,11 +179,8 @@ def shadow_report(session: Session, candidate: PolicyVersion) -> dict[str, Any]:
 
 def apply_changes(settings: PolicySettings, changes: dict[str, Any]) -> PolicySettings:
     """``settings`` with the given fields replaced; thresholds are replaced per category."""
-    thresholds = dict(settings.thresholds)
-    for category, values in changes.get("thresholds", {}).items():
-        thresholds[category] = Threshold(values["review"], values.get("reject"))
     return PolicySettings(
-        thresholds=thresholds,
+        thresholds=parse_thresholds(changes.get("thresholds", {}), base=settings.thresholds),
         banned=tuple(_checked_terms(changes, "banned", settings.banned)),
         suspect=tuple(_checked_terms(changes, "suspect", settings.suspect)),
         max_links=changes.get("max_links", settings.max_links),
@@ -181,3 +225,14 @@ def describe(settings: PolicySettings, version: PolicyVersion | None) -> dict[st
             "thresholds": {c: t.as_dict() for c, t in settings.thresholds.items()},
             "banned": list(settings.banned), "suspect": list(settings.suspect),
             "max_links": settings.max_links}
+
+
+@lru_cache(maxsize=8)
+def _compiled(banned: tuple[str, ...], suspect: tuple[str, ...]) -> WordList:
+    return WordList([WordEntry(t, "banned") for t in banned]
+                    + [WordEntry(t, "suspect") for t in suspect])
+
+
+def word_list(settings: PolicySettings) -> WordList:
+    """The policy's word lists, compiled once per version (and kept for the few in use)."""
+    return _compiled(settings.banned, settings.suspect)

@@ -38,7 +38,7 @@ from moderation.models import (
     email_key,
 )
 from moderation.services import appeals, audit, reports, webhooks
-from moderation.services.comments import hash_token
+from moderation.tokens import hash_token
 
 ERASURE_REQUEST = "erasure_request"
 RETENTION = "retention"

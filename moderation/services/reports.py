@@ -18,8 +18,8 @@ from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import ApiKey, Comment, Report
 from moderation.services import webhooks
 from moderation.services.addresses import client_hash
-from moderation.services.comments import hash_token
-from moderation.services.transitions import actor_name
+from moderation.services.keys import actor_name
+from moderation.tokens import hash_token
 
 RECEIVED = ("Danke für Ihre Meldung. Wir prüfen den Kommentar und entscheiden so bald wie "
             "möglich; den Stand Ihrer Meldung und unsere Entscheidung sehen Sie mit dem "
@@ -140,7 +140,7 @@ def dismiss(session: Session, report_id: str, editor: ApiKey, reason: str | None
     return report
 
 
-def resolve_for(comment: Comment, action: str, editor: ApiKey, reason: str | None,
+def resolve_for(comment: Comment, decided: CommentStatus, editor: ApiKey, reason: str | None,
                 now: datetime) -> None:
     """An editor's decision on a comment answers its open reports in the same transaction:
     rejecting it upholds them, approving (keeping) it dismisses them."""
@@ -149,7 +149,7 @@ def resolve_for(comment: Comment, action: str, editor: ApiKey, reason: str | Non
     session = object_session(comment)
     assert session is not None, "resolve_for needs a comment that belongs to a session"
     _lock_comment(session, comment.id)
-    outcome = Resolution.UPHELD if action == "reject" else Resolution.DISMISSED
+    outcome = Resolution.UPHELD if decided is CommentStatus.REJECTED else Resolution.DISMISSED
     open_reports = session.scalars(select(Report).where(
         Report.comment_id == comment.id, Report.status == Resolution.OPEN)).all()
     for report in open_reports:

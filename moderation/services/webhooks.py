@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation import jobs
@@ -26,21 +26,33 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
     """Record an event for every endpoint that subscribes to it; returns how many.
 
     Runs inside the caller's transaction: the deliveries exist exactly when the change does.
-    ``comment_id`` names the comment the event tells of, so that erasure can redact it.
+    ``comment_id`` names the comment the event tells of, so that erasure can redact it, and
+    orders its events: each one's timestamp is later than the one before (two events of
+    one moment, such as ``comment.created`` and the decision taken on arrival, are a
+    microsecond apart), and the delivery worker sends them to each endpoint in that order.
     """
     endpoints = [e for e in session.scalars(select(WebhookEndpoint)
                                             .where(WebhookEndpoint.enabled.is_(True)))
                  if e.wants(event_type)]
     if not endpoints:
         return 0
-    payload = {"type": event_type, "timestamp": now.isoformat(), "data": data}
+    at = _after_earlier_events(session, comment_id, now) if comment_id is not None else now
+    payload = {"type": event_type, "timestamp": at.isoformat(), "data": data}
     message = WebhookMessage(event_type=event_type, payload=payload, comment_id=comment_id,
-                             created_at=now)
+                             created_at=at)
     session.add(message)
     session.flush()
     for endpoint in endpoints:
         _deliver(session, message, endpoint, now)
     return len(endpoints)
+
+
+def _after_earlier_events(session: Session, comment_id: int, now: datetime) -> datetime:
+    latest = session.scalar(select(func.max(WebhookMessage.created_at))
+                            .where(WebhookMessage.comment_id == comment_id))
+    if latest is None:
+        return now
+    return max(now, latest + timedelta(microseconds=1))
 
 
 def _deliver(session: Session, message: WebhookMessage, endpoint: WebhookEndpoint,

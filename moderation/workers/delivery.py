@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import aliased
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
@@ -47,6 +48,20 @@ class Work:
     url: str
     secrets: list[str]
     body: bytes
+
+
+def _in_turn() -> ColumnElement[bool]:
+    """A delivery job may run when no earlier delivery of an event about the same comment to
+    the same endpoint is still pending: each receiver hears of a comment in the order things
+    happened, also when an earlier message is being retried. (A delivery that failed for
+    good no longer holds the later ones back.)"""
+    this, earlier = aliased(WebhookDelivery), aliased(WebhookDelivery)
+    this_message, earlier_message = aliased(WebhookMessage), aliased(WebhookMessage)
+    return ~exists().where(
+        this.id == Job.subject_id, this_message.id == this.message_id,
+        earlier.endpoint_id == this.endpoint_id, earlier.status == PENDING,
+        earlier.id < this.id, earlier_message.id == earlier.message_id,
+        earlier_message.comment_id == this_message.comment_id)
 
 
 class DeliveryWorker:
@@ -92,7 +107,7 @@ class DeliveryWorker:
         with self.database.transaction() as session:
             now = self.clock()
             claimed = jobs.claim(session, jobs.DELIVER_WEBHOOK, self.id,
-                                 self.config.worker_batch_size, now, lease)
+                                 self.config.worker_batch_size, now, lease, _in_turn())
             rows = session.execute(
                 select(WebhookDelivery, WebhookEndpoint, WebhookMessage)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)

@@ -1,35 +1,29 @@
-"""The scoring worker: claims pending comments, scores them and applies the policy."""
+"""The scoring worker: claims pending comments, scores them outside any transaction, and
+hands the scores to ``services.automation``, which decides."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
-from moderation.domain import CommentStatus, Reason
-from moderation.models import Comment, WorkerHeartbeat
-from moderation.policy import PolicySettings, Signals, Thresholds, decide, find_triggers
+from moderation.domain import ModerationMode, Reason
+from moderation.models import Article, Comment, WorkerHeartbeat
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
-from moderation.services.policies import ActivePolicies, active_policies, record_shadow
-from moderation.services.rejections import statement_for
-from moderation.services.transitions import change_status
+from moderation.services import automation
+from moderation.services.policies import ActivePolicies, active_policies, configured
 from moderation.statements import PublisherTerms
-from moderation.text import count_links, sentences
-from moderation.wordlists import WordEntry, WordList
-from moderation.workers.loop import run_until
+from moderation.text import sentences
+from moderation.workers.loop import new_worker_id, run_until
 
 log = logging.getLogger(__name__)
 
@@ -61,48 +55,55 @@ class Claimed:
     job_id: int
     comment_id: int
     attempts: int
-    body: str
+    facts: automation.Facts
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Scores, or why there are none; ``retry_at`` puts the job back for another try."""
+    """What scoring one claimed comment came to; ``retry_at`` puts the job back."""
 
-    scores: Scores | None
-    reason_code: Reason = Reason.SCORE_BELOW_THRESHOLDS
-    message: str = ""
+    scored: automation.Scored
     retry_at: datetime | None = None
-    sentences: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
 
 
-def explain_sentences(scorer: Scorer, texts: list[str], scores: list[Scores],
-                      thresholds: Thresholds, top: int = 2) -> list[list[dict[str, Any]]]:
-    """For comments that crossed a threshold, the sentences that scored highest in the
-    categories that crossed it: an editor sees at a glance what the model objected to.
-    Sentences are scored only for such comments, in one extra batch."""
-    wanted: list[tuple[int, tuple[int, int], list[str]]] = []
-    for index, (text, text_scores) in enumerate(zip(texts, scores, strict=True)):
-        categories = [t.category for t in find_triggers(text_scores, thresholds)]
-        spans = sentences(text)
-        if categories and len(spans) > 1:
-            wanted.extend((index, span, categories) for span in spans)
+def explain_sentences(scorer: Scorer, texts: list[str], scores: list[Scores | None],
+                      flagged: list[list[str]], top: int = 2) -> list[list[dict[str, Any]]]:
+    """For each comment, the sentences that scored highest in its ``flagged`` categories
+    (those that crossed a threshold): an editor sees at a glance what the model objected
+    to. Only the sentences of flagged comments of more than one sentence are scored, in one
+    extra batch; a single sentence is the whole comment, with the comment's score."""
     found: list[list[dict[str, Any]]] = [[] for _ in texts]
-    if not wanted:
-        return found
-    sentence_scores = scorer.score([texts[i][start:end] for i, (start, end), _ in wanted])
-    for (index, (start, end), categories), sentence in zip(wanted, sentence_scores, strict=True):
-        category = max(categories, key=lambda c: sentence.get(c, 0.0))
-        found[index].append({"start": start, "end": end, "category": category,
-                             "score": round(sentence.get(category, 0.0), 4)})
+    wanted: list[tuple[int, tuple[int, int], list[str]]] = []
+    for index, (text, categories) in enumerate(zip(texts, flagged, strict=True)):
+        spans = sentences(text)
+        if not categories or not spans:
+            continue
+        if len(spans) == 1:
+            category = max(categories, key=lambda c: (scores[index] or {}).get(c, 0.0))
+            found[index].append(_hit(spans[0], category, scores[index] or {}))
+            continue
+        wanted.extend((index, span, categories) for span in spans)
+    if wanted:
+        sentence_scores = scorer.score([texts[i][start:end] for i, (start, end), _ in wanted])
+        for (index, span, categories), sentence in zip(wanted, sentence_scores, strict=True):
+            category = max(categories, key=lambda c: sentence.get(c, 0.0))
+            found[index].append(_hit(span, category, sentence))
     return [sorted(hits, key=lambda h: -h["score"])[:top] for hits in found]
 
 
-def new_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def _hit(span: tuple[int, int], category: str, scores: Scores) -> dict[str, Any]:
+    return {"start": span[0], "end": span[1], "category": category,
+            "score": round(scores.get(category, 0.0), 4)}
+
+
+def _unscored(problem: Reason, detail: str) -> Outcome:
+    return Outcome(automation.Scored(None, problem=(problem, detail)))
 
 
 class ScoringWorker:
-    """Scores comments in batches. Fails closed: what cannot be scored waits for an editor."""
+    """Claims comments, scores them outside any transaction and hands the scores to the
+    service that decides. Fails closed: what cannot be scored waits for an editor."""
 
     def __init__(self, database: Database, config: Config,
                  load_scorer: Callable[[Config], Scorer], clock: Clock = utcnow,
@@ -115,7 +116,7 @@ class ScoringWorker:
         self.scorer = ScorerState()
         self._started_at = clock()
         self._last_heartbeat: datetime | None = None
-        self._word_lists: dict[tuple, WordList] = {}
+        self._terms = PublisherTerms.of(config)
 
     def ensure_scorer(self) -> None:
         """Load the scorer once; after a failure, try again now and then."""
@@ -133,13 +134,18 @@ class ScoringWorker:
         self.heartbeat(force=True)
 
     def run_once(self) -> int:
-        """Claim one batch of due comments and decide them; returns how many were claimed."""
+        """Claim one batch of due comments and have them decided; returns how many were
+        claimed."""
         self.ensure_scorer()
         self.heartbeat()
-        batch, policies = self._claim()
-        if policies is None:
+        batch, active = self._claim()
+        if active is None:
             return 0
-        outcomes = self._score(batch, policies.live)
+        outcomes = self._score(batch)
+        judged = {item.job_id: automation.judge(item.facts, outcomes[item.job_id].scored, active,
+                                                self.config.language)
+                  for item in batch if outcomes[item.job_id].retry_at is None}
+        outcomes = self._explain(batch, outcomes, judged)
         with self.database.transaction() as session:
             # Jobs whose lease ran out meanwhile belong to another worker now.
             held = jobs.still_held(session, [item.job_id for item in batch], self.id)
@@ -154,7 +160,8 @@ class ScoringWorker:
                     jobs.release(session, [item.job_id], outcome.message, outcome.retry_at)
                     continue
                 if item.comment_id in comments:
-                    self._decide(session, comments[item.comment_id], outcome, policies, now)
+                    automation.record(session, comments[item.comment_id], outcome.scored,
+                                      judged[item.job_id], active, now, self._terms)
                 done.append(item.job_id)
             jobs.complete(session, done)
         return len(batch)
@@ -166,98 +173,72 @@ class ScoringWorker:
                                  timedelta(seconds=self.config.job_lease_seconds))
             if not claimed:
                 return [], None
-            bodies = dict(session.execute(
-                select(Comment.id, Comment.body)
-                .where(Comment.id.in_([job.subject_id for job in claimed]))).all())
-            policies = active_policies(session, self.config.policy_defaults())
-            return [Claimed(job.id, job.subject_id, job.attempts, bodies.get(job.subject_id, ""))
-                    for job in claimed], policies
+            facts = {row.id: automation.Facts(row.body, row.spam, row.moderation_mode)
+                     for row in session.execute(
+                         select(Comment.id, Comment.body, Comment.spam, Article.moderation_mode)
+                         .join(Article)
+                         .where(Comment.id.in_([job.subject_id for job in claimed])))}
+            active = active_policies(session, configured(self.config))
+            # A comment erased meanwhile has no facts: an empty text, and nothing to decide.
+            nothing = automation.Facts("", None, ModerationMode.PRE)
+            return [Claimed(job.id, job.subject_id, job.attempts,
+                            facts.get(job.subject_id, nothing)) for job in claimed], active
 
-    def _score(self, batch: list[Claimed], live: PolicySettings) -> dict[int, Outcome]:
+    def _score(self, batch: list[Claimed]) -> dict[int, Outcome]:
         """Score the batch outside any transaction; every job gets an outcome."""
         limit = self.config.job_max_attempts
         # A job claimed this often has crashed workers before: do not try it again.
-        outcomes = {item.job_id: Outcome(None, Reason.SCORING_FAILED,
-                                         f"Gave up after {item.attempts - 1} attempts.")
+        outcomes = {item.job_id: _unscored(Reason.SCORING_FAILED,
+                                           f"gave up after {item.attempts - 1} attempts")
                     for item in batch if item.attempts > limit}
         fresh = [item for item in batch if item.job_id not in outcomes]
         if not fresh:
             return outcomes
         scorer = self.scorer.scorer
         if scorer is None:
-            message = f"Scorer unavailable: {self.scorer.error}"
-            outcomes.update({item.job_id: Outcome(None, Reason.SCORER_UNAVAILABLE, message)
+            outcomes.update({item.job_id: _unscored(Reason.SCORER_UNAVAILABLE,
+                                                    str(self.scorer.error))
                              for item in fresh})
             return outcomes
         try:
-            scores = scorer.score([item.body for item in fresh])
-            hot = explain_sentences(scorer, [item.body for item in fresh], scores,
-                                    live.thresholds)
+            scores = scorer.score([item.facts.body for item in fresh])
         except Exception as error:  # any scorer fault must not lose the batch
             log.exception("scoring failed")
-            message = f"Scoring failed: {error}"
             now = self.clock()
             for item in fresh:
                 retry_at = now + RETRY_DELAYS[min(item.attempts, len(RETRY_DELAYS)) - 1] \
                     if item.attempts < limit else None
-                outcomes[item.job_id] = Outcome(None, Reason.SCORING_FAILED, message, retry_at)
+                outcomes[item.job_id] = Outcome(
+                    automation.Scored(None, problem=(Reason.SCORING_FAILED, str(error))),
+                    retry_at, f"Scoring failed: {error}")
             return outcomes
-        outcomes.update({item.job_id: Outcome(s, sentences=h)
-                         for item, s, h in zip(fresh, scores, hot, strict=True)})
+        label = f"{scorer.name}@{scorer.version}"
+        outcomes.update({item.job_id: Outcome(automation.Scored(s, label))
+                         for item, s in zip(fresh, scores, strict=True)})
         return outcomes
 
-    def _word_list(self, settings: PolicySettings) -> WordList:
-        """Word lists are compiled once per policy version."""
-        key = (settings.label, settings.banned, settings.suspect)
-        if key not in self._word_lists:
-            if len(self._word_lists) > 4:  # only the live and the candidate list matter
-                self._word_lists.clear()
-            self._word_lists[key] = WordList(
-                [WordEntry(t, "banned") for t in settings.banned]
-                + [WordEntry(t, "suspect") for t in settings.suspect])
-        return self._word_lists[key]
-
-    def _decide(self, session: Session, comment: Comment, outcome: Outcome,
-                policies: ActivePolicies, now: datetime) -> None:
-        """Record the scores, apply the live policy and note what a candidate would do."""
-        mode = comment.article.moderation_mode
-        scorer = self.scorer.scorer
-        if outcome.scores is not None and scorer is not None:
-            comment.scores = outcome.scores
-            comment.max_score = max(outcome.scores.values(), default=None)
-            comment.scored_by = f"{scorer.name}@{scorer.version}"
-            comment.updated_at = now
-        problem = None if outcome.scores is not None else (outcome.reason_code, outcome.message)
-        links = count_links(comment.body)
-
-        def signals_for(settings: PolicySettings) -> Signals:
-            return Signals(outcome.scores, self._word_list(settings).find(comment.body), links,
-                           problem, comment.spam)
-
-        live = signals_for(policies.live)
-        decision = decide(live, policies.live, mode)
-        explanation = {**decision.explanation(live), "sentences": outcome.sentences}
-        details = {
-            "model": scorer.name if outcome.scores is not None and scorer else None,
-            "model_version": scorer.version if outcome.scores is not None and scorer else None,
-            "scores": outcome.scores, "mode": mode.value, "policy": policies.live.as_dict(),
-            "explanation": explanation,
-        }
-        # An editor may have decided while the comment was being scored: theirs stands. An
-        # open appeal waits for a person too (DSA Art. 20(6)), however it scores now.
-        if decision.status not in (None, comment.status) and comment.editor_decided_at is None \
-                and comment.status_reason_code != Reason.APPEALED:
-            comment.explanation = explanation
-            statement = statement_for(
-                comment, reason_code=decision.reason_code, reason=decision.reason,
-                terms=PublisherTerms.of(self.config), now=now,
-            ) if decision.status is CommentStatus.REJECTED else None
-            change_status(comment, decision.status, reason_code=decision.reason_code,
-                          reason=decision.reason, now=now, details=details, statement=statement)
-        if policies.candidate is not None and policies.candidate_version is not None:
-            shadow = decide(signals_for(policies.candidate), policies.candidate, mode)
-            record_shadow(session, comment, policies.candidate_version,
-                          shadow.status or comment.status, shadow.reason_code, now)
+    def _explain(self, batch: list[Claimed], outcomes: dict[int, Outcome],
+                 judged: dict[int, automation.Judgement]) -> dict[int, Outcome]:
+        """Add the sentences that scored highest to the comments the policy flagged. An
+        explanation that fails leaves the decision standing, without it."""
+        flagged = [item for item in batch if item.job_id in judged
+                   and judged[item.job_id].live.triggers]
+        if not flagged or self.scorer.scorer is None:
+            return outcomes
+        try:
+            hits = explain_sentences(
+                self.scorer.scorer, [item.facts.body for item in flagged],
+                [outcomes[item.job_id].scored.scores for item in flagged],
+                [[t.category for t in judged[item.job_id].live.triggers] for item in flagged])
+        except Exception:
+            log.exception("explaining the sentences failed")
+            return outcomes
+        explained = dict(outcomes)
+        for item, sentences_of_item in zip(flagged, hits, strict=True):
+            scored = outcomes[item.job_id].scored
+            explained[item.job_id] = Outcome(automation.Scored(
+                scored.scores, scored.scorer, scored.problem, sentences_of_item))
+        return explained
 
     def heartbeat(self, force: bool = False) -> None:
         now = self.clock()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from moderation import create_app
 from moderation.domain import Role
 from moderation.models import Appeal, Comment, ModerationEvent
-from moderation.services import appeals, keys, rescoring
+from moderation.services import authors, keys, rescoring
 from moderation.workers.scoring import ScoringWorker
 from tests.support.http import QUEUE, assert_error, author_view, post_comment, submit_comment
 from tests.support.locks import wait_until_blocked
@@ -353,7 +353,7 @@ def test_an_appeal_made_while_an_editor_publishes_the_comment_is_upheld_with_it(
         client, editor, database, clock, config, rejected):
     answers = []
     with database.transaction() as session:
-        appeals.submit_appeal(session, rejected["id"], rejected["author_token"], EXPLANATION,
+        authors.submit_appeal(session, rejected["id"], rejected["author_token"], EXPLANATION,
                               appeal_days=config.appeal_days, now=clock())
         approving = threading.Thread(target=lambda: answers.append(
             decide(client, editor, rejected["id"], "approve")))

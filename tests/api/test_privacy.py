@@ -204,10 +204,10 @@ def test_erasure_redacts_what_subscribers_heard_of_decisions_taken_on_arrival(
             select(WebhookMessage).where(WebhookMessage.event_type != "comment.erased")
             .order_by(WebhookMessage.id))]
     assert told == [(event, {"comment_id": comment["id"], "erased": True})
-                    for comment, event in [(published, "comment.approved"),
-                                           (published, "comment.created"),
-                                           (caught, "comment.rejected"),
-                                           (caught, "comment.created")]]
+                    for comment, event in [(published, "comment.created"),
+                                           (published, "comment.approved"),
+                                           (caught, "comment.created"),
+                                           (caught, "comment.rejected")]]
 
 
 # --- emails in any spelling, reports the reader filed -------------------------------------

@@ -67,6 +67,8 @@ def test_an_empty_honeypot_is_no_signal(client, editor, website):
 
 # --- the same text again -------------------------------------------------------------------
 
+SAME = {"author": "derselben Person", "address": "vom selben Anschluss"}
+
 @pytest.mark.parametrize(("first", "again", "by"), [
     ({"address": READER, "author_email": "juergen@example.de"},
      {"address": ELSEWHERE, "author_email": "Juergen@Example.DE"}, "author"),
@@ -92,7 +94,8 @@ def test_the_same_text_again_is_held_for_review(client, editor, worker, first, a
     assert seen["spam"] == {"duplicate_of": original["id"], "by": by}
     reasons = seen["explanation"]["reasons"]
     assert reasons == [{"code": "duplicate_text", "level": "review",
-                        "detail": f"same text as comment {original['id']} from the same {by}"}]
+                        "detail": f"derselbe Text wie Kommentar {original['id']} "
+                                  f"{SAME[by]}"}]
 
 
 def test_the_authors_own_earlier_comment_is_named_before_one_from_the_same_address(

@@ -23,7 +23,7 @@ from moderation.models import (
     WebhookMessage,
 )
 from moderation.services import privacy, reports
-from moderation.services.comments import hash_token
+from moderation.tokens import hash_token
 from tests.support.locks import wait_until_blocked
 from tests.support.records import (
     add_appeal,

@@ -22,7 +22,7 @@ from moderation.models import (
     WebhookMessage,
 )
 from moderation.services import addresses, reports, retention
-from moderation.services.comments import hash_token
+from moderation.tokens import hash_token
 from tests.support.records import (
     add_appeal,
     add_comment,

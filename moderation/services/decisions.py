@@ -1,0 +1,176 @@
+"""The one path every decision on a comment takes.
+
+Whoever decides — intake, the scoring worker, an editor, the author appealing — hands a
+``Change`` to ``apply``. It enforces the rules all decisions share and writes, in the order
+things happened: the status, the event on record, the statement of reasons of a rejection,
+and the webhook events. The rules:
+
+- a person's decision stands: automation changes nothing once an editor has decided, nor
+  while the author's appeal waits for an editor (DSA Art. 20(6));
+- an erased comment cannot be decided: nothing is left to judge;
+- an editor's decision answers the comment's open reports and decides its open appeal, by
+  another editor than the one who rejected it where one exists;
+- a rejection states its reasons (DSA Art. 17);
+- an appeal reopens the comment for an editor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import object_session
+
+from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
+from moderation.errors import Conflict
+from moderation.models import ApiKey, Comment, ModerationEvent
+from moderation.services import appeals, reports, webhooks
+from moderation.services.keys import actor_name
+from moderation.services.rejections import statement_for
+from moderation.statements import Ground, PublisherTerms
+
+
+class CommentErased(Conflict):
+    code = "comment_erased"
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Who decides: automation, an editor's key, or the comment's author."""
+
+    actor: str
+    key: ApiKey | None = None
+
+    @classmethod
+    def editor(cls, key: ApiKey) -> Decider:
+        return cls(actor_name(key), key)
+
+    @property
+    def automatic(self) -> bool:
+        return self.actor == SYSTEM_ACTOR
+
+
+AUTOMATION = Decider(SYSTEM_ACTOR)
+AUTHOR = Decider(AUTHOR_ACTOR)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A decision to apply: the status it leads to and why. ``details`` go on record with the
+    event (scores, policy, mode); ``explanation`` is the evidence editors see on the comment;
+    ``ground`` is an editor's legal ground for a rejection."""
+
+    to_status: CommentStatus
+    reason_code: str
+    reason: str | None = None
+    details: dict[str, Any] | None = None
+    explanation: dict[str, Any] | None = None
+    ground: Ground | None = None
+
+
+def receive(comment: Comment, now: datetime) -> None:
+    """A new comment's first event: received and waiting to be judged. Subscribers hear
+    ``comment.created`` before anything decided about it."""
+    _record(comment, Change(CommentStatus.PENDING, Reason.SUBMITTED), AUTOMATION, now)
+
+
+def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
+          terms: PublisherTerms | None = None) -> bool:
+    """Apply ``change``, decided ``by`` automation, an editor or the author; True when the
+    comment's status changed. Deciding what already stands records no event (an editor's
+    decision still answers open reports, and still stands against automation).
+
+    Raises ``CommentErased`` for a person deciding on a tombstone, and
+    ``appeals.NeedsOtherEditor`` for the editor who rejected a comment now under appeal.
+    """
+    if comment.erased_at is not None:
+        if by.automatic:
+            return False
+        raise CommentErased("This comment was erased: nothing is left to decide.")
+    if by.automatic and (comment.editor_decided_at is not None
+                         or comment.status_reason_code == Reason.APPEALED):
+        return False
+    appeal = appeals.open_appeal(comment, by.key, now) if by.key else None
+    changes = comment.status is not change.to_status
+    if changes and change.explanation is not None:
+        comment.explanation = change.explanation  # the evidence the statement cites
+    rejects = changes and change.to_status is CommentStatus.REJECTED
+    if rejects and terms is None:
+        raise ValueError("a rejection states its reasons under the publisher's terms")
+    statement = statement_for(
+        comment, reason_code=change.reason_code, reason=change.reason, terms=terms, now=now,
+        api_key=by.key, ground=change.ground,
+    ) if rejects and terms is not None else None
+    if by.key is not None:
+        comment.editor_decided_at = now
+        # After the statement: it says whether readers' reports led to the decision.
+        reports.resolve_for(comment, change.to_status, by.key, change.reason, now)
+    elif by.actor == AUTHOR_ACTOR:
+        comment.editor_decided_at = None  # the earlier decision is contested: decide again
+    if not changes:
+        return False
+    _record(comment, change, by, now, statement)
+    if appeal is not None:
+        appeals.resolve(appeal, change.to_status, by.key, now)
+    return True
+
+
+# What subscribers hear of each status a comment comes to.
+EVENT_TYPE_OF = {
+    CommentStatus.PENDING: "comment.created",  # only ever the first status
+    CommentStatus.REVIEW: "comment.review_requested",
+    CommentStatus.APPROVED: "comment.approved",
+    CommentStatus.REJECTED: "comment.rejected",
+}
+
+
+def _record(comment: Comment, change: Change, by: Decider, now: datetime,
+            statement: dict[str, Any] | None = None) -> None:
+    """Write the status change, its event and its webhook message.
+
+    A rejection's ``statement`` is kept on the comment while the rejection stands, in the
+    event and in the webhook (mailers tell the author). The article's public revision moves
+    whenever the public view changes, which invalidates the widget's cached pages (ETag).
+    """
+    from_status = comment.status  # None for a comment being created
+    if CommentStatus.APPROVED in (from_status, change.to_status):
+        comment.article.public_revision += 1
+    comment.status = change.to_status
+    comment.status_reason_code = change.reason_code
+    comment.status_reason = change.reason
+    comment.updated_at = now
+    comment.statement_of_reasons = statement
+    details = change.details
+    if statement is not None:
+        comment.rejected_at = now
+        details = {**(details or {}), "statement_of_reasons": statement}
+    session = object_session(comment)
+    assert session is not None, "a decision needs a comment that belongs to a session"
+    session.add(ModerationEvent(
+        comment=comment, actor=by.actor, api_key_id=by.key.id if by.key else None,
+        from_status=from_status, to_status=change.to_status, reason_code=change.reason_code,
+        reason=change.reason, details=details, created_at=now))
+    data = webhook_data(comment, from_status, change.reason_code, change.reason, by)
+    if statement is not None:
+        data["statement_of_reasons"] = statement
+    if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
+        session.flush()
+    webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now, comment_id=comment.id)
+
+
+def webhook_data(comment: Comment, from_status: CommentStatus | None, reason_code: str,
+                 reason: str | None, by: Decider) -> dict[str, Any]:
+    """A thin payload: ids, status, reasons, links; never the author's email or address."""
+    return {
+        "comment_id": comment.public_id,
+        "article_key": comment.article.key,
+        "parent_id": comment.parent_public_id if comment.parent_id else None,
+        "status": comment.status.value,
+        "previous_status": from_status.value if from_status else None,
+        "reason_code": reason_code,
+        "reason": reason,
+        "actor": {"type": "editor", "key": by.key.name} if by.key else {"type": by.actor},
+        "links": {"comment": f"/v1/moderation/comments/{comment.public_id}",
+                  "thread": f"/v1/articles/{comment.article.key}/comments"},
+    }
