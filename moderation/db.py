@@ -12,6 +12,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation import textsearch
+
 READ_ONLY = "moderation_read_only"
 
 # The database cannot serve now (unreachable, restarting, connection lost, pool exhausted,
@@ -92,6 +94,8 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    dbapi_connection.create_function(textsearch.SQLITE_FUNCTION, 1, textsearch.casefold,
+                                     deterministic=True)
 
 
 def _begin_sqlite_transaction(connection) -> None:  # type: ignore[no-untyped-def]

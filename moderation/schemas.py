@@ -335,6 +335,9 @@ class QueueQuerySchema(Schema):
     article = fields.String(load_default=None, validate=ARTICLE_KEY)
     created_after = UtcDateTime(load_default=None)
     created_before = UtcDateTime(load_default=None)
+    q = PlainText(load_default=None, validate=validate.Length(min=1, max=200), metadata={
+        "description": "Text in the body or the author's name, case-insensitively (Ärger "
+                       "finds ärger, STRASSE finds Straße); % and _ are plain characters."})
     sort = fields.String(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
     cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

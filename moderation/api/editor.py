@@ -57,14 +57,16 @@ class ReviewQueue(MethodView):
     @blp.response(200, QueuePageSchema)
     @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
-        """The review queue: filter by status, article and time; riskiest first by default."""
+        """The review queue: filter by status, article, time and text; riskiest first by
+        default."""
         if query["article"] is not None:
             checked_article_key(query["article"])
         with unit_of_work() as session:
             return queue.view(session, query["status"], article_key=query["article"],
-                                    created_after=query["created_after"],
-                                    created_before=query["created_before"], sort=query["sort"],
-                                    cursor=query["cursor"], limit=query["limit"])
+                              created_after=query["created_after"],
+                              created_before=query["created_before"], text=query["q"],
+                              sort=query["sort"], cursor=query["cursor"],
+                              limit=query["limit"])
 
 
 @blp.route("/comments/<string:comment_id>")

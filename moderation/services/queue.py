@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
+from moderation import textsearch
 from moderation.domain import QUEUE_VIEWS, CommentStatus, Resolution
 from moderation.models import Appeal, Article, Comment
 from moderation.pagination import decode_score_cursor, decode_time_cursor, one_page
@@ -23,6 +24,7 @@ class QueueFilter:
     article_key: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    text: str | None = None  # in the body or the author's name, case-insensitively
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,15 @@ class QueuePage:
 
 
 def view(session: Session, view: str, *, article_key: str | None,
-          created_after: datetime | None, created_before: datetime | None, sort: QueueSort,
-          cursor: str | None, limit: int) -> QueuePage:
+         created_after: datetime | None, created_before: datetime | None,
+         text: str | None, sort: QueueSort, cursor: str | None,
+         limit: int) -> QueuePage:
     """The editors' queue in one of its views: one status, ``all``, ``reported`` (open
-    reader reports) or ``appealed`` (open appeals); the last two have an order of their own."""
+    reader reports) or ``appealed`` (open appeals); the last two have an order of their own.
+    ``text`` narrows any view to comments with it in the body or the author's name."""
     status = None if view in QUEUE_VIEWS else CommentStatus(view)
     which = QueueFilter(status=status, article_key=article_key, created_after=created_after,
-                        created_before=created_before)
+                        created_before=created_before, text=text)
     if view == "reported":
         return reported_queue(session, which, cursor=cursor, limit=limit)
     if view == "appealed":
@@ -104,6 +108,9 @@ def _filtered(query: Select, queue: QueueFilter) -> Select:
     if queue.status is not None:
         # Tombstones are in no one's queue: nothing is left to judge (``all`` shows them).
         query = query.where(Comment.status == queue.status, Comment.erased_at.is_(None))
+    if queue.text is not None:
+        query = query.where(textsearch.contains(Comment.body, queue.text)
+                            | textsearch.contains(Comment.author_name, queue.text))
     return of_article_and_time(query, queue.article_key, queue.created_after,
                                queue.created_before)
 

@@ -156,6 +156,17 @@ def test_queue_filters_by_article(client, editor):
     assert queue_ids(client, editor, status="all", article="gibt-es-nicht") == []
 
 
+def test_queue_searches_body_and_author_name_case_insensitively(client, editor):
+    anger = submit(client, "So ein Ärger mit der Straßenbahn!")
+    by_name = submit(client, "Ganz meiner Meinung.", author_name="Käthe ÄRGERLICH")
+    submit(client, "Nichts zu beanstanden.")
+
+    assert queue_ids(client, editor, status="all", q="ärger", sort="oldest") == [
+        anger, by_name]
+    assert queue_ids(client, editor, status="all", q="STRASSENBAHN") == [anger]
+    assert queue_ids(client, editor, status="all", q="100%") == []
+
+
 def test_queue_filters_by_creation_time_in_any_timezone(client, editor, clock):
     early = submit(client, "Um halb zehn")  # 09:30 UTC
     clock.advance(minutes=10)
@@ -191,6 +202,9 @@ def test_queue_refuses_a_naive_datetime(client, editor, field):
     ({"created_after": "gestern"}, "created_after"),
     ({"created_before": "9999-12-31T23:00:00-05:00"}, "created_before"),  # after 9999 in UTC
     ({"cursor": "c" * 501}, "cursor"),
+    ({"q": ""}, "q"),
+    ({"q": " \n "}, "q"),
+    ({"q": "ä" * 201}, "q"),
 ])
 def test_queue_refuses_bad_query_parameters(client, editor, query, field):
     response = client.get(QUEUE, headers=editor, query_string=query)
