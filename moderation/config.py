@@ -66,9 +66,14 @@ _EXPECTED = {"int": "a number", "int | None": "a number or none",
              "thresholds": 'JSON like {"insult": {"review": 0.5, "reject": 0.9}}'}
 
 
+def variable_of(setting: Field) -> str:
+    """The environment variable that sets a field: ``MODERATION_`` + its name."""
+    return PREFIX + setting.metadata.get("env", setting.name.upper())
+
+
 def _from_env(setting: Field) -> Any:
     """The value the environment gives ``setting``, or ``MISSING`` to keep the default."""
-    name = PREFIX + setting.metadata.get("env", setting.name.upper())
+    name = variable_of(setting)
     raw = os.environ.get(name)
     if raw is None or (raw == "" and setting.type in {"Path", "tuple[float, ...]"}):
         return MISSING
@@ -88,8 +93,6 @@ class Config:
     instance_path: Path = field(default_factory=lambda: Path("instance").resolve())
     cors_origins: list[str] = field(default_factory=list)
     max_body_bytes: int = 64 * 1024
-    page_size: int = 50
-    max_page_size: int = 200
     embedded_worker: bool = True
     worker_batch_size: int = 16
     worker_poll_seconds: float = 1.0
@@ -145,7 +148,7 @@ class Config:
     terms_clause: str = "Kommentarrichtlinien"
     # The language of every text readers and editors read about decisions.
     language: str = DEFAULT_LANGUAGE
-    testing: bool = field(default=False, metadata={"env": False})
+    testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
         self.database_url = self.database_url or default_database_url(self.instance_path)
@@ -168,7 +171,7 @@ class Config:
         """Every field from its ``MODERATION_<FIELD>`` variable, where one is set."""
         values = {}
         for setting in fields(cls):
-            if setting.metadata.get("env", True) is False:
+            if setting.metadata.get("from_env") is False:
                 continue
             value = _from_env(setting)
             if value is not MISSING:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.support.http import assert_error, post_comment
@@ -168,3 +170,37 @@ def test_every_admin_route_refuses_editors(app, client, editor):
     for path, method in routes:
         response = client.open(path, method=method, headers=editor, json={})
         assert_error(response, 403, "forbidden")
+
+
+def test_a_one_sentence_comment_names_its_sentence(client, editor, worker):
+    text = "Der Autor ist ein Idiot"
+    comment = post_comment(client, text).get_json()["id"]
+    worker.run_once()
+    explanation = client.get(f"/v1/moderation/comments/{comment}",
+                             headers=editor).get_json()["explanation"]
+    [top] = explanation["sentences"]
+    assert (top["start"], top["end"], top["category"]) == (0, len(text), "toxicity")
+    assert top["score"] == pytest.approx(0.97)
+
+
+def test_words_added_at_the_same_time_are_all_in_the_live_policy(app, admin):
+    """Twelve admins at once: every 200 is in the live policy, no 500, no version twice."""
+    terms = [f"schimpfwort{n}" for n in range(12)]
+    answers: dict[str, int] = {}
+
+    def add(term: str) -> None:
+        response = app.test_client().post(f"{POLICY}/words", headers=admin,
+                                          json={"term": term, "kind": "suspect"})
+        answers[term] = response.status_code
+
+    threads = [threading.Thread(target=add, args=(term,)) for term in terms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert answers == dict.fromkeys(terms, 200)
+    live = app.test_client().get(POLICY, headers=admin).get_json()
+    assert sorted(live["suspect"]) == sorted(terms) and live["version"] == 12
+    history = app.test_client().get(f"{POLICY}/history?limit=50", headers=admin).get_json()
+    assert sorted(v["version"] for v in history["versions"]) == list(range(1, 13))
