@@ -50,6 +50,7 @@ class Reason(enum.StrEnum):
     HONEYPOT = "honeypot"  # a field only bots fill in was filled in
     DUPLICATE = "duplicate_text"  # the same text again from the same author or address
     APPEALED = "appealed"  # the author contests a rejection: back to an editor
+    ERASED = "erased"  # the content is gone (erasure request or retention); the record stays
 
 
 class ReportCategory(enum.StrEnum):

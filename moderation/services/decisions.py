@@ -1,9 +1,9 @@
 """The one path every decision on a comment takes.
 
 Whoever decides — intake, the scoring worker, an editor, the author appealing — hands a
-``Change`` to ``apply``. It enforces the rules all decisions share and writes, in the order
-things happened: the status, the event on record, the statement of reasons of a rejection,
-and the webhook events. The rules:
+``Change`` to ``apply``; an erasure is recorded by ``erase``. ``apply`` enforces the rules all
+decisions share and writes, in the order things happened: the status, the event on record,
+the statement of reasons of a rejection, and the webhook events. The rules:
 
 - a person's decision stands: automation changes nothing once an editor has decided, nor
   while the author's appeal waits for an editor (DSA Art. 20(6));
@@ -114,6 +114,21 @@ def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
     if appeal is not None:
         appeals.resolve(appeal, change.to_status, by.key, now)
     return True
+
+
+def erase(comment: Comment, reason: str, now: datetime) -> None:
+    """Record that a comment was erased (``reason``: erasure_request or retention): its
+    content is gone, its decisions stay on record, its status stands. Subscribers hear
+    ``comment.erased`` to delete their copies."""
+    session = object_session(comment)
+    assert session is not None, "an erasure needs a comment that belongs to a session"
+    session.add(ModerationEvent(
+        comment=comment, actor=SYSTEM_ACTOR, from_status=comment.status,
+        to_status=comment.status, reason_code=Reason.ERASED, details={"erased_reason": reason},
+        created_at=now))
+    webhooks.emit(session, "comment.erased", {
+        "comment_id": comment.public_id, "article_key": comment.article.key,
+        "erased": True, "erased_reason": reason}, now, comment_id=comment.id)
 
 
 # What subscribers hear of each status a comment comes to.

@@ -37,7 +37,7 @@ from moderation.models import (
     WebhookMessage,
     email_key,
 )
-from moderation.services import appeals, audit, reports, webhooks
+from moderation.services import appeals, audit, decisions, reports
 from moderation.tokens import hash_token
 
 ERASURE_REQUEST = "erasure_request"
@@ -296,9 +296,7 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
     reports.close_for_erased(session, ids, now)
     appeals.close_for_erased(session, ids, now)
     for comment in comments:
-        webhooks.emit(session, "comment.erased", {
-            "comment_id": comment.public_id, "article_key": comment.article.key,
-            "erased": True, "erased_reason": reason}, now, comment_id=comment.id)
+        decisions.erase(comment, reason, now)
     return Scrubbed(len(comments), appeals_scrubbed, messages)
 
 

@@ -212,9 +212,13 @@ def test_erasure_keeps_the_decision_record(database, clock, lieselotte):
                              "decided_at"}
         assert kept["automated_means"]["scores"][0]["category"] == "insult"
         assert "words" not in kept["automated_means"]
-        [event] = rejected.events
+        event, erasure = rejected.events
         assert (event.actor, event.to_status, event.reason_code, event.reason) == (
             "key:anna", CommentStatus.REJECTED, "editor_decision", None)
+        # The erasure is on record too, as the comment's last event.
+        assert (erasure.actor, erasure.from_status, erasure.to_status, erasure.reason_code,
+                erasure.details) == ("system", CommentStatus.REJECTED, CommentStatus.REJECTED,
+                                     "erased", {"erased_reason": "erasure_request"})
         assert set(event.details) == {"model", "model_version", "mode", "scores",
                                       "statement_of_reasons"}
         assert event.details["statement_of_reasons"] == kept
