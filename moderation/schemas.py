@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,9 +38,42 @@ def checked_article_key(article_key: str) -> str:
 PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not an id of ours.")
 
 
-class PlainText(fields.String):
-    """A string normalised like all reader text (NFC, line breaks, no control characters)
-    before its length is checked."""
+# PostgreSQL cannot store NUL, and no UTF-8 text (the databases', our answers') can hold a
+# lone UTF-16 surrogate.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> None:
+    """Refuse NUL and lone surrogates. The JSON loader refuses surrogates in a body already;
+    this keeps them out of the database whatever brings a value here."""
+    if UNSTORABLE.search(value):
+        raise ValidationError("NUL characters and lone surrogates (\\ud800-\\udfff) are not "
+                              "allowed.")
+
+
+class Storable:
+    """Makes a string field check ``storable`` first. Every string of a request uses one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.validators.insert(0, storable)
+
+
+class Text(Storable, fields.String):
+    pass
+
+
+class Email(Storable, fields.Email):
+    pass
+
+
+class Url(Storable, fields.Url):
+    pass
+
+
+class PlainText(Text):
+    """A string normalised like all reader text (NFC, line breaks, no control characters,
+    so no NUL either) before its length is checked."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return normalize(super()._deserialize(value, attr, data, **kwargs))
@@ -68,11 +102,11 @@ class ErrorSchema(Schema):
 
 class CommentInSchema(Schema):
     author_name = PlainText(required=True, validate=validate.Length(min=1, max=100))
-    author_email = fields.Email(load_default=None, allow_none=True,
-                                validate=validate.Length(max=254))
+    author_email = Email(load_default=None, allow_none=True,
+                         validate=validate.Length(max=254))
     body = PlainText(required=True, validate=validate.Length(min=1, max=5000))
-    parent_id = fields.String(load_default=None, allow_none=True, validate=PUBLIC_ID)
-    website = fields.String(load_default=None, allow_none=True, metadata={
+    parent_id = Text(load_default=None, allow_none=True, validate=PUBLIC_ID)
+    website = Text(load_default=None, allow_none=True, metadata={
         "description": "Leave empty; hidden from humans by the widget."})
 
 
@@ -104,7 +138,7 @@ class PublicArticleSchema(Schema):
 
 
 class ThreadQuerySchema(Schema):
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
+    cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200), metadata={
         "description": f"Top-level comments per page. A page holds at most "
                        f"{MAX_PAGE_COMMENTS} comments, replies included: it ends early "
@@ -115,9 +149,9 @@ class ThreadQuerySchema(Schema):
                                  "(depth-first, oldest first). The others are counted in "
                                  "more_replies and read with replies_cursor from "
                                  "GET /v1/articles/{article_key}/comments/{comment_id}/replies.")})
-    order = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]),
-                          metadata={"description": "Of the top-level comments; replies are "
-                                                   "always oldest first."})
+    order = Text(load_default="newest", validate=validate.OneOf(["newest", "oldest"]),
+                 metadata={"description": "Of the top-level comments; replies are "
+                                          "always oldest first."})
 
 
 _TOP_LEVEL_ONLY = " Top-level comments only; null on replies."
@@ -144,10 +178,10 @@ class ThreadPageSchema(Schema):
 
 
 class ReplyQuerySchema(Schema):
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor],
-                           metadata={"description": "A replies_cursor of a thread page, or "
-                                                    "the next_cursor of a page of replies; "
-                                                    "none: from the first reply."})
+    cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor],
+                  metadata={"description": "A replies_cursor of a thread page, or "
+                                           "the next_cursor of a page of replies; "
+                                           "none: from the first reply."})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1,
                                                                     max=MAX_PAGE_COMMENTS))
 
@@ -212,9 +246,9 @@ class ReportInSchema(Schema):
                                           "example": "§ 130 StGB"})
     reporter_name = PlainText(load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=100))
-    reporter_email = fields.Email(load_default=None, allow_none=True,
-                                  validate=validate.Length(max=254),
-                                  metadata={"description": "To be told of the decision."})
+    reporter_email = Email(load_default=None, allow_none=True,
+                           validate=validate.Length(max=254),
+                           metadata={"description": "To be told of the decision."})
     good_faith = fields.Boolean(required=True, validate=validate.Equal(
         True, error="Confirm that the report is accurate and made in good faith."), metadata={
         "description": "Must be true: the report is accurate and complete to the best of the "
@@ -326,20 +360,20 @@ class EditorCommentDetailSchema(EditorCommentSchema):
 
 
 class QueueQuerySchema(Schema):
-    status = fields.String(load_default=CommentStatus.REVIEW.value, validate=validate.OneOf(
+    status = Text(load_default=CommentStatus.REVIEW.value, validate=validate.OneOf(
         [s.value for s in CommentStatus] + list(QUEUE_VIEWS)), metadata={
         "description": "reported: comments with open reports, whatever their status, "
                        "most-reported first, then oldest (sort does not apply). "
                        "appealed: comments with an open appeal, oldest appeal first "
                        "(sort does not apply)."})
-    article = fields.String(load_default=None, validate=ARTICLE_KEY)
+    article = Text(load_default=None, validate=ARTICLE_KEY)
     created_after = UtcDateTime(load_default=None)
     created_before = UtcDateTime(load_default=None)
     q = PlainText(load_default=None, validate=validate.Length(min=1, max=200), metadata={
         "description": "Text in the body or the author's name, case-insensitively (Ärger "
                        "finds ärger, STRASSE finds Straße); % and _ are plain characters."})
-    sort = fields.String(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
+    sort = Text(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
+    cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -349,7 +383,7 @@ class QueuePageSchema(Schema):
 
 
 class GroundSchema(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["terms", "illegal"]))
+    type = Text(required=True, validate=validate.OneOf(["terms", "illegal"]))
     provision = PlainText(validate=validate.Length(min=1, max=200), metadata={
         "description": "The law the comment breaks; required for illegal content.",
         "example": "§ 130 StGB"})
@@ -371,7 +405,7 @@ class GroundSchema(Schema):
 
 
 class DecisionSchema(Schema):
-    reason_code = fields.String(load_default=None, validate=validate.Regexp(
+    reason_code = Text(load_default=None, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,63}$", error="Lower-case letters, digits and _ only."))
     reason = PlainText(load_default=None, validate=validate.Length(max=2000))
     ground = fields.Nested(GroundSchema, load_default=None, allow_none=True, metadata={
@@ -380,9 +414,9 @@ class DecisionSchema(Schema):
 
 
 class BulkDecisionSchema(DecisionSchema):
-    ids = fields.List(fields.String(validate=PUBLIC_ID), required=True,
+    ids = fields.List(Text(validate=PUBLIC_ID), required=True,
                       validate=validate.Length(min=1, max=500))
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    action = Text(required=True, validate=validate.OneOf(["approve", "reject"]))
 
 
 class BulkItemSchema(Schema):
@@ -413,8 +447,8 @@ class ArticleSchema(Schema):
 
 class ArticlePatchSchema(Schema):
     title = PlainText(allow_none=True, validate=validate.Length(max=300))
-    url = fields.Url(allow_none=True, schemes={"http", "https"},
-                     validate=validate.Length(max=2000))
+    url = Url(allow_none=True, schemes={"http", "https"},
+              validate=validate.Length(max=2000))
     comments_open = fields.Boolean()
     moderation_mode = fields.Enum(ModerationMode, by_value=True)
 
@@ -437,10 +471,24 @@ class StatusSchema(Schema):
 
 
 class ReadinessSchema(Schema):
-    status = fields.String(metadata={"description": "ready, degraded or unavailable"})
-    database = fields.String()
-    scorer = fields.Dict()
-    queue = fields.Dict()
+    """What anyone may ask: ready or not."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["ready", "unavailable"]),
+                           metadata={"description": "ready, or unavailable (with 503)"})
+
+
+class ReadinessDetailSchema(Schema):
+    """What an editor's or admin's key is told besides."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["ready", "degraded"]),
+                           metadata={"description": "ready, or degraded: no worker scores "
+                                                    "(comments wait in the queue)"})
+    database = fields.String(required=True, metadata={"example": "ok"})
+    scorer = fields.Dict(required=True, metadata={
+        "description": "state (ready, loading, unavailable, no_worker) and each live worker's "
+                       "model, version, device and state"})
+    queue = fields.Dict(required=True, metadata={
+        "description": "pending comments and the oldest one's age in seconds"})
 
 
 # --- admins -------------------------------------------------------------------------------
@@ -459,10 +507,10 @@ class ThresholdSchema(Schema):
 
 
 class PolicyChangesSchema(Schema):
-    thresholds = fields.Dict(keys=fields.String(validate=CATEGORY),
+    thresholds = fields.Dict(keys=Text(validate=CATEGORY),
                              values=fields.Nested(ThresholdSchema))
-    banned = fields.List(fields.String(), validate=validate.Length(max=10000))
-    suspect = fields.List(fields.String(), validate=validate.Length(max=10000))
+    banned = fields.List(Text(), validate=validate.Length(max=10000))
+    suspect = fields.List(Text(), validate=validate.Length(max=10000))
     max_links = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000),
                                metadata={"description": "More links hold a comment; "
                                                         "null: no limit."})
@@ -471,8 +519,8 @@ class PolicyChangesSchema(Schema):
 
 
 class WordChangeSchema(Schema):
-    term = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    kind = fields.String(required=True, validate=validate.OneOf(["banned", "suspect"]))
+    term = Text(required=True, validate=validate.Length(min=1, max=100))
+    kind = Text(required=True, validate=validate.OneOf(["banned", "suspect"]))
     note = PlainText(load_default=None, validate=validate.Length(max=2000))
 
 
@@ -490,7 +538,7 @@ class PolicySchema(Schema):
 
 
 class HistoryQuerySchema(Schema):
-    name = fields.String(load_default="live", validate=validate.OneOf(["live", "candidate"]))
+    name = Text(load_default="live", validate=validate.OneOf(["live", "candidate"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
@@ -518,18 +566,18 @@ EVENT_TYPE = validate.OneOf(EVENT_TYPES)
 
 
 class WebhookInSchema(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000))
-    event_types = fields.List(fields.String(validate=EVENT_TYPE), load_default=list,
+    url = Url(required=True, schemes={"http", "https"}, require_tld=False,
+              validate=validate.Length(max=2000))
+    event_types = fields.List(Text(validate=EVENT_TYPE), load_default=list,
                               metadata={"description": "Empty: every event."})
     description = PlainText(load_default=None, allow_none=True,
                             validate=validate.Length(max=500))
 
 
 class WebhookPatchSchema(Schema):
-    url = fields.Url(schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000))
-    event_types = fields.List(fields.String(validate=EVENT_TYPE))
+    url = Url(schemes={"http", "https"}, require_tld=False,
+              validate=validate.Length(max=2000))
+    event_types = fields.List(Text(validate=EVENT_TYPE))
     description = PlainText(allow_none=True, validate=validate.Length(max=500))
     enabled = fields.Boolean()
 
@@ -579,7 +627,7 @@ class DeliverySchema(Schema):
 
 
 class DeliveryQuerySchema(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(
+    status = Text(load_default=None, validate=validate.OneOf(
         ["pending", "succeeded", "failed"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
@@ -600,15 +648,15 @@ class RedeliveredSchema(Schema):
 # --- data protection ----------------------------------------------------------------------
 
 class DataSubjectSchema(Schema):
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
-                         metadata={"description": "Found in any spelling that Unicode NFC "
-                                                  "and case folding make one; verify that "
-                                                  "the request comes from its owner."})
-    author_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+    email = Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                  metadata={"description": "Found in any spelling that Unicode NFC "
+                                           "and case folding make one; verify that "
+                                           "the request comes from its owner."})
+    author_tokens = fields.List(Text(validate=validate.Length(min=1, max=100)),
                                 load_default=list, validate=validate.Length(max=1000),
                                 metadata={"description": "Tokens the reader's comments were "
                                                          "submitted with."})
-    report_tokens = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+    report_tokens = fields.List(Text(validate=validate.Length(min=1, max=100)),
                                 load_default=list, validate=validate.Length(max=1000),
                                 metadata={"description": "Tokens the reader's reports were "
                                                          "acknowledged with (reports filed "
@@ -645,11 +693,11 @@ class ErasureSchema(Schema):
 
 
 class AuditQuerySchema(Schema):
-    action = fields.String(load_default=None, validate=validate.Regexp(
+    action = Text(load_default=None, validate=validate.Regexp(
         r"^[a-z][a-z_.]{0,63}$", error="An action such as policy.changed."))
     since = UtcDateTime(load_default=None)
     until = UtcDateTime(load_default=None)
-    cursor = fields.String(load_default=None, validate=[validate.Length(max=500), check_cursor])
+    cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -1,7 +1,8 @@
 """Pure: the statement of reasons (DSA Art. 17) an author is owed when a comment is rejected.
 
 The facts of the decision, the publisher's terms and the appeal period in; a JSON document
-out, with the texts the author reads in German. No database: the services gather the facts.
+out, with the texts the author reads in the publisher's language. No database: the services
+gather the facts.
 """
 
 from __future__ import annotations
@@ -11,41 +12,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from moderation.texts import DEFAULT_LANGUAGE, day, number, text
+
 if TYPE_CHECKING:
     from moderation.config import Config
 
 APPEAL_HEADER = "X-Author-Token"
-CATEGORY_LABELS = {
-    "toxicity": "toxische Sprache",
-    "severe_toxicity": "schwer toxische Sprache",
-    "obscene": "Obszönität",
-    "identity_attack": "Angriff auf eine Gruppe oder Identität",
-    "insult": "Beleidigung",
-    "threat": "Drohung",
-    "sexual_explicit": "sexuell explizite Inhalte",
-}
-WORD_LISTS = {"banned": "gesperrter Begriff", "suspect": "zu prüfender Begriff"}
-# Spam checks at intake, by the key they leave in ``Comment.spam``.
-CHECKS = {
-    "honeypot": "ein verstecktes Formularfeld, das nur Programme ausfüllen, war ausgefüllt",
-    "duplicate_text": "derselbe Text war kurz zuvor schon eingereicht worden",
-}
-OUT_OF_COURT = ("Sie können sich außerdem an eine zertifizierte außergerichtliche "
-                "Streitbeilegungsstelle (Art. 21 DSA) wenden.")
-COURTS = "Der Rechtsweg zu den Gerichten steht Ihnen unabhängig davon offen."
 
 
 @dataclass(frozen=True)
 class PublisherTerms:
-    """What every statement names: the publisher's terms and the appeal period."""
+    """What every statement names: the publisher's terms and the appeal period; and the
+    language statements are written in."""
 
     clause: str
     url: str | None
     appeal_days: int
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
     def of(cls, config: Config) -> PublisherTerms:
-        return cls(config.terms_clause, config.terms_url, config.appeal_days)
+        return cls(config.terms_clause, config.terms_url, config.appeal_days, config.language)
 
 
 @dataclass(frozen=True)
@@ -98,14 +85,16 @@ class Evidence:
             "checks": list(self.checks),
         }
 
-    def findings(self) -> list[str]:
-        """Each finding as a German phrase."""
-        return ([f"{CATEGORY_LABELS.get(t['category'], t['category'])}: Bewertung "
-                 f"{_decimal(t['score'])} (Grenzwert {_decimal(t['threshold'])})"
-                 for t in self.triggers]
-                + [f"{WORD_LISTS.get(w['kind'], 'Begriff')} „{w['matched']}“"
+    def findings(self, language: str) -> list[str]:
+        """Each finding as a phrase in ``language``."""
+        return ([text(language, "finding.score", label=_label(language, "category",
+                                                            t["category"]),
+                      score=number(t["score"], language),
+                      threshold=number(t["threshold"], language)) for t in self.triggers]
+                + [text(language, "finding.word", matched=w["matched"],
+                        list=_label(language, "list", w["kind"], "list.other"))
                    for w in self.words]
-                + [CHECKS[check] for check in self.checks])
+                + [text(language, f"check.{check}") for check in self.checks])
 
 
 @dataclass(frozen=True)
@@ -139,10 +128,10 @@ def statement_of_reasons(rejection: Rejection, terms: PublisherTerms,
     ground = _ground(rejection.ground, terms)
     return {
         "comment_id": rejection.comment_id,
-        "summary": _summary(measure, ground, rejection.appeal_reviewed),
+        "summary": _summary(measure, ground, rejection.appeal_reviewed, terms.language),
         "measure": measure,
         "reason_code": rejection.reason_code,
-        "facts": _facts(rejection),
+        "facts": _facts(rejection, terms.language),
         "automated_detection": rejection.evidence is not None,
         "automated_decision": not rejection.by_editor,
         "automated_means": rejection.evidence.as_means() if rejection.evidence else None,
@@ -153,44 +142,45 @@ def statement_of_reasons(rejection: Rejection, terms: PublisherTerms,
     }
 
 
+def _label(language: str, kind: str, key: str, fallback: str | None = None) -> str:
+    """A category's or list's name in ``language``; unknown ones by their own name."""
+    try:
+        return text(language, f"{kind}.{key}")
+    except KeyError:
+        return text(language, fallback) if fallback else key
+
+
 def _ground(ground: Ground, terms: PublisherTerms) -> dict[str, Any]:
     if ground.type == "illegal":
         return {"type": "illegal", "provision": ground.provision,
-                "explanation": "Die Redaktion hält den Kommentar für rechtswidrig nach "
-                               f"{ground.provision}."}
+                "explanation": text(terms.language, "ground.illegal",
+                                    provision=ground.provision)}
     clause = ground.clause or terms.clause
     return {"type": "terms", "clause": clause, "url": terms.url,
-            "explanation": "Der Kommentar ist mit unseren Nutzungsbedingungen nicht "
-                           f"vereinbar ({clause})."}
+            "explanation": text(terms.language, "ground.terms", clause=clause)}
 
 
-def _summary(measure: str, ground: dict[str, Any], appeal_reviewed: bool) -> str:
-    if appeal_reviewed:
-        start = "Wir haben Ihre Beschwerde geprüft: Ihr Kommentar bleibt " + (
-            "entfernt" if measure == "removal" else "unveröffentlicht")
-    else:
-        start = "Ihr Kommentar wurde " + (
-            "entfernt" if measure == "removal" else "nicht veröffentlicht")
+def _summary(measure: str, ground: dict[str, Any], appeal_reviewed: bool,
+             language: str) -> str:
+    start = text(language, f"summary.{'appeal.' if appeal_reviewed else ''}{measure}")
     if ground["type"] == "illegal":
-        return (f"{start}, weil er nach Einschätzung der Redaktion rechtswidrig ist "
-                f"({ground['provision']}).")
-    return f"{start}, weil er gegen unsere Nutzungsbedingungen verstößt ({ground['clause']})."
+        return text(language, "summary.illegal", start=start, provision=ground["provision"])
+    return text(language, "summary.terms", start=start, clause=ground["clause"])
 
 
-def _facts(rejection: Rejection) -> str:
-    findings = rejection.evidence.findings() if rejection.evidence else []
+def _facts(rejection: Rejection, language: str) -> str:
+    findings = "; ".join(rejection.evidence.findings(language)) if rejection.evidence else ""
     if not rejection.by_editor:
-        found = f" Festgestellt: {'; '.join(findings)}." if findings else ""
-        return f"Unsere automatische Prüfung hat den Kommentar abgelehnt.{found}"
-    facts = ("Die Redaktion hat Ihre Beschwerde geprüft und die Ablehnung bestätigt; eine "
-             "weitere Beschwerde bei uns ist nicht möglich." if rejection.appeal_reviewed
-             else "Die Redaktion hat den Kommentar geprüft und abgelehnt.")
+        return text(language, "facts.automatic") + (
+            text(language, "facts.found", findings=findings) if findings else "")
+    facts = text(language, "facts.appeal_dismissed" if rejection.appeal_reviewed
+                 else "facts.editor")
     if rejection.following_notice:
-        facts += " Anlass waren Meldungen von Leserinnen und Lesern."
+        facts += text(language, "facts.notice")
     if findings:
-        facts += f" Hinweise der automatischen Prüfung: {'; '.join(findings)}."
+        facts += text(language, "facts.hints", findings=findings)
     if rejection.reason:
-        facts += f" Begründung der Redaktion: {rejection.reason}"
+        facts += text(language, "facts.editor_reason", reason=rejection.reason)
     return facts
 
 
@@ -202,14 +192,8 @@ def _redress(rejection: Rejection, terms: PublisherTerms, now: datetime) -> dict
         appeal = {
             "method": "POST", "path": path, "header": APPEAL_HEADER,
             "until": until.isoformat(),
-            "explanation": f"Sie können bis zum {until:%d.%m.%Y} Beschwerde gegen diese "
-                           "Entscheidung einlegen, mit einer Begründung und dem "
-                           "Autoren-Token, das Sie beim Absenden erhalten haben. Ein Mensch "
-                           "aus der Redaktion prüft sie, wo möglich ein anderer als der, "
-                           "der entschieden hat.",
+            "explanation": text(terms.language, "redress.appeal",
+                                until=day(until, terms.language)),
         }
-    return {"appeal": appeal, "out_of_court": OUT_OF_COURT, "courts": COURTS}
-
-
-def _decimal(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    return {"appeal": appeal, "out_of_court": text(terms.language, "redress.out_of_court"),
+            "courts": text(terms.language, "redress.courts")}

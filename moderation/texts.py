@@ -1,10 +1,13 @@
 """The texts readers and editors read about decisions, in the publisher's language.
 
 One setting (``MODERATION_LANGUAGE``, German by default) chooses the language of every reason
-a decision records. Numbers are written the language's way (0,97 in German).
+a decision records, of statements of reasons and of what reporters are told. Numbers and
+dates are written the language's way (0,97 and 27.05.2027 in German).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -30,6 +33,61 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "too_many_links": "{links} Links (höchstens {max_links})",
         "scorer_unavailable": "Klassifikator nicht verfügbar ({detail})",
         "scoring_failed": "Bewertung fehlgeschlagen ({detail})",
+        # Statements of reasons (DSA Art. 17): what the author reads.
+        "category.toxicity": "toxische Sprache",
+        "category.severe_toxicity": "schwer toxische Sprache",
+        "category.obscene": "Obszönität",
+        "category.identity_attack": "Angriff auf eine Gruppe oder Identität",
+        "category.insult": "Beleidigung",
+        "category.threat": "Drohung",
+        "category.sexual_explicit": "sexuell explizite Inhalte",
+        "list.banned": "gesperrter Begriff",
+        "list.suspect": "zu prüfender Begriff",
+        "list.other": "Begriff",
+        "check.honeypot": "ein verstecktes Formularfeld, das nur Programme ausfüllen, war "
+                          "ausgefüllt",
+        "check.duplicate_text": "derselbe Text war kurz zuvor schon eingereicht worden",
+        "finding.score": "{label}: Bewertung {score} (Grenzwert {threshold})",
+        "finding.word": "{list} „{matched}“",
+        "ground.illegal": "Die Redaktion hält den Kommentar für rechtswidrig nach {provision}.",
+        "ground.terms": "Der Kommentar ist mit unseren Nutzungsbedingungen nicht vereinbar "
+                        "({clause}).",
+        "summary.removal": "Ihr Kommentar wurde entfernt",
+        "summary.not_published": "Ihr Kommentar wurde nicht veröffentlicht",
+        "summary.appeal.removal": "Wir haben Ihre Beschwerde geprüft: Ihr Kommentar bleibt "
+                                  "entfernt",
+        "summary.appeal.not_published": "Wir haben Ihre Beschwerde geprüft: Ihr Kommentar "
+                                        "bleibt unveröffentlicht",
+        "summary.illegal": "{start}, weil er nach Einschätzung der Redaktion rechtswidrig ist "
+                           "({provision}).",
+        "summary.terms": "{start}, weil er gegen unsere Nutzungsbedingungen verstößt ({clause}).",
+        "facts.automatic": "Unsere automatische Prüfung hat den Kommentar abgelehnt.",
+        "facts.found": " Festgestellt: {findings}.",
+        "facts.editor": "Die Redaktion hat den Kommentar geprüft und abgelehnt.",
+        "facts.appeal_dismissed": "Die Redaktion hat Ihre Beschwerde geprüft und die Ablehnung "
+                                  "bestätigt; eine weitere Beschwerde bei uns ist nicht "
+                                  "möglich.",
+        "facts.notice": " Anlass waren Meldungen von Leserinnen und Lesern.",
+        "facts.hints": " Hinweise der automatischen Prüfung: {findings}.",
+        "facts.editor_reason": " Begründung der Redaktion: {reason}",
+        "redress.appeal": "Sie können bis zum {until} Beschwerde gegen diese Entscheidung "
+                          "einlegen, mit einer Begründung und dem Autoren-Token, das Sie beim "
+                          "Absenden erhalten haben. Ein Mensch aus der Redaktion prüft sie, wo "
+                          "möglich ein anderer als der, der entschieden hat.",
+        "redress.out_of_court": "Sie können sich außerdem an eine zertifizierte "
+                                "außergerichtliche Streitbeilegungsstelle (Art. 21 DSA) wenden.",
+        "redress.courts": "Der Rechtsweg zu den Gerichten steht Ihnen unabhängig davon offen.",
+        # Readers' reports (DSA Art. 16): what the reporter reads.
+        "report.received": "Danke für Ihre Meldung. Wir prüfen den Kommentar und entscheiden "
+                           "so bald wie möglich; den Stand Ihrer Meldung und unsere "
+                           "Entscheidung sehen Sie mit dem Meldungs-Token.",
+        "report.upheld": "Wir haben Ihre Meldung geprüft: Der Kommentar verstößt gegen "
+                         "geltendes Recht oder unsere Kommentarrichtlinien und ist nicht mehr "
+                         "öffentlich.",
+        "report.dismissed": "Wir haben Ihre Meldung geprüft und keinen Verstoß gegen geltendes "
+                            "Recht oder unsere Kommentarrichtlinien festgestellt.",
+        "report.closed": "Der gemeldete Kommentar wurde inzwischen gelöscht; eine Entscheidung "
+                         "darüber ist nicht mehr nötig.",
     },
     "en": {
         "pre_moderation": "Every comment on this article waits for an editor.",
@@ -50,6 +108,53 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "too_many_links": "{links} links (at most {max_links})",
         "scorer_unavailable": "scorer unavailable ({detail})",
         "scoring_failed": "scoring failed ({detail})",
+        "category.toxicity": "toxic language",
+        "category.severe_toxicity": "severely toxic language",
+        "category.obscene": "obscenity",
+        "category.identity_attack": "attack on a group or identity",
+        "category.insult": "insult",
+        "category.threat": "threat",
+        "category.sexual_explicit": "sexually explicit content",
+        "list.banned": "banned term",
+        "list.suspect": "term to be checked",
+        "list.other": "term",
+        "check.honeypot": "a hidden form field that only programs fill in was filled in",
+        "check.duplicate_text": "the same text had been submitted shortly before",
+        "finding.score": "{label}: score {score} (threshold {threshold})",
+        "finding.word": "{list} “{matched}”",
+        "ground.illegal": "The editors consider the comment illegal under {provision}.",
+        "ground.terms": "The comment is not compatible with our terms of use ({clause}).",
+        "summary.removal": "Your comment was removed",
+        "summary.not_published": "Your comment was not published",
+        "summary.appeal.removal": "We have reviewed your appeal: your comment stays removed",
+        "summary.appeal.not_published": "We have reviewed your appeal: your comment stays "
+                                        "unpublished",
+        "summary.illegal": "{start} because the editors consider it illegal ({provision}).",
+        "summary.terms": "{start} because it breaks our terms of use ({clause}).",
+        "facts.automatic": "Our automated checks rejected the comment.",
+        "facts.found": " Found: {findings}.",
+        "facts.editor": "The editors reviewed the comment and rejected it.",
+        "facts.appeal_dismissed": "The editors reviewed your appeal and upheld the rejection; "
+                                  "no further appeal to us is possible.",
+        "facts.notice": " Reports by readers led to the review.",
+        "facts.hints": " Hints of the automated checks: {findings}.",
+        "facts.editor_reason": " The editors' reasons: {reason}",
+        "redress.appeal": "You may appeal against this decision until {until}, with your "
+                          "reasons and the author token you received when you submitted the "
+                          "comment. A person on the editorial team reviews it, where possible "
+                          "another one than who decided.",
+        "redress.out_of_court": "You may also turn to a certified out-of-court dispute "
+                                "settlement body (Art. 21 DSA).",
+        "redress.courts": "You remain free to take the matter to court.",
+        "report.received": "Thank you for your report. We will review the comment and decide "
+                           "as soon as possible; the report token shows you where your report "
+                           "stands and our decision.",
+        "report.upheld": "We have reviewed your report: the comment breaks the law or our "
+                         "comment guidelines and is no longer public.",
+        "report.dismissed": "We have reviewed your report and found no breach of the law or "
+                            "of our comment guidelines.",
+        "report.closed": "The reported comment has since been erased; no decision on it is "
+                         "needed any more.",
     },
 }
 
@@ -70,3 +175,9 @@ def number(value: float, language: str) -> str:
     """A score as the language writes it: ``0,97`` in German, ``0.97`` in English."""
     written = f"{value:.2f}"
     return written.replace(".", ",") if language == "de" else written
+
+
+def day(value: date, language: str) -> str:
+    """A date as the language writes it: ``27.05.2027`` in German, ``27 May 2027`` in
+    English."""
+    return f"{value:%d.%m.%Y}" if language == "de" else f"{value.day} {value:%B %Y}"

@@ -189,3 +189,20 @@ def test_the_publishers_terms_come_from_the_configuration():
                     appeal_days=200)
     assert PublisherTerms.of(config) == PublisherTerms(
         "Netiquette § 2", "https://blog.example.de/netiquette", 200)
+
+
+def test_a_statement_is_written_in_the_publishers_language():
+    english = PublisherTerms(TERMS.clause, TERMS.url, 183, language="en")
+    statement = statement_of_reasons(rejection(was_published=True), english, NOW)
+
+    assert statement["summary"] == ("Your comment was removed because it breaks our terms of "
+                                    "use (Kommentarrichtlinien Nr. 3 (Beleidigungen)).")
+    assert statement["facts"] == (
+        "Our automated checks rejected the comment. Found: insult: score 0.95 (threshold "
+        "0.90); toxic language: score 0.62 (threshold 0.35); banned term “Idiot”.")
+    assert statement["redress"]["appeal"]["explanation"].startswith(
+        "You may appeal against this decision until 27 May 2027,")
+    assert statement["redress"]["courts"] == "You remain free to take the matter to court."
+    german = statement_of_reasons(rejection(), TERMS, NOW)
+    assert german["redress"]["appeal"]["explanation"].startswith(
+        "Sie können bis zum 27.05.2027 Beschwerde")

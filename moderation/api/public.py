@@ -165,7 +165,8 @@ class CommentReports(MethodView):
         """Report a published comment as illegal or against the rules (DSA Art. 16)."""
         with unit_of_work() as session:
             received = reports.report_comment(session, comment_id, reports.NewReport(**data),
-                                              request.remote_addr, now())
+                                              request.remote_addr, now(),
+                                              state().config.language)
             return received, 202, NO_STORE
 
 
@@ -179,5 +180,6 @@ class ReportStatus(MethodView):
     def get(self, report_id: str) -> Any:
         """Show the reporter their report and the decision on it (needs X-Report-Token)."""
         view = reports.reporter_view(request_session(read_only=True), report_id,
-                                     request.headers.get("X-Report-Token"))
+                                     request.headers.get("X-Report-Token"),
+                                     state().config.language)
         return view, 200, NO_STORE

@@ -4,7 +4,6 @@ the report, which the reporter can look up with the token they got."""
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,20 +18,8 @@ from moderation.models import ApiKey, Comment, Report
 from moderation.services import webhooks
 from moderation.services.addresses import client_hash
 from moderation.services.keys import actor_name
-from moderation.tokens import hash_token
-
-RECEIVED = ("Danke für Ihre Meldung. Wir prüfen den Kommentar und entscheiden so bald wie "
-            "möglich; den Stand Ihrer Meldung und unsere Entscheidung sehen Sie mit dem "
-            "Meldungs-Token.")
-# What the reporter is told; the editor's own note may name people and stays internal.
-DECISION_NOTES = {
-    Resolution.UPHELD: "Wir haben Ihre Meldung geprüft: Der Kommentar verstößt gegen geltendes "
-                       "Recht oder unsere Kommentarrichtlinien und ist nicht mehr öffentlich.",
-    Resolution.DISMISSED: "Wir haben Ihre Meldung geprüft und keinen Verstoß gegen geltendes "
-                          "Recht oder unsere Kommentarrichtlinien festgestellt.",
-    Resolution.CLOSED: "Der gemeldete Kommentar wurde inzwischen gelöscht; eine Entscheidung "
-                       "darüber ist nicht mehr nötig.",
-}
+from moderation.texts import DEFAULT_LANGUAGE, text
+from moderation.tokens import hash_token, token_matches
 
 
 @dataclass(frozen=True)
@@ -49,7 +36,7 @@ class NewReport:
 class Received:
     report: Report
     report_token: str
-    message: str = RECEIVED
+    message: str  # a confirmation to show the reporter
 
 
 @dataclass(frozen=True)
@@ -68,7 +55,7 @@ class ReporterView:
 
 
 def report_comment(session: Session, comment_id: str, new: NewReport, address: str | None,
-                   now: datetime) -> Received:
+                   now: datetime, language: str = DEFAULT_LANGUAGE) -> Received:
     """Record a reader's notice about a published comment and count it for the editors.
 
     A notice must be made in good faith (DSA Art. 16(2)(d)). Repeated reports from one
@@ -99,21 +86,22 @@ def report_comment(session: Session, comment_id: str, new: NewReport, address: s
         "report_id": report.public_id, "category": report.category,
         "open_reports": comment.open_reports, "links": _links(report)}, now,
         comment_id=comment.id)
-    return Received(report, token)
+    return Received(report, token, text(language, "report.received"))
 
 
-def reporter_view(session: Session, report_id: str, token: str | None) -> ReporterView:
-    """The reporter's view of their report and of the decision on it."""
+def reporter_view(session: Session, report_id: str, token: str | None,
+                  language: str = DEFAULT_LANGUAGE) -> ReporterView:
+    """The reporter's view of their report and of the decision on it (the note on it in
+    ``language``)."""
     report = session.scalar(select(Report).where(Report.public_id == report_id))
     # The same answer for a wrong token and a missing report: ids cannot be probed.
-    if report is None or not token or not hmac.compare_digest(report.token_hash,
-                                                              hash_token(token)):
+    if report is None or not token_matches(token, report.token_hash):
         raise NotFound("No such report, or the report token does not match.")
     if report.status == Resolution.OPEN:
         return ReporterView(report, None)
     outcome = Resolution(report.status)
     return ReporterView(report, Decision(outcome.value, report.decided_at,
-                                         DECISION_NOTES[outcome]))
+                                         text(language, f"report.{outcome.value}")))
 
 
 def get_report(session: Session, report_id: str) -> Report:

@@ -207,3 +207,25 @@ def test_an_editor_sees_the_statement_in_the_queue(client, editor, worker):
     assert item["statement_of_reasons"]["automated_decision"] is True
     assert item["appeal"] is None and "appealable_until" not in item
 
+
+
+def test_reasons_statements_and_reporters_messages_follow_the_language_setting(
+        config, database, clock, scorer):
+    app = create_app(config.replace(language="en"), clock=clock)
+    client = app.test_client()
+    worker = ScoringWorker(database, config.replace(language="en"), lambda _c: scorer, clock)
+    submitted = submit_comment(client, INSULT)
+    worker.run_once()
+
+    comment, events = stored(database, submitted["id"])
+    assert comment.status_reason.startswith("Rejected automatically: toxicity 0.97 ≥ 0.90")
+    assert comment.statement_of_reasons["facts"].startswith(
+        "Our automated checks rejected the comment.")
+    assert events[-1].reason == comment.status_reason
+    published = submit_comment(client, HARMLESS)
+    worker.run_once()
+    report = client.post(f"/v1/comments/{published['id']}/reports", json={
+        "category": "spam", "explanation": "Werbung für Uhren, immer wieder.",
+        "good_faith": True}).get_json()
+    assert report["message"].startswith("Thank you for your report.")
+    app.extensions["moderation"].database.dispose()
