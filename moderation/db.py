@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,25 @@ READ_ONLY = "moderation_read_only"
 # The database cannot serve now (unreachable, restarting, connection lost, pool exhausted,
 # locked): the API answers 503 and workers try again; none of these is a bug of ours.
 UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def database_error_summary(error: BaseException) -> str:
+    """What the database refused, in one line that holds no submitted value: the kind of
+    error, its SQLSTATE, and the table, column and constraint it names. PostgreSQL's own
+    words are left out: its messages quote values (``invalid input syntax for type
+    integer: "..."``), its DETAIL and CONTEXT lines whole parameters. SQLite's name only
+    what the SQL names."""
+    cause = getattr(error, "orig", None) or error
+    parts = [type(cause).__name__]
+    if getattr(cause, "sqlstate", None):
+        parts.append(f"SQLSTATE {cause.sqlstate}")
+    diag = getattr(cause, "diag", None)
+    for name in ("table_name", "column_name", "constraint_name"):
+        if getattr(diag, name, None):
+            parts.append(f"{name.removesuffix('_name')} {getattr(diag, name)}")
+    if isinstance(cause, sqlite3.Error) and str(cause).strip():
+        parts.append(str(cause).strip().splitlines()[0])
+    return ", ".join(parts)
 
 
 def unavailable_reason(error: BaseException) -> str:

@@ -84,6 +84,8 @@ def decode_time_cursor(cursor: str) -> tuple[datetime, int]:
 def decode_score_cursor(cursor: str) -> tuple[float, int]:
     """The (score, id) a page ordered by score ended at."""
     score, position_id = _decode(cursor)
-    if type(score) not in (int, float):
+    # Scores and counts are small: a bigger number (or NaN, which compares false) is not
+    # ours, and one of 310 digits is more than a float can hold.
+    if type(score) not in (int, float) or not -MAX_ID <= score <= MAX_ID:
         raise _refuse()
     return float(score), _position_id(position_id)

@@ -9,6 +9,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from moderation.api.errors import error_body, register_error_handlers
+from moderation.api.json_body import read_json_body
 from moderation.schemas import ErrorSchema
 
 
@@ -36,13 +37,14 @@ def init_api(app: Flask) -> ModerationApi:
     register_error_handlers(app)
     app.before_request(_json_bodies_only)
     app.before_request(_no_nul_characters)
+    app.before_request(read_json_body)
     return api
 
 
 def _no_nul_characters() -> None:
     """NUL is never meaningful in a path or a query, and PostgreSQL can neither store nor
-    compare it: refuse it up front. (Body fields are validated by their schemas; free text
-    is normalised, which drops control characters.)"""
+    compare it: refuse it up front. (Body text fields refuse it; free text is normalised,
+    which drops it with every control character.)"""
     if "\x00" in request.path or any("\x00" in key or "\x00" in value
                                      for key, value in request.args.items(multi=True)):
         raise BadRequest("NUL characters are not allowed in the URL.")

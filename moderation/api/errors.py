@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from moderation.db import UNAVAILABLE, unavailable_reason
+from moderation.db import UNAVAILABLE, database_error_summary, unavailable_reason
 from moderation.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,8 @@ def _field_errors(messages: Any) -> dict[str, Any]:
 
 
 def error_body(error: HTTPException) -> Response:
-    """Werkzeug and webargs errors (404, 405, 413, 422 ...) in our shape."""
+    """Werkzeug and webargs errors (404, 405, 413, 422 ...) in our shape, with their headers
+    (``Allow`` on a 405)."""
     status = error.code or 500
     if status >= 500:
         return _response(500, "internal_error", "Something went wrong on our side.")
@@ -52,12 +55,12 @@ def error_body(error: HTTPException) -> Response:
     errors = _field_errors(data.get("messages"))
     if status == 422:
         message = "The request is not valid; see errors for each field."
-    elif errors.get("_schema") == ["Invalid JSON body."]:
-        message = "The request body is not valid JSON."
     else:
         message = data.get("message") or error.description or "Request refused."
+    headers = {name: value for name, value in error.get_headers()
+               if name.lower() != "content-type"}
     return _response(status, CODES.get(status, "error"), message, errors,
-                     headers=dict(getattr(error, "headers", None) or {}))
+                     headers={**headers, **(data.get("headers") or {})})
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -82,5 +85,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.exception("unhandled error", exc_info=error)
+        if isinstance(error, SQLAlchemyError):
+            # The driver's words may quote what was submitted (PostgreSQL's DETAIL and
+            # CONTEXT lines do): log what failed and where, never the values.
+            log.error("unhandled database error: %s\n%s", database_error_summary(error),
+                      "".join(traceback.format_tb(error.__traceback__)).rstrip())
+        else:
+            log.exception("unhandled error", exc_info=error)
         return _response(500, "internal_error", "Something went wrong on our side.")

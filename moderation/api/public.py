@@ -6,10 +6,11 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from flask import request
+from flask import after_this_request, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from moderation.api.auth import no_store
 from moderation.api.context import (
     now,
     read_only_session,
@@ -120,6 +121,7 @@ class OwnComment(MethodView):
     def get(self, comment_id: str) -> Any:
         """Show the author their own comment, its status and, once rejected, the statement of
         reasons and until when it can be appealed (needs X-Author-Token)."""
+        after_this_request(no_store)  # the token opened it: no shared cache may keep it
         return authors.author_view(request_session(read_only=True), comment_id,
                                    request.headers.get("X-Author-Token"),
                                    appeal_days=state().config.appeal_days, now=now())
