@@ -25,6 +25,7 @@ from moderation.api.errors import error_body
 from moderation.config import Config
 from moderation.schemas import ErrorSchema
 from moderation.services.addresses import network_of
+from moderation.text import normalised_email
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -42,13 +43,19 @@ def client_network() -> str:
 
 
 def _author_email() -> str | None:
-    """The author email of the comment being posted, lower-cased (``None``: none given).
-    Limits are checked before the body is validated, so this reads it leniently."""
-    body = request.get_json(silent=True)
-    email = body.get("author_email") if isinstance(body, dict) else None
-    if not isinstance(email, str):
+    """The author email of the comment being posted, in the form addresses are matched by
+    (``None``: none given, or no body to read it from). Limits are checked before the body
+    is validated, so this reads it leniently.
+
+    It must never raise: Flask-Limiter takes an exception from a key function for an
+    unreachable storage and counts on in fresh in-memory counters, so one bad body (too
+    large, not JSON) would reset every limit of this process."""
+    try:
+        body = request.get_json(silent=True)
+    except Exception:  # an oversized body (413), a broken stream: nobody's email
         return None
-    return email.strip().lower() or None
+    email = body.get("author_email") if isinstance(body, dict) else None
+    return normalised_email(email) if isinstance(email, str) else None
 
 
 def _author_email_key() -> str:

@@ -175,3 +175,35 @@ def test_limited_operations_document_their_429(limited):
         assert refusal["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
         assert "Retry-After" in refusal["headers"]
     assert "429" not in spec["paths"]["/v1/moderation/comments"]["get"]["responses"]
+
+
+def test_an_email_in_any_spelling_is_one_bucket(limited):
+    client = limited(limit_comments_per_email="2/hour")
+    spellings = ["JÜRGEN.Müller@Example.DE", "jürgen.müller@example.de",
+                 "JU\u0308RGEN.MU\u0308LLER@EXAMPLE.DE"]  # the last one decomposed
+    assert statuses(post_from(client, f"198.51.{n}.7", f"Kommentar {n}", author_email=email)
+                    for n, email in enumerate(spellings)) == [202, 202, 429]
+
+
+@pytest.mark.parametrize("hostile", [
+    {"data": '{"author_email": "juergen@example.de", "body": "' + "x" * 70_000 + '"}'},
+    {"data": "[" * 3000 + "]" * 3000},
+    {"data": '{"author_email": "juergen@example.de", "parent_id": ' + "9" * 5000 + "}"},
+], ids=["70 KB", "3000 deep", "5000 digits"])
+def test_a_hostile_body_does_not_reset_the_counters(limited, caplog, hostile):
+    """Flask-Limiter takes an exception in a key function for a storage outage and counts on
+    in fresh memory: one such body would let the next five comments through."""
+    client = limited(limit_comments_per_email="5/minute")
+
+    def post(n):
+        return post_from(client, f"198.51.{n}.7", f"Kommentar {n}",
+                         author_email="juergen@example.de")
+
+    assert statuses(post(n) for n in range(6)) == [202] * 5 + [429]
+    refused = client.post(ARTICLE, content_type="application/json",
+                          environ_base={"REMOTE_ADDR": "198.51.100.7"}, **hostile)
+    assert refused.status_code in {400, 413}
+    assert set(refused.get_json()) == {"code", "message", "errors"}
+
+    assert statuses(post(n) for n in range(10, 13)) == [429] * 3
+    assert not [r for r in caplog.records if r.name.startswith("flask-limiter")]
