@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import after_this_request, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderation.api.context import now, request_session
-from moderation.schemas import HealthSchema, ReadinessSchema
+from moderation.api.auth import KEY_REQUIRED, no_store, require_role
+from moderation.api.context import now, read_only_session
+from moderation.domain import Role
+from moderation.schemas import HealthSchema, ReadinessDetailSchema, ReadinessSchema
 from moderation.services.status import scoring_status
 
 blp = Blueprint("health", __name__, description="Probes for operators.")
@@ -26,20 +29,36 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
-    @blp.response(200, ReadinessSchema)
+    @blp.response(200, ReadinessDetailSchema)
     @blp.alt_response(503, schema=ReadinessSchema, description="The database is unreachable.")
+    @blp.doc(security=[{}, *KEY_REQUIRED["security"]], responses={"200": {
+        "description": "Ready. Without a key only the status; with an editor's or admin's "
+                       "key the scorer, the queue and the database too.",
+        "content": {"application/json": {"schema": {"oneOf": [ReadinessSchema,
+                                                                ReadinessDetailSchema]}}}}})
     def get(self) -> Any:
-        """The database is reachable; reports the scorer's state and the scoring queue.
+        """The database is reachable: the service takes comments.
 
         Comments are accepted while the scorer is down (they wait in the queue or for an
-        editor), so only the database decides readiness; a scorer problem reads `degraded`.
+        editor), so only the database decides readiness. Anyone is told ready or not; the
+        scorer's state (a problem reads `degraded`), its workers and the queue are told
+        only to an editor's or admin's key, since they name models, paths and load.
         """
-        session = request_session(read_only=True)
         try:
-            session.execute(text("SELECT 1"))
-            report = scoring_status(session, now())
-        except SQLAlchemyError as error:
-            return {"status": "unavailable", "database": f"unreachable: {type(error).__name__}",
-                    "scorer": {}, "queue": {}}, 503
-        ready = report["scorer"]["state"] == "ready"
-        return {"status": "ready" if ready else "degraded", "database": "ok", **report}
+            with read_only_session() as session:
+                session.execute(text("SELECT 1"))
+                report = scoring_status(session, now())
+        except SQLAlchemyError:
+            # Without the database no key can be checked: everyone gets the short answer.
+            return {"status": "unavailable"}, 503
+        if "Authorization" not in request.headers:
+            return {"status": "ready"}
+        return _details(report)
+
+
+@require_role(Role.EDITOR)
+def _details(report: dict[str, Any]) -> dict[str, Any]:
+    """The long answer, for a key's holder."""
+    after_this_request(no_store)
+    ready = report["scorer"]["state"] == "ready"
+    return {"status": "ready" if ready else "degraded", "database": "ok", **report}

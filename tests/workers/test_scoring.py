@@ -92,7 +92,8 @@ def test_post_moderation_publishes_at_once_and_withdraws_flagged_comments(
     assert events_of(database, flagged)[-1].reason_code == "score_above_reject"
 
 
-def test_without_a_scorer_comments_wait_for_an_editor(client, database, config, clock, app):
+def test_without_a_scorer_comments_wait_for_an_editor(client, database, config, clock, app,
+                                                      editor):
     worker = ScoringWorker(database, config, unavailable, clock, worker_id="ohne-modell")
     comment = submit(client, "Ein ganz normaler Kommentar.")
     worker.run_once()
@@ -101,7 +102,7 @@ def test_without_a_scorer_comments_wait_for_an_editor(client, database, config, 
     event = events_of(database, comment)[-1]
     assert event.reason_code == "scorer_unavailable"
     assert "/nirgendwo/checkpoint.ckpt" in event.reason
-    ready = client.get("/readyz").get_json()
+    ready = client.get("/readyz", headers=editor).get_json()
     assert ready["status"] == "degraded"
     assert ready["scorer"]["state"] == "unavailable"
     assert "/nirgendwo" in ready["scorer"]["workers"][0]["error"]
@@ -245,13 +246,13 @@ def test_the_real_detoxify_model_scores_through_the_worker(
     assert event.details["model_version"] == worker.scorer.scorer.version
 
 
-def test_a_worker_signs_off_when_stopped(client, database, worker):
+def test_a_worker_signs_off_when_stopped(client, database, worker, editor):
     stop = threading.Event()
     stop.set()
     worker.ensure_scorer()
-    assert client.get("/readyz").get_json()["scorer"]["state"] == "ready"
+    assert client.get("/readyz", headers=editor).get_json()["scorer"]["state"] == "ready"
     worker.run_forever(stop)
-    assert client.get("/readyz").get_json()["scorer"]["state"] == "no_worker"
+    assert client.get("/readyz", headers=editor).get_json()["scorer"]["state"] == "no_worker"
 
 
 def test_a_worker_stopped_while_the_database_is_away_signs_off_with_one_warning(
