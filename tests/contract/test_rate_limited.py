@@ -3,26 +3,11 @@ the OpenAPI document promises: each 429 is documented, in our error shape."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from flask import Flask
 from hypothesis import given, settings
 
-from moderation import create_app
-from moderation.api.limits import LIMIT_SETTINGS, limiter
 from tests.contract.test_openapi import BOUNDED, CHECKS, operations
 
 PUBLIC = ("/v1/articles", "/v1/comments", "/v1/reports")
-
-
-@pytest.fixture
-def limited_app(config, database, clock) -> Iterator[Flask]:
-    tight = {name: "1/hour" for name in LIMIT_SETTINGS}
-    app = create_app(config.replace(rate_limits_enabled=True, **tight), clock=clock)
-    yield app
-    limiter.reset()
-    app.extensions["moderation"].database.dispose()
 
 
 def test_public_operations_document_their_429(limited_app):
