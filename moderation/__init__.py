@@ -20,8 +20,10 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     from moderation.api import docs, init_api
     from moderation.api.context import AppState, close_session
     from moderation.api.limits import init_limits
+    from moderation.services.policies import configured
 
     config = config or Config.from_env()
+    configured(config)  # thresholds the policy cannot use stop the start, not the first comment
     app = Flask(__name__, instance_path=str(config.instance_path))
     app.config.update(
         MAX_CONTENT_LENGTH=config.max_body_bytes,

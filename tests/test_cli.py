@@ -390,3 +390,14 @@ def test_purge_for_cron_with_a_dry_run_first(moderation, migrated, cli_url, api_
     assert [(e["actor"], e["details"]["rejected_comments"]) for e in purges] == [
         ("cli", 0), ("cli", 1)]
 
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"]])
+def test_thresholds_the_policy_cannot_use_stop_the_start(tmp_path, command):
+    env = {"MODERATION_DATABASE_URL": f"sqlite:///{tmp_path / 'leer.db'}",
+           "MODERATION_THRESHOLDS": '{"insult": {"review": 0.9, "reject": 0.5}}'}
+    result = CliRunner().invoke(main, command, env=env)
+    assert result.exit_code == 1
+    assert "MODERATION_THRESHOLDS cannot be used" in result.output
+    assert "reject threshold must lie between" in result.output
+    assert "Traceback" not in result.output

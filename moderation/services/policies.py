@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from moderation.config import Config, InvalidSetting
 from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.models import ApiKey, Comment, PolicyVersion, ShadowDecision
@@ -21,9 +22,6 @@ from moderation.policy import PolicySettings, parse_thresholds
 from moderation.services import audit
 from moderation.services.keys import actor_name
 from moderation.wordlists import WordEntry, WordList, validate_term
-
-if TYPE_CHECKING:
-    from moderation.config import Config
 
 LIVE = "live"
 CANDIDATE = "candidate"
@@ -39,9 +37,12 @@ class ActivePolicies:
 
 def configured(config: Config) -> PolicySettings:
     """The policy in force until an admin saves one: the thresholds and link limit of the
-    configuration (a ValueError says what is wrong with them)."""
-    return PolicySettings(thresholds=parse_thresholds(config.thresholds),
-                          max_links=config.max_links, label="configured")
+    configuration (``InvalidSetting`` says what is wrong with them)."""
+    try:
+        thresholds = parse_thresholds(config.thresholds)
+    except ValueError as error:
+        raise InvalidSetting(f"MODERATION_THRESHOLDS cannot be used: {error}.") from None
+    return PolicySettings(thresholds=thresholds, max_links=config.max_links, label="configured")
 
 
 def settings_of(version: PolicyVersion) -> PolicySettings:

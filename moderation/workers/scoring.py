@@ -117,6 +117,7 @@ class ScoringWorker:
         self._started_at = clock()
         self._last_heartbeat: datetime | None = None
         self._terms = PublisherTerms.of(config)
+        configured(config)  # thresholds the policy cannot use stop the start
 
     def ensure_scorer(self) -> None:
         """Load the scorer once; after a failure, try again now and then."""

@@ -26,7 +26,7 @@ from moderation.models import (
     WebhookMessage,
 )
 from moderation.services.articles import get_or_create_article
-from moderation.services.comments import hash_token
+from moderation.tokens import hash_token
 
 ARTICLE_KEY = "ki-im-alltag"
 
