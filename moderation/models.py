@@ -121,6 +121,8 @@ class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_public_roots", "article_id", "status", "parent_id", "created_at"),
+        # Each article's newest comment, for the editors' list of articles by activity.
+        Index("ix_comments_article_activity", "article_id", "created_at"),
         Index("ix_comments_queue", "status", "created_at"),
         Index("ix_comments_queue_risk", "status", "max_score"),
         Index("ix_comments_same_text", "text_fingerprint", "created_at"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ Row = TypeVar("Row")
 CURSOR_ARITY = 2  # every page is ordered by one value and the id as tie-breaker
 MAX_ID = 2**63 - 1
 NOT_OURS = "Not a valid cursor."
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def encode_cursor(*values: Any) -> str:
@@ -89,3 +91,12 @@ def decode_score_cursor(cursor: str) -> tuple[float, int]:
     if type(score) not in (int, float) or not -MAX_ID <= score <= MAX_ID:
         raise _refuse()
     return float(score), _position_id(position_id)
+
+
+def decode_text_cursor(cursor: str) -> tuple[str, int]:
+    """The (text, id) a page ordered by text ended at."""
+    value, position_id = _decode(cursor)
+    # Only text a database stores: no NUL, no lone surrogate (JSON can spell both).
+    if type(value) is not str or _UNSTORABLE.search(value):
+        raise _refuse()
+    return value, _position_id(position_id)

@@ -443,6 +443,33 @@ class ArticleSchema(Schema):
     updated_at = fields.DateTime(attribute="article.updated_at")
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
                          metadata={"description": "Comments per status."})
+    in_review = fields.Integer(metadata={
+        "description": "Comments waiting in the review queue (held for review, not erased)."})
+    last_comment_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When its newest comment arrived; null while it has none."})
+
+
+class ArticleListQuerySchema(Schema):
+    mode = fields.Enum(ModerationMode, by_value=True, load_default=None)
+    comments_open = fields.Boolean(load_default=None)
+    in_review = fields.Boolean(load_default=None, metadata={
+        "description": "true: with comments waiting in the review queue; false: none waiting."})
+    key_prefix = Text(load_default=None, validate=ARTICLE_KEY, metadata={
+        "description": "Keys that begin with it, exactly as written.",
+        "example": "2026/11/"})
+    q = PlainText(load_default=None, validate=validate.Length(min=1, max=200), metadata={
+        "description": "Text in the key or the title, case-insensitively."})
+    sort = Text(load_default="activity", validate=validate.OneOf(["activity", "review", "key"]),
+                metadata={"description": "activity: the newest comment first (an article "
+                                         "without comments by its creation); review: the "
+                                         "most comments in review first; key: A to Z."})
+    cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ArticlePageSchema(Schema):
+    articles = fields.List(fields.Nested(ArticleSchema))
+    next_cursor = fields.String(allow_none=True)
 
 
 class ArticlePatchSchema(Schema):

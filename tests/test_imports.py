@@ -43,6 +43,7 @@ def test_the_command_and_the_app_import_neither_the_training_lab_nor_the_classif
     ("moderation.scoring.onnx_backend", "moderation.scoring.detoxify"),
     ("moderation.workers.delivery", "moderation.workers.scoring"),
     ("moderation.workers.purge", "moderation.workers.scoring"),
+    ("moderation.api.editor", "moderation.api.public"),
 ])
 def test_no_module_imports_its_neighbour(entry_point: str, not_imported: str) -> None:
     modules = imported_after(f"import {entry_point}")

@@ -11,6 +11,8 @@ from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_rol
 from moderation.api.context import now, state, unit_of_work
 from moderation.domain import Role
 from moderation.schemas import (
+    ArticleListQuerySchema,
+    ArticlePageSchema,
     ArticlePatchSchema,
     ArticleSchema,
     BulkDecisionSchema,
@@ -122,6 +124,25 @@ class BulkDecision(MethodView):
                 reason_code=data["reason_code"], reason=data["reason"], now=now(),
                 terms=PublisherTerms.of(state().config), ground=data["ground"])
             return {"results": results}
+
+
+@blp.route("/articles")
+class Articles(MethodView):
+    decorators = [require_role(Role.EDITOR)]
+
+    @blp.arguments(ArticleListQuerySchema, location="query")
+    @blp.response(200, ArticlePageSchema)
+    @blp.doc(**KEY_REQUIRED)
+    def get(self, query: dict[str, Any]) -> Any:
+        """List articles with their comments per status and their settings: filter by mode,
+        open or closed, comments in review, key prefix and text; newest activity first by
+        default."""
+        which = articles.ArticleFilter(
+            mode=query["mode"], comments_open=query["comments_open"],
+            key_prefix=query["key_prefix"], text=query["q"], in_review=query["in_review"])
+        with unit_of_work() as session:
+            return articles.list_articles(session, which, sort=query["sort"],
+                                          cursor=query["cursor"], limit=query["limit"])
 
 
 @blp.route("/articles/<path:article_key>")

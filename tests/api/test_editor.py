@@ -724,6 +724,8 @@ def test_get_an_article_counts_its_comments_per_status(client, editor, worker):
     article = response.get_json()
     assert article["key"] == "ki-im-alltag"
     assert article["counts"] == {"pending": 1, "review": 1, "approved": 2, "rejected": 1}
+    assert article["in_review"] == 1
+    assert article["last_comment_at"].startswith("2026-11-25T09:30:00")
     assert article["comments_open"] is True
     assert article["moderation_mode"] == "auto"
     assert article["title"] is None and article["url"] is None

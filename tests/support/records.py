@@ -36,11 +36,11 @@ def add_comment(session: Session, now: datetime, *, body: str = "Schöner Artike
                 token: str | None = None, status: CommentStatus = CommentStatus.APPROVED,
                 parent: Comment | None = None, reason: str | None = None,
                 details: dict[str, Any] | None = None, public_id: str | None = None,
-                **fields: Any) -> Comment:
+                article_key: str = ARTICLE_KEY, **fields: Any) -> Comment:
     """A comment with the event that gave it its status."""
     comment = Comment(
         public_id=public_id or secrets.token_urlsafe(16),
-        article=get_or_create_article(session, ARTICLE_KEY, now),
+        article=get_or_create_article(session, article_key, now),
         parent_id=parent.id if parent else None,
         root_id=(parent.root_id or parent.id) if parent else None,
         depth=parent.depth + 1 if parent else 0,
