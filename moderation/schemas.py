@@ -35,7 +35,17 @@ def checked_article_key(article_key: str) -> str:
 
 
 # The opaque ids we hand out are URL-safe base64.
-PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not an id of ours.")
+class WholeMatch(validate.Regexp):
+    """A pattern the whole value must match: with ``re.match``, ``$`` lets a trailing newline
+    through."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+PUBLIC_ID = WholeMatch(r"^[A-Za-z0-9_-]{1,32}$", error="Not an id of ours.")
 
 
 # PostgreSQL cannot store NUL, and no UTF-8 text (the databases', our answers') can hold a
@@ -405,7 +415,7 @@ class GroundSchema(Schema):
 
 
 class DecisionSchema(Schema):
-    reason_code = Text(load_default=None, validate=validate.Regexp(
+    reason_code = Text(load_default=None, validate=WholeMatch(
         r"^[a-z][a-z0-9_]{0,63}$", error="Lower-case letters, digits and _ only."))
     reason = PlainText(load_default=None, validate=validate.Length(max=2000))
     ground = fields.Nested(GroundSchema, load_default=None, allow_none=True, metadata={
@@ -520,7 +530,7 @@ class ReadinessDetailSchema(Schema):
 
 # --- admins -------------------------------------------------------------------------------
 
-CATEGORY = validate.Regexp(r"^[a-z][a-z_]{0,39}$", error="Lower-case letters and _ only.")
+CATEGORY = WholeMatch(r"^[a-z][a-z_]{0,39}$", error="Lower-case letters and _ only.")
 
 
 class ThresholdSchema(Schema):
@@ -720,7 +730,7 @@ class ErasureSchema(Schema):
 
 
 class AuditQuerySchema(Schema):
-    action = Text(load_default=None, validate=validate.Regexp(
+    action = Text(load_default=None, validate=WholeMatch(
         r"^[a-z][a-z_.]{0,63}$", error="An action such as policy.changed."))
     since = UtcDateTime(load_default=None)
     until = UtcDateTime(load_default=None)

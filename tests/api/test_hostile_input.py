@@ -15,7 +15,7 @@ from sqlalchemy import text
 from moderation.api.context import request_session
 from moderation.pagination import encode_cursor
 from moderation.schemas import WebhookInSchema
-from tests.support.http import ARTICLE, QUEUE, assert_error, submit_comment
+from tests.support.http import ARTICLE, QUEUE, assert_error, post_comment, submit_comment
 
 POLICY = "/v1/admin/policy"
 WEBHOOKS = "/v1/webhooks"
@@ -181,3 +181,12 @@ def test_the_authors_own_view_is_never_cached(client):
                           headers={"X-Author-Token": comment["author_token"]})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_trailing_newline_does_not_slip_past_a_pattern(client, editor):
+    reply = post_comment(client, "Grüße", parent_id="0_DJyUuQZ6ZicJQTz_YahA\n")
+    assert assert_error(reply, 422, "validation_failed")["errors"] == {
+        "parent_id": ["Not an id of ours."]}
+    decision = client.post("/v1/moderation/comments/x/reject", headers=editor,
+                           json={"reason_code": "spam\n"})
+    assert "reason_code" in assert_error(decision, 422, "validation_failed")["errors"]
