@@ -1,6 +1,6 @@
 """comments by article and time: each article's newest comment for the list of articles
 
-Revision ID: 0007c
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-26 15:40:00.000000
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0007c'
+revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
