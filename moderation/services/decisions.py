@@ -101,7 +101,7 @@ def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
     statement = statement_for(
         comment, reason_code=change.reason_code, reason=change.reason, terms=terms, now=now,
         api_key=by.key, ground=change.ground,
-    ) if rejects and terms is not None else None
+    ) if rejects else None
     if by.key is not None:
         comment.editor_decided_at = now
         # After the statement: it says whether readers' reports led to the decision.

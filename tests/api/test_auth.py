@@ -21,6 +21,7 @@ def editor_routes(comment_id: str,
     """Every editor endpoint as (method, path, JSON body), each valid for an editor."""
     return [
         ("GET", "/v1/moderation/comments", None),
+        ("GET", "/v1/moderation/articles", None),
         ("GET", f"/v1/moderation/comments/{comment_id}", None),
         ("POST", f"/v1/moderation/comments/{comment_id}/approve",
          {"reason_code": "passt", "reason": "Sachlich und höflich"}),
@@ -36,7 +37,7 @@ def editor_routes(comment_id: str,
     ]
 
 
-ROUTE_IDS = ["queue", "detail", "approve", "reject", "bulk", "article-get", "article-patch",
+ROUTE_IDS = ["queue", "articles", "detail", "approve", "reject", "bulk", "article-get", "article-patch",
              "status", "report", "report-dismiss"]
 
 
