@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
-from moderation.api.context import now, state, unit_of_work
+from moderation.api.auth import current_key, key_required, no_store
+from moderation.api.context import now, request_session, state
 from moderation.domain import Role
 from moderation.errors import NotFound
 from moderation.schemas import (
@@ -54,59 +54,52 @@ def _described(version: Any) -> dict[str, Any]:
 
 
 @blp.route("/policy")
+@key_required(blp, Role.ADMIN)
 class LivePolicy(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """The live policy: thresholds, word lists, link limit."""
-        with unit_of_work() as session:
-            active = _active(session)
-            return policies.describe(active.live, active.live_version)
+        session = request_session()
+        active = _active(session)
+        return policies.describe(active.live, active.live_version)
 
     @blp.arguments(PolicyChangesSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def patch(self, changes: dict[str, Any]) -> Any:
         """Change the live policy; the change becomes a new version in its history."""
-        with unit_of_work() as session:
-            return _revise(session, policies.LIVE,
-                           lambda live: policies.apply_changes(live, changes),
-                           changes.get("note"), "policy.changed", _changed_fields(changes))
+        session = request_session()
+        return _revise(session, policies.LIVE,
+                       lambda live: policies.apply_changes(live, changes),
+                       changes.get("note"), "policy.changed", _changed_fields(changes))
 
 
 @blp.route("/policy/words")
+@key_required(blp, Role.ADMIN)
 class Words(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.arguments(WordChangeSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def post(self, change: dict[str, Any]) -> Any:
         """Add a word to the banned or the suspect list of the live policy."""
         return _change_word(change, add=True)
 
 
 @blp.route("/policy/words/remove")
+@key_required(blp, Role.ADMIN)
 class WordRemoval(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.arguments(WordChangeSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def post(self, change: dict[str, Any]) -> Any:
         """Remove a word from the banned or the suspect list of the live policy."""
         return _change_word(change, add=False)
 
 
 def _change_word(change: dict[str, Any], *, add: bool) -> dict[str, Any]:
-    with unit_of_work() as session:
-        return _revise(session, policies.LIVE,
-                       lambda live: policies.change_words(live, change["kind"], change["term"],
-                                                          add=add),
-                       change["note"], "policy.word_added" if add else "policy.word_removed",
-                       {"kind": change["kind"], "term": change["term"]})
+    session = request_session()
+    return _revise(session, policies.LIVE,
+                   lambda live: policies.change_words(live, change["kind"], change["term"],
+                                                      add=add),
+                   change["note"], "policy.word_added" if add else "policy.word_removed",
+                   {"kind": change["kind"], "term": change["term"]})
 
 
 def _changed_fields(changes: dict[str, Any]) -> dict[str, Any]:
@@ -114,69 +107,59 @@ def _changed_fields(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/policy/history")
+@key_required(blp, Role.ADMIN)
 class History(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, PolicyHistorySchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """Every saved version of a policy, newest first, with who saved it and why."""
-        with unit_of_work() as session:
-            return {"versions": policies.history(session, query["name"], query["limit"])}
+        session = request_session()
+        return {"versions": policies.history(session, query["name"], query["limit"])}
 
 
 @blp.route("/policy/candidate")
+@key_required(blp, Role.ADMIN)
 class Candidate(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """The candidate policy running in shadow mode."""
-        with unit_of_work() as session:
-            return policies.describe(*_candidate(session))
+        session = request_session()
+        return policies.describe(*_candidate(session))
 
     @blp.arguments(PolicyChangesSchema)
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def put(self, changes: dict[str, Any]) -> Any:
         """Start (or replace) a candidate: the live policy with these changes. From now on
         the worker records what it would decide, beside the live decision."""
-        with unit_of_work() as session:
-            return _revise(session, policies.CANDIDATE,
-                           lambda live: policies.apply_changes(live, changes),
-                           changes.get("note"), "policy.candidate_started",
-                           _changed_fields(changes))
+        session = request_session()
+        return _revise(session, policies.CANDIDATE,
+                       lambda live: policies.apply_changes(live, changes),
+                       changes.get("note"), "policy.candidate_started",
+                       _changed_fields(changes))
 
     @blp.response(204)
-    @blp.doc(**KEY_REQUIRED)
     def delete(self) -> None:
         """End shadow mode; the candidate's record stays in the history."""
-        with unit_of_work() as session:
-            policies.retire_candidate(session, api_key=current_key(), note=None, now=now())
+        session = request_session()
+        policies.retire_candidate(session, api_key=current_key(), note=None, now=now())
 
 
 @blp.route("/policy/candidate/report")
+@key_required(blp, Role.ADMIN)
 class ShadowReport(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.response(200, ShadowReportSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """How often the candidate disagrees with the live policy and with editors."""
-        with unit_of_work() as session:
-            return policies.shadow_report(session, _candidate(session)[1])
+        session = request_session()
+        return policies.shadow_report(session, _candidate(session)[1])
 
 
 @blp.route("/policy/candidate/promote")
+@key_required(blp, Role.ADMIN)
 class Promote(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.response(200, PolicySchema)
-    @blp.doc(**KEY_REQUIRED)
     def post(self) -> Any:
         """Make the candidate the live policy and end shadow mode."""
-        with unit_of_work() as session:
-            return _described(policies.promote(session, _defaults(), api_key=current_key(),
-                                               now=now()))
+        session = request_session()
+        return _described(policies.promote(session, _defaults(), api_key=current_key(),
+                                           now=now()))

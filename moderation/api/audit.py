@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import KEY_REQUIRED, no_store, require_role
-from moderation.api.context import unit_of_work
+from moderation.api.auth import key_required, no_store
+from moderation.api.context import request_session
 from moderation.domain import Role
 from moderation.schemas import AuditPageSchema, AuditQuerySchema
 from moderation.services import audit
@@ -19,13 +19,11 @@ blp.after_request(no_store)
 
 
 @blp.route("")
+@key_required(blp, Role.ADMIN)
 class AuditLog(MethodView):
-    decorators = [require_role(Role.ADMIN)]
-
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditPageSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """Admin actions, newest first: filter by action and time (since ≤ t < until)."""
-        with unit_of_work() as session:
-            return audit.audit_log(session, **query)
+        session = request_session()
+        return audit.audit_log(session, **query)

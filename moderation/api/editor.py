@@ -7,8 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.auth import KEY_REQUIRED, current_key, no_store, require_role
-from moderation.api.context import now, state, unit_of_work
+from moderation.api.auth import current_key, key_required, no_store
+from moderation.api.context import now, request_session, state
 from moderation.domain import Role
 from moderation.schemas import (
     ArticleListQuerySchema,
@@ -36,69 +36,61 @@ blp.after_request(no_store)
 
 
 @blp.route("/status")
+@key_required(blp, Role.EDITOR)
 class Status(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.response(200, StatusSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self) -> Any:
         """What scores comments now: each worker's model, version, device and state, the
         scoring queue, and the policy in force."""
-        with unit_of_work() as session:
-            active = policies.active_policies(session, policies.configured(state().config))
-            return {**scoring_status(session, now()), "policy": {
-                "live": active.live.as_dict(),
-                "candidate": active.candidate.as_dict() if active.candidate else None}}
+        session = request_session()
+        active = policies.active_policies(session, policies.configured(state().config))
+        return {**scoring_status(session, now()), "policy": {
+            "live": active.live.as_dict(),
+            "candidate": active.candidate.as_dict() if active.candidate else None}}
 
 
 @blp.route("/comments")
+@key_required(blp, Role.EDITOR)
 class ReviewQueue(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.arguments(QueueQuerySchema, location="query")
     @blp.response(200, QueuePageSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """The review queue: filter by status, article, time and text; riskiest first by
         default."""
         if query["article"] is not None:
             checked_article_key(query["article"])
-        with unit_of_work() as session:
-            return queue.view(session, query["status"], article_key=query["article"],
-                              created_after=query["created_after"],
-                              created_before=query["created_before"], text=query["q"],
-                              sort=query["sort"], cursor=query["cursor"],
-                              limit=query["limit"])
+        session = request_session()
+        return queue.view(session, query["status"], article_key=query["article"],
+                          created_after=query["created_after"],
+                          created_before=query["created_before"], text=query["q"],
+                          sort=query["sort"], cursor=query["cursor"],
+                          limit=query["limit"])
 
 
 @blp.route("/comments/<string:comment_id>")
+@key_required(blp, Role.EDITOR)
 class EditorComment(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.response(200, EditorCommentDetailSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, comment_id: str) -> Any:
         """One comment with its scores and its full moderation history."""
-        with unit_of_work() as session:
-            return moderation.get_comment(session, comment_id)
+        session = request_session()
+        return moderation.get_comment(session, comment_id)
 
 
 def _decision_view(action: moderation.Action) -> type[MethodView]:
+    @key_required(blp, Role.EDITOR)
     class Decision(MethodView):
-        decorators = [require_role(Role.EDITOR)]
-
         @blp.arguments(DecisionSchema)
         @blp.response(200, EditorCommentDetailSchema)
         @blp.alt_response(409, response="CONFLICT", description=(
             "appeal_needs_other_editor: the author appealed against this key's rejection, "
             "and another active key can decide the appeal; comment_erased: the comment was "
             "erased, nothing is left to decide."))
-        @blp.doc(**KEY_REQUIRED)
         def post(self, data: dict[str, Any], comment_id: str) -> Any:
-            with unit_of_work() as session:
-                return moderation.decide(session, comment_id, action, current_key(),
-                                         now=now(), terms=PublisherTerms.of(state().config),
-                                         **data)
+            session = request_session()
+            return moderation.decide(session, comment_id, action, current_key(),
+                                     now=now(), terms=PublisherTerms.of(state().config),
+                                     **data)
 
     Decision.post.__doc__ = f"{action.capitalize()} a comment, whatever its status (idempotent)."
     Decision.__name__ = f"{action.capitalize()}Comment"
@@ -110,29 +102,25 @@ blp.route("/comments/<string:comment_id>/reject")(_decision_view("reject"))
 
 
 @blp.route("/comments/bulk")
+@key_required(blp, Role.EDITOR)
 class BulkDecision(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.arguments(BulkDecisionSchema)
     @blp.response(200, BulkResultSchema)
-    @blp.doc(**KEY_REQUIRED)
     def post(self, data: dict[str, Any]) -> Any:
         """Approve or reject many comments at once, in one transaction."""
-        with unit_of_work() as session:
-            results = moderation.decide_many(
-                session, data["ids"], data["action"], current_key(),
-                reason_code=data["reason_code"], reason=data["reason"], now=now(),
-                terms=PublisherTerms.of(state().config), ground=data["ground"])
-            return {"results": results}
+        session = request_session()
+        results = moderation.decide_many(
+            session, data["ids"], data["action"], current_key(),
+            reason_code=data["reason_code"], reason=data["reason"], now=now(),
+            terms=PublisherTerms.of(state().config), ground=data["ground"])
+        return {"results": results}
 
 
 @blp.route("/articles")
+@key_required(blp, Role.EDITOR)
 class Articles(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.arguments(ArticleListQuerySchema, location="query")
     @blp.response(200, ArticlePageSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, query: dict[str, Any]) -> Any:
         """List articles with their comments per status and their settings: filter by mode,
         open or closed, comments in review, key prefix and text; newest activity first by
@@ -140,58 +128,51 @@ class Articles(MethodView):
         which = articles.ArticleFilter(
             mode=query["mode"], comments_open=query["comments_open"],
             key_prefix=query["key_prefix"], text=query["q"], in_review=query["in_review"])
-        with unit_of_work() as session:
-            return articles.list_articles(session, which, sort=query["sort"],
-                                          cursor=query["cursor"], limit=query["limit"])
+        session = request_session()
+        return articles.list_articles(session, which, sort=query["sort"],
+                                      cursor=query["cursor"], limit=query["limit"])
 
 
 @blp.route("/articles/<path:article_key>")
+@key_required(blp, Role.EDITOR)
 class ArticleSettings(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.response(200, ArticleSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, article_key: str) -> Any:
         """An article's settings and how many comments it has in each status."""
-        with unit_of_work() as session:
-            article = articles.get_article(session, checked_article_key(article_key))
-            return articles.overview(session, article)
+        session = request_session()
+        article = articles.get_article(session, checked_article_key(article_key))
+        return articles.overview(session, article)
 
     @blp.arguments(ArticlePatchSchema)
     @blp.response(200, ArticleSchema)
-    @blp.doc(**KEY_REQUIRED)
     def patch(self, data: dict[str, Any], article_key: str) -> Any:
         """Open or close comments, set the moderation mode; creates the article if new."""
-        with unit_of_work() as session:
-            article = articles.update_article(session, checked_article_key(article_key),
-                                              data, now())
-            return articles.overview(session, article)
+        session = request_session()
+        article = articles.update_article(session, checked_article_key(article_key),
+                                          data, now())
+        return articles.overview(session, article)
 
 
 # --- readers' reports (DSA Art. 16) ---------------------------------------------------------
 
 @blp.route("/reports/<string:report_id>")
+@key_required(blp, Role.EDITOR)
 class EditorReport(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.response(200, EditorReportSchema)
-    @blp.doc(**KEY_REQUIRED)
     def get(self, report_id: str) -> Any:
         """One reader's report, with the reporter's contact details to tell them the
         decision."""
-        with unit_of_work() as session:
-            return reports.get_report(session, report_id)
+        session = request_session()
+        return reports.get_report(session, report_id)
 
 
 @blp.route("/reports/<string:report_id>/dismiss")
+@key_required(blp, Role.EDITOR)
 class DismissReport(MethodView):
-    decorators = [require_role(Role.EDITOR)]
-
     @blp.arguments(ReportDismissSchema)
     @blp.response(200, EditorReportSchema)
     @blp.alt_response(409, response="CONFLICT")
-    @blp.doc(**KEY_REQUIRED)
     def post(self, data: dict[str, Any], report_id: str) -> Any:
         """Dismiss one unfounded report and leave the comment as it is (idempotent)."""
-        with unit_of_work() as session:
-            return reports.dismiss(session, report_id, current_key(), data["reason"], now())
+        session = request_session()
+        return reports.dismiss(session, report_id, current_key(), data["reason"], now())

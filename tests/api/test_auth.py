@@ -37,8 +37,8 @@ def editor_routes(comment_id: str,
     ]
 
 
-ROUTE_IDS = ["queue", "articles", "detail", "approve", "reject", "bulk", "article-get", "article-patch",
-             "status", "report", "report-dismiss"]
+ROUTE_IDS = ["queue", "articles", "detail", "approve", "reject", "bulk", "article-get",
+             "article-patch", "status", "report", "report-dismiss"]
 
 
 def call(client, route: tuple[str, str, dict | None], headers: dict[str, str]):

@@ -50,3 +50,13 @@ def refuses_anonymous(operation):
         assert response.status_code in {400, 401}, (operation.path, response.text)
 
     return call
+
+
+def test_every_key_protected_operation_says_so_in_the_document(app):
+    document = app.test_client().get("/openapi.json").get_json()
+    protected = {(path, method): operation.get("security")
+                 for path, item in document["paths"].items()
+                 if path.startswith(("/v1/moderation", "/v1/admin", "/v1/webhooks"))
+                 for method, operation in item.items() if method != "parameters"}
+    assert len(protected) >= 30
+    assert set(map(str, protected.values())) == {str([{"apiKey": []}])}
