@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, true
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from moderation.models import Job
@@ -43,14 +43,12 @@ def ensure_one(session: Session, kind: str, now: datetime) -> None:
 
 
 def claim(session: Session, kind: str, owner: str, limit: int, now: datetime,
-          lease: timedelta, ready: ColumnElement[bool] | None = None) -> list[Job]:
-    """Lease up to ``limit`` due jobs of one kind to ``owner``; the caller commits. ``ready``
-    narrows the due jobs to those that may run now (jobs that wait for others)."""
+          lease: timedelta) -> list[Job]:
+    """Lease up to ``limit`` due jobs of one kind to ``owner``; the caller commits."""
     due = (
         select(Job)
         .where(Job.kind == kind, Job.run_at <= now,
-               or_(Job.leased_until.is_(None), Job.leased_until < now),
-               true() if ready is None else ready)
+               or_(Job.leased_until.is_(None), Job.leased_until < now))
         .order_by(Job.run_at, Job.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -83,6 +81,17 @@ def release(session: Session, job_ids: list[int], error: str, run_at: datetime) 
         job.lease_owner = None
         job.leased_until = None
         job.last_error = error[:2000]
+        job.run_at = run_at
+
+
+def postpone(session: Session, job_id: int, run_at: datetime) -> None:
+    """Give back a claimed job that may not run yet, to be claimed at ``run_at``; the claim
+    was no attempt."""
+    job = session.get(Job, job_id)
+    if job is not None:
+        job.lease_owner = None
+        job.leased_until = None
+        job.attempts -= 1
         job.run_at = run_at
 
 

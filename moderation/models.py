@@ -441,7 +441,8 @@ class Job(Base):
     """Background work claimed with a lease: scoring, webhook deliveries, the purge."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "kind", "run_at"),)
+    __table_args__ = (Index("ix_jobs_due", "kind", "run_at"),
+                      Index("ix_jobs_subject", "kind", "subject_id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

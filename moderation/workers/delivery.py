@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
@@ -35,6 +35,7 @@ from moderation.workers.loop import new_worker_id, run_until
 log = logging.getLogger(__name__)
 
 GIVE_UP_ENDPOINT_AFTER = timedelta(days=5)
+IN_TURN_WAIT = timedelta(seconds=1)
 SUCCEEDED, FAILED, PENDING = "succeeded", "failed", "pending"
 
 Send = Callable[..., sender.Response]
@@ -50,18 +51,37 @@ class Work:
     body: bytes
 
 
-def _in_turn() -> ColumnElement[bool]:
-    """A delivery job may run when no earlier delivery of an event about the same comment to
-    the same endpoint is still pending: each receiver hears of a comment in the order things
-    happened, also when an earlier message is being retried. (A delivery that failed for
-    good no longer holds the later ones back.)"""
-    this, earlier = aliased(WebhookDelivery), aliased(WebhookDelivery)
-    this_message, earlier_message = aliased(WebhookMessage), aliased(WebhookMessage)
-    return ~exists().where(
-        this.id == Job.subject_id, this_message.id == this.message_id,
-        earlier.endpoint_id == this.endpoint_id, earlier.status == PENDING,
-        earlier.id < this.id, earlier_message.id == earlier.message_id,
-        earlier_message.comment_id == this_message.comment_id)
+def _waiting_for_earlier(session: Session, batch: list[tuple[WebhookDelivery, WebhookMessage]],
+                         now: datetime) -> dict[int, datetime]:
+    """The deliveries of ``batch`` that must wait, with when to look at them again: an
+    earlier delivery of an event about the same comment to the same endpoint is still
+    pending. Each receiver thus hears of a comment in the order things happened, retries
+    included; a delivery that failed for good no longer holds the later ones back.
+
+    Bounded by the batch: only the events of the batch's comments are read (by index)."""
+    about = {delivery.id: (delivery.endpoint_id, message.comment_id)
+             for delivery, message in batch if message.comment_id is not None}
+    if not about:
+        return {}
+    pending = session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookMessage.comment_id)
+        .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+        .where(WebhookMessage.comment_id.in_({comment for _, comment in about.values()}),
+               WebhookDelivery.status == PENDING)).all()
+    blocked_by = {delivery_id: [row.id for row in pending
+                                if (row.endpoint_id, row.comment_id) == key
+                                and row.id < delivery_id]
+                  for delivery_id, key in about.items()}
+    blocked_by = {delivery_id: earlier for delivery_id, earlier in blocked_by.items() if earlier}
+    if not blocked_by:
+        return {}
+    due = dict(session.execute(select(Job.subject_id, Job.run_at).where(
+        Job.kind == jobs.DELIVER_WEBHOOK,
+        Job.subject_id.in_({i for earlier in blocked_by.values() for i in earlier}))).all())
+    # Not before the earlier one is due again, and not in this very poll.
+    soon = now + IN_TURN_WAIT
+    return {delivery_id: max([soon, *(due[i] for i in earlier if i in due)])
+            for delivery_id, earlier in blocked_by.items()}
 
 
 class DeliveryWorker:
@@ -107,7 +127,7 @@ class DeliveryWorker:
         with self.database.transaction() as session:
             now = self.clock()
             claimed = jobs.claim(session, jobs.DELIVER_WEBHOOK, self.id,
-                                 self.config.worker_batch_size, now, lease, _in_turn())
+                                 self.config.worker_batch_size, now, lease)
             rows = session.execute(
                 select(WebhookDelivery, WebhookEndpoint, WebhookMessage)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -116,10 +136,15 @@ class DeliveryWorker:
             ).all()
             found = {delivery.id: (delivery, endpoint, message)
                      for delivery, endpoint, message in rows}
+            waiting = _waiting_for_earlier(
+                session, [(delivery, message) for delivery, _, message in found.values()], now)
             work = []
             for job in claimed:
                 if job.subject_id not in found:  # endpoint deleted meanwhile
                     jobs.complete(session, [job.id])
+                    continue
+                if job.subject_id in waiting:
+                    jobs.postpone(session, job.id, waiting[job.subject_id])
                     continue
                 delivery, endpoint, message = found[job.subject_id]
                 secrets = [endpoint.secret]
