@@ -43,6 +43,7 @@ class Reason(enum.StrEnum):
     SCORE_ABOVE_REJECT = "score_above_reject"
     BANNED_WORD = "banned_word"
     SUSPECT_WORD = "suspect_word"
+    NO_TARGET = "no_target"  # a high score, but aimed at no one: held, not rejected
     TOO_MANY_LINKS = "too_many_links"
     SCORER_UNAVAILABLE = "scorer_unavailable"
     SCORING_FAILED = "scoring_failed"

@@ -10,6 +10,7 @@ from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.texts import DEFAULT_LANGUAGE, number, text
 
 if TYPE_CHECKING:
+    from moderation.targets import Target
     from moderation.wordlists import WordMatch
 
 Scores = dict[str, float]
@@ -35,6 +36,8 @@ class Threshold:
 Thresholds = dict[str, Threshold]
 DEFAULT_MAX_LINKS = 2
 SCORER_PROBLEMS = {Reason.SCORER_UNAVAILABLE, Reason.SCORING_FAILED}
+# A score is evidence of how a text reads, not of whom it hurts: alone it never rejects.
+SCORE_FINDINGS = {Reason.SCORE_ABOVE_REJECT, Reason.SCORE_ABOVE_REVIEW}
 
 # detoxify's categories. Lower bars for the rare, grave categories.
 DEFAULT_THRESHOLDS: Thresholds = {
@@ -101,13 +104,15 @@ class PolicySettings:
 class Signals:
     """What is known about a comment: scores (``None``: the scorer could not judge it, and
     ``scorer_problem`` says why), word-list matches, the number of links and the spam signals
-    found at intake (``{"honeypot": true}`` or ``{"duplicate_of": id, "by": ...}``)."""
+    found at intake (``{"honeypot": true}`` or ``{"duplicate_of": id, "by": ...}``) and the
+    signals of whom the comment is aimed at (``moderation.targets``)."""
 
     scores: Scores | None
     words: Sequence[WordMatch] = ()
     links: int = 0
     scorer_problem: tuple[Reason, str] | None = None
     spam: Mapping[str, Any] | None = None
+    targets: Sequence[Target] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ class Decision:
             "words": [{"term": w.term, "kind": w.kind, "start": w.start, "end": w.end,
                        "matched": w.matched} for w in signals.words],
             "links": signals.links,
+            "targets": [t.as_dict() for t in signals.targets],
         }
 
 
@@ -200,9 +206,11 @@ def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode,
            language: str = DEFAULT_LANGUAGE) -> Decision:
     """Turn what is known about a comment into a decision, its reason in ``language``.
 
-    ``auto`` rejects on a banned word, a filled-in honeypot or a score above a reject
-    threshold, holds on a score above a review threshold, a suspect word, too many links or
-    a duplicate, and approves the rest.
+    ``auto`` rejects on a banned word, a filled-in honeypot, or a score above a reject
+    threshold when the comment is aimed at someone (a target signal: the classifier alone
+    cannot tell swearing from abuse, so a high score without a target is held); it holds on
+    a score above a review threshold, a suspect word, too many links or a duplicate, and
+    approves the rest.
     Fail closed: an unscored comment is never approved automatically. ``pre`` holds
     everything. ``post`` leaves the published comment alone unless something is found, and
     then only holds it: it never rejects without an editor (nor withdraws a comment because
@@ -223,8 +231,12 @@ def decide(signals: Signals, settings: PolicySettings, mode: ModerationMode,
                         [], triggers)
     worst = findings[0]
     if worst.level == "reject" and mode is ModerationMode.AUTO:
-        return Decision(CommentStatus.REJECTED, worst.code,
-                        text(language, "rejected", summary=summary), findings, triggers)
+        if signals.targets or any(f.level == "reject" and f.code not in SCORE_FINDINGS
+                                  for f in findings):
+            return Decision(CommentStatus.REJECTED, worst.code,
+                            text(language, "rejected", summary=summary), findings, triggers)
+        findings = [*findings, Finding(Reason.NO_TARGET, "review", text(language, "no_target"))]
+        summary = "; ".join(f.detail for f in findings)
     return Decision(CommentStatus.REVIEW, worst.code, text(language, "held", summary=summary),
                     findings, triggers)
 

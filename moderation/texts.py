@@ -31,6 +31,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "duplicate_address": "derselbe Text wie Kommentar {comment} vom selben Anschluss",
         "score": "{category} {score} ≥ {threshold}",
         "too_many_links": "{links} Links (höchstens {max_links})",
+        "no_target": "kein Angriffsziel erkannt: eine hohe Bewertung allein lehnt nicht ab",
         "scorer_unavailable": "Klassifikator nicht verfügbar ({detail})",
         "scoring_failed": "Bewertung fehlgeschlagen ({detail})",
         # Statements of reasons (DSA Art. 17): what the author reads.
@@ -106,6 +107,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "duplicate_address": "same text as comment {comment} from the same address",
         "score": "{category} {score} ≥ {threshold}",
         "too_many_links": "{links} links (at most {max_links})",
+        "no_target": "aimed at no one: a high score alone does not reject",
         "scorer_unavailable": "scorer unavailable ({detail})",
         "scoring_failed": "scoring failed ({detail})",
         "category.toxicity": "toxic language",

@@ -15,6 +15,7 @@ from moderation.policy import (
     find_triggers,
     parse_thresholds,
 )
+from moderation.targets import Target
 from moderation.wordlists import WordMatch
 
 CALM = dict.fromkeys(DEFAULT_THRESHOLDS, 0.01)
@@ -27,6 +28,10 @@ def scores(**raised: float) -> dict[str, float]:
 
 def judge(raw_scores, mode=ModerationMode.AUTO, settings=DEFAULTS, **signals):
     return decide(Signals(raw_scores, **signals), settings, mode)
+
+
+# "Du …": the comment speaks to someone.
+AIMED = (Target("addressee", 0, 2, "Du"),)
 
 
 def word(term: str, kind: str, start: int = 0) -> WordMatch:
@@ -44,7 +49,7 @@ def word(term: str, kind: str, start: int = 0) -> WordMatch:
      Reason.SCORE_ABOVE_REJECT),
 ])
 def test_auto_mode_approves_holds_or_rejects_at_the_thresholds(raised, status, reason):
-    decision = judge(scores(**raised))
+    decision = judge(scores(**raised), targets=AIMED)
     assert (decision.status, decision.reason_code) == (status, reason)
 
 
@@ -169,7 +174,7 @@ def test_a_duplicate_is_held_and_names_the_earlier_comment():
 
 
 def test_spam_findings_rank_with_the_others():
-    decision = judge(scores(toxicity=0.95), spam=DUPLICATE, links=5)
+    decision = judge(scores(toxicity=0.95), spam=DUPLICATE, links=5, targets=AIMED)
     assert [f.code for f in decision.findings] == [
         Reason.SCORE_ABOVE_REJECT, Reason.DUPLICATE, Reason.TOO_MANY_LINKS]
     held = judge(scores(insult=0.6), ModerationMode.PRE, spam=DUPLICATE)
@@ -201,9 +206,9 @@ def test_intake_rejects_honeypot_catches_publishes_post_articles_and_holds_dupli
 
 
 def test_reasons_are_written_in_the_configured_language():
-    evidence = dict(spam=DUPLICATE, links=5)
+    evidence = dict(spam=DUPLICATE, links=5, targets=AIMED)
     german = judge(scores(toxicity=0.95), **evidence)
-    english = decide(Signals(scores(toxicity=0.95), links=5, spam=DUPLICATE), PolicySettings(),
+    english = decide(Signals(scores(toxicity=0.95), **evidence), PolicySettings(),
                      ModerationMode.AUTO, "en")
     assert german.reason == ("Automatisch abgelehnt: toxicity 0,95 ≥ 0,90; derselbe Text wie "
                              "Kommentar 0_DJyUuQZ6ZicJQTz_YahA vom selben Anschluss; 5 Links "
@@ -213,3 +218,30 @@ def test_reasons_are_written_in_the_configured_language():
                               "(at most 2).")
     assert decide_at_intake(None, ModerationMode.POST, "en").reason == (
         "Published at once; the classifier checks it afterwards.")
+
+
+# --- a score rejects only a comment aimed at someone -----------------------------------------
+
+def test_a_high_score_aimed_at_no_one_is_held_and_says_why():
+    decision = judge(scores(toxicity=0.98))
+    assert (decision.status, decision.reason_code) == (CommentStatus.REVIEW,
+                                                        Reason.SCORE_ABOVE_REJECT)
+    assert [f.code for f in decision.findings] == [Reason.SCORE_ABOVE_REJECT, Reason.NO_TARGET]
+    assert decision.reason == ("Zur Prüfung zurückgehalten: toxicity 0,98 ≥ 0,90; kein "
+                               "Angriffsziel erkannt: eine hohe Bewertung allein lehnt nicht "
+                               "ab.")
+
+
+def test_a_high_score_aimed_at_someone_is_rejected_with_the_target_on_record():
+    signals = Signals(scores(toxicity=0.98), targets=AIMED)
+    decision = decide(signals, DEFAULTS, ModerationMode.AUTO)
+    assert decision.status is CommentStatus.REJECTED
+    assert decision.explanation(signals)["targets"] == [
+        {"kind": "addressee", "start": 0, "end": 2, "matched": "Du"}]
+
+
+def test_strong_evidence_rejects_without_a_target():
+    banned = judge(CALM, words=[word("arschloch", "banned")])
+    honeypot = judge(scores(toxicity=0.98), spam={"honeypot": True})
+    assert banned.status is honeypot.status is CommentStatus.REJECTED
+    assert Reason.NO_TARGET not in [f.code for f in banned.findings + honeypot.findings]

@@ -14,6 +14,7 @@ from moderation.models import Comment
 from moderation.policy import Decision, Scores, Signals, decide
 from moderation.services import decisions, policies
 from moderation.statements import PublisherTerms
+from moderation.targets import find_targets
 from moderation.text import count_links
 
 
@@ -53,9 +54,11 @@ def judge(facts: Facts, scored: Scored, active: policies.ActivePolicies,
     outside any transaction, before the sentences of a flagged comment are explained."""
     links = count_links(facts.body)
 
+    targets = find_targets(facts.body)
+
     def signals_for(settings: policies.PolicySettings) -> Signals:
         return Signals(scored.scores, policies.word_list(settings).find(facts.body), links,
-                       scored.problem, facts.spam)
+                       scored.problem, facts.spam, targets)
 
     live = signals_for(active.live)
     candidate = decide(signals_for(active.candidate), active.candidate, facts.mode, language) \
