@@ -110,7 +110,7 @@ def test_shadow_mode_reports_disagreements_with_live_policy_and_editors(
         "note": "Test: strengere Beleidigungsschwelle"}).get_json()
     assert candidate["name"] == "candidate" and candidate["version"] == 1
 
-    mild = post_comment(client, "Ziemlich dumm, dieser Vergleich.").get_json()["id"]
+    mild = post_comment(client, "Ziemlich dumm, dieser Kommentator.").get_json()["id"]
     post_comment(client, "Danke für den Artikel!")
     worker.run_once()
     client.post(f"/v1/moderation/comments/{mild}/approve", headers=editor)
