@@ -9,7 +9,7 @@ rejected, pass cases approved), how many were held and rejected; per identity gr
 subgroup AUC, BPSN AUC and BNSP AUC on the toxicity score (positives: flag cases) and the
 share of neutral and positive mentions held, with the spread between groups. The cases and the
 measures live in ``bench/functional/``; ``tests/test_functional_suite.py`` holds the floors.
-detoxify is used only from local weights (see ``bench/quality.py``).
+detoxify is used only from local weights.
 """
 
 from __future__ import annotations
@@ -28,13 +28,20 @@ from bench.functional.measure import decide_all, held_spread, subgroup_metrics, 
 from bench.machine import describe  # noqa: E402
 from moderation.config import Config  # noqa: E402
 from moderation.scoring.base import Scorer, ScorerUnavailable  # noqa: E402
+from moderation.scoring.cache import cached_model  # noqa: E402
 from moderation.scoring.factory import load_scorer  # noqa: E402
 from moderation.services.policies import configured  # noqa: E402
 
 
 def scorer_named(name: str) -> Scorer:
-    """The scorer the service would build for ``MODERATION_SCORER=name``."""
-    return load_scorer(replace(Config.from_env(), scorer=name))
+    """The scorer the service would build for ``MODERATION_SCORER=name``; detoxify only from
+    local weights: a benchmark never downloads a model."""
+    config = replace(Config.from_env(), scorer=name)
+    if name != "compact" and config.detoxify_checkpoint is None and cached_model(
+            config.detoxify_model, config.model_cache) is None:
+        raise ScorerUnavailable("no local detoxify weights: set MODERATION_DETOXIFY_CHECKPOINT "
+                                "or run `moderation model fetch` where there is network")
+    return load_scorer(config)
 
 
 def main() -> None:
@@ -44,7 +51,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="Also print the figures as JSON.")
     args = parser.parse_args()
 
-    print(f"Machine: {describe('numpy')}")
+    print(f"Machine: {describe('numpy')}", flush=True)
     try:
         scorer = scorer_named(args.scorer)
     except ScorerUnavailable as error:
