@@ -75,7 +75,8 @@ def _from_env(setting: Field) -> Any:
     """The value the environment gives ``setting``, or ``MISSING`` to keep the default."""
     name = variable_of(setting)
     raw = os.environ.get(name)
-    if raw is None or (raw == "" and setting.type in {"Path", "tuple[float, ...]"}):
+    # An empty path or schedule (",", " ") keeps the default: no retries would be no schedule.
+    if raw is None or (not _words(raw) and setting.type in {"Path", "tuple[float, ...]"}):
         return MISSING
     kind = setting.metadata.get("kind", str(setting.type))
     try:

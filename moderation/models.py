@@ -139,7 +139,7 @@ class Comment(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str | None] = mapped_column(String(254))
-    # Set with the email by the model; a bulk UPDATE that clears the email clears it too.
+    # Set with the email by the model; a bulk UPDATE that clears the email must clear it too.
     author_email_key: Mapped[str | None] = mapped_column(String(64), index=True)
     author_token_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
@@ -232,7 +232,7 @@ class Report(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_email: Mapped[str | None] = mapped_column(String(254))
-    # Set with the email by the model; a bulk UPDATE that clears the email clears it too.
+    # Set with the email by the model; a bulk UPDATE that clears the email must clear it too.
     reporter_email_key: Mapped[str | None] = mapped_column(String(64), index=True)
     good_faith: Mapped[bool]
     # Lets the reporter look up the decision without an account.

@@ -53,12 +53,13 @@ class Ground:
 @dataclass(frozen=True)
 class Evidence:
     """What automated means found: the classifier, the scores that crossed a threshold,
-    word-list matches and spam checks that fired."""
+    word-list matches, whom the comment was aimed at, and spam checks that fired."""
 
     classifier: str | None = None  # "name@version"
     triggers: tuple[Mapping[str, Any], ...] = ()
     words: tuple[Mapping[str, Any], ...] = ()
     checks: tuple[str, ...] = ()
+    targets: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def from_record(cls, explanation: Mapping[str, Any] | None, scored_by: str | None,
@@ -70,7 +71,8 @@ class Evidence:
             ("honeypot", spam.get("honeypot")), ("duplicate_text", "duplicate_of" in spam))
             if present)
         evidence = cls(scored_by, tuple(explanation.get("triggers") or ()),
-                       tuple(explanation.get("words") or ()), checks)
+                       tuple(explanation.get("words") or ()), checks,
+                       tuple(explanation.get("targets") or ()))
         return evidence if evidence.triggers or evidence.words or checks else None
 
     def as_means(self) -> dict[str, Any]:
@@ -83,6 +85,8 @@ class Evidence:
             # What the author wrote, never the list entry: the lists stay the publisher's.
             "words": [{"matched": w["matched"], "list": w["kind"]} for w in self.words],
             "checks": list(self.checks),
+            # Why a score could reject: the comment was aimed at someone.
+            "targets": [{"kind": t["kind"], "matched": t["matched"]} for t in self.targets],
         }
 
     def findings(self, language: str) -> list[str]:
@@ -94,7 +98,10 @@ class Evidence:
                 + [text(language, "finding.word", matched=w["matched"],
                         list=_label(language, "list", w["kind"], "list.other"))
                    for w in self.words]
-                + [text(language, f"check.{check}") for check in self.checks])
+                + [text(language, f"check.{check}") for check in self.checks]
+                + ([text(language, "finding.targets", matched=", ".join(
+                    f"„{t['matched']}“" if language == "de" else f"“{t['matched']}”"
+                    for t in self.targets))] if self.targets and self.triggers else []))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "appealed": "Die Autorin oder der Autor hat gegen die Ablehnung Widerspruch eingelegt.",
         "banned_word": "gesperrter Begriff „{matched}“ ({term})",
         "suspect_word": "zu prüfender Begriff „{matched}“ ({term})",
+        "starter_term": "{term} – {label} (Liste {name} v{version})",
         "honeypot": "das für Menschen verborgene Feld war ausgefüllt",
         "duplicate_author": "derselbe Text wie Kommentar {comment} derselben Person",
         "duplicate_address": "derselbe Text wie Kommentar {comment} vom selben Anschluss",
@@ -34,6 +35,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "no_target": "kein Angriffsziel erkannt: eine hohe Bewertung allein lehnt nicht ab",
         "scorer_unavailable": "Klassifikator nicht verfügbar ({detail})",
         "scoring_failed": "Bewertung fehlgeschlagen ({detail})",
+        "gave_up": "nach {attempts} Versuchen aufgegeben",
         # Statements of reasons (DSA Art. 17): what the author reads.
         "category.toxicity": "toxische Sprache",
         "category.severe_toxicity": "schwer toxische Sprache",
@@ -50,6 +52,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "check.duplicate_text": "derselbe Text war kurz zuvor schon eingereicht worden",
         "finding.score": "{label}: Bewertung {score} (Grenzwert {threshold})",
         "finding.word": "{list} „{matched}“",
+        "finding.targets": "gerichtet an {matched}",
         "ground.illegal": "Die Redaktion hält den Kommentar für rechtswidrig nach {provision}.",
         "ground.terms": "Der Kommentar ist mit unseren Nutzungsbedingungen nicht vereinbar "
                         "({clause}).",
@@ -102,6 +105,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "appealed": "The author appealed against the rejection.",
         "banned_word": "banned word „{matched}“ ({term})",
         "suspect_word": "suspect word „{matched}“ ({term})",
+        "starter_term": "{term} – {label} (list {name} v{version})",
         "honeypot": "the field hidden from humans was filled in",
         "duplicate_author": "same text as comment {comment} from the same author",
         "duplicate_address": "same text as comment {comment} from the same address",
@@ -110,6 +114,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "no_target": "aimed at no one: a high score alone does not reject",
         "scorer_unavailable": "scorer unavailable ({detail})",
         "scoring_failed": "scoring failed ({detail})",
+        "gave_up": "gave up after {attempts} attempts",
         "category.toxicity": "toxic language",
         "category.severe_toxicity": "severely toxic language",
         "category.obscene": "obscenity",
@@ -124,6 +129,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "check.duplicate_text": "the same text had been submitted shortly before",
         "finding.score": "{label}: score {score} (threshold {threshold})",
         "finding.word": "{list} “{matched}”",
+        "finding.targets": "aimed at {matched}",
         "ground.illegal": "The editors consider the comment illegal under {provision}.",
         "ground.terms": "The comment is not compatible with our terms of use ({clause}).",
         "summary.removal": "Your comment was removed",
@@ -159,13 +165,6 @@ _CATALOGUE: dict[str, dict[str, str]] = {
                          "needed any more.",
     },
 }
-
-
-def checked_language(language: str) -> str:
-    """``language`` if there are texts for it; a ValueError naming the choices otherwise."""
-    if language not in _CATALOGUE:
-        raise ValueError(f"no texts in {language!r}; choose one of {', '.join(LANGUAGES)}")
-    return language
 
 
 def text(language: str, key: str, **params: object) -> str:

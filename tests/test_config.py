@@ -78,3 +78,9 @@ def test_the_readme_documents_every_variable():
                     if setting.metadata.get("from_env") is not False
                     and f"`{variable_of(setting)}`" not in readme]
     assert undocumented == []
+
+
+@pytest.mark.parametrize("empty", ["", " ", ",", " , "])
+def test_an_empty_retry_schedule_keeps_the_default(monkeypatch, empty):
+    monkeypatch.setenv("MODERATION_WEBHOOK_RETRY_SECONDS", empty)
+    assert Config.from_env().webhook_retry_seconds == Config().webhook_retry_seconds

@@ -49,6 +49,7 @@ def test_an_automatic_rejection_names_the_classifier_its_scores_and_the_words():
                     "level": "review"}],
         "words": [{"matched": "Idiot", "list": "banned"}],
         "checks": [],
+        "targets": [],
     }
     assert statement["facts"] == (
         "Unsere automatische Prüfung hat den Kommentar abgelehnt. Festgestellt: Beleidigung: "
@@ -153,7 +154,7 @@ def test_spam_checks_at_intake_are_automated_means():
         rejection(reason_code="honeypot", evidence=evidence), TERMS, NOW)
 
     assert statement["automated_means"] == {"classifier": None, "scores": [], "words": [],
-                                            "checks": ["honeypot"]}
+                                            "checks": ["honeypot"], "targets": []}
     assert "verstecktes Formularfeld" in statement["facts"]
 
 
@@ -206,3 +207,13 @@ def test_a_statement_is_written_in_the_publishers_language():
     german = statement_of_reasons(rejection(), TERMS, NOW)
     assert german["redress"]["appeal"]["explanation"].startswith(
         "Sie können bis zum 27.05.2027 Beschwerde")
+
+
+def test_a_rejection_on_a_score_names_whom_the_comment_was_aimed_at():
+    aimed = {**EXPLANATION, "targets": [{"kind": "addressee", "start": 0, "end": 2,
+                                         "matched": "Du"}]}
+    evidence = Evidence.from_record(aimed, "compact-de@2", None)
+    statement = statement_of_reasons(rejection(evidence=evidence), TERMS, NOW)
+
+    assert statement["automated_means"]["targets"] == [{"kind": "addressee", "matched": "Du"}]
+    assert statement["facts"].endswith("gesperrter Begriff „Idiot“; gerichtet an „Du“.")

@@ -5,12 +5,12 @@ Revises: 0005
 Create Date: 2026-11-26 10:12:31.418205
 """
 
+import hashlib
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from moderation.models import email_key
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -18,6 +18,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BATCH = 1000
+
+
+def email_key(email: str | None) -> str | None:
+    """The key as this revision defines it (a copy: the history must not move with the
+    application's code): SHA-256 of the NFC-normalised, casefolded, trimmed address."""
+    if email is None:
+        return None
+    normalised = unicodedata.normalize("NFC", email.strip()).casefold()
+    if not normalised:
+        return None
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def upgrade() -> None:

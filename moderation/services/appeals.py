@@ -4,7 +4,6 @@ decide it, and how it closes. The author files it through ``services.authors``."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
@@ -77,10 +76,4 @@ def _close(appeal: Appeal, outcome: Resolution, editor: ApiKey | None, now: date
         "actor": {"type": "editor", "key": editor.name} if editor else {"type": "system"},
         "decided_by_rejecting_editor": editor is not None
         and appeal.rejected_by_key_id == editor.id,
-        "links": links(comment)}, now, comment_id=comment.id)
-
-
-def links(comment: Comment) -> dict[str, Any]:
-    return {"comment": f"/v1/moderation/comments/{comment.public_id}",
-            "thread": f"/v1/articles/{comment.article.key}/comments"}
-
+        "links": webhooks.comment_links(comment)}, now, comment_id=comment.id)

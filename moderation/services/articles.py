@@ -138,7 +138,9 @@ def _matching(which: ArticleFilter) -> list[ColumnElement[bool]]:
     if which.comments_open is not None:
         conditions.append(Article.comments_open == which.comments_open)
     if which.key_prefix is not None:
-        conditions.append(Article.key.startswith(which.key_prefix, autoescape=True))
+        # Keys are the publisher's, compared exactly: LIKE would ignore case on SQLite only.
+        conditions.append(func.substr(Article.key, 1, len(which.key_prefix))
+                          == which.key_prefix)
     if which.text is not None:
         conditions.append(textsearch.contains(Article.key, which.text)
                           | textsearch.contains(Article.title, which.text))

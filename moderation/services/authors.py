@@ -15,7 +15,7 @@ from moderation import texts
 from moderation.domain import CommentStatus, Reason, Resolution
 from moderation.errors import Conflict, NotFound
 from moderation.models import Appeal, Comment, ModerationEvent
-from moderation.services import appeals, decisions, webhooks
+from moderation.services import decisions, webhooks
 from moderation.statements import appeal_deadline
 from moderation.tokens import token_matches
 
@@ -64,7 +64,7 @@ def submit_appeal(session: Session, public_id: str, token: str | None, explanati
     session.flush()
     webhooks.emit(session, "comment.appealed", {
         "comment_id": comment.public_id, "article_key": comment.article.key,
-        "appeal_id": appeal.public_id, "links": appeals.links(comment)}, now,
+        "appeal_id": appeal.public_id, "links": webhooks.comment_links(comment)}, now,
         comment_id=comment.id)
     return appeal
 

@@ -1,4 +1,4 @@
-"""The reader's side: submitting comments, reading an article's public thread."""
+"""The reader's side: submitting comments."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import object_session
 
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
 from moderation.errors import Conflict
-from moderation.models import ApiKey, Comment, ModerationEvent
+from moderation.models import ApiKey, Article, Comment, ModerationEvent
 from moderation.services import appeals, reports, webhooks
 from moderation.services.keys import actor_name
 from moderation.services.rejections import statement_for
@@ -150,7 +150,7 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
     """
     from_status = comment.status  # None for a comment being created
     if CommentStatus.APPROVED in (from_status, change.to_status):
-        comment.article.public_revision += 1
+        comment.article.public_revision = Article.public_revision + 1
     comment.status = change.to_status
     comment.status_reason_code = change.reason_code
     comment.status_reason = change.reason
@@ -166,7 +166,7 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
         comment=comment, actor=by.actor, api_key_id=by.key.id if by.key else None,
         from_status=from_status, to_status=change.to_status, reason_code=change.reason_code,
         reason=change.reason, details=details, created_at=now))
-    data = webhook_data(comment, from_status, change.reason_code, change.reason, by)
+    data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
     if statement is not None:
         data["statement_of_reasons"] = statement
     if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
@@ -174,7 +174,7 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
     webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now, comment_id=comment.id)
 
 
-def webhook_data(comment: Comment, from_status: CommentStatus | None, reason_code: str,
+def _webhook_data(comment: Comment, from_status: CommentStatus | None, reason_code: str,
                  reason: str | None, by: Decider) -> dict[str, Any]:
     """A thin payload: ids, status, reasons, links; never the author's email or address."""
     return {
@@ -186,6 +186,5 @@ def webhook_data(comment: Comment, from_status: CommentStatus | None, reason_cod
         "reason_code": reason_code,
         "reason": reason,
         "actor": {"type": "editor", "key": by.key.name} if by.key else {"type": by.actor},
-        "links": {"comment": f"/v1/moderation/comments/{comment.public_id}",
-                  "thread": f"/v1/articles/{comment.article.key}/comments"},
+        "links": webhooks.comment_links(comment),
     }

@@ -28,6 +28,7 @@ from moderation.domain import CommentStatus
 from moderation.errors import Invalid
 from moderation.models import (
     Appeal,
+    Article,
     Comment,
     Job,
     ModerationEvent,
@@ -302,7 +303,8 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
 
 def _tombstone(comment: Comment, reason: str, now: datetime) -> None:
     if comment.status is CommentStatus.APPROVED:
-        comment.article.public_revision += 1  # the public thread changes: new ETag
+        # The public thread changes: a new ETag (counted in SQL: no lost update).
+        comment.article.public_revision = Article.public_revision + 1
     comment.body = ""
     comment.author_name = ""
     comment.author_email = None
@@ -323,8 +325,9 @@ def _minimal_statement(statement: dict[str, Any] | None) -> dict[str, Any] | Non
         return None
     kept = {key: value for key, value in statement.items() if key in STATEMENT_KEPT}
     if isinstance(kept.get("automated_means"), dict):
+        # The words and targets matched are the author's own words: they go with the text.
         kept["automated_means"] = {key: value for key, value in kept["automated_means"].items()
-                                   if key != "words"}
+                                   if key not in ("words", "targets")}
     return kept
 
 

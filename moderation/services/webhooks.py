@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation import jobs
 from moderation.errors import Invalid, NotFound
-from moderation.models import ApiKey, Job, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from moderation.models import (
+    ApiKey,
+    Comment,
+    Job,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from moderation.services import audit
 from moderation.webhooks.signing import new_message_id, new_secret
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
@@ -45,6 +52,12 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
     for endpoint in endpoints:
         _deliver(session, message, endpoint, now)
     return len(endpoints)
+
+
+def comment_links(comment: Comment) -> dict[str, str]:
+    """Where a subscriber finds the comment and its thread."""
+    return {"comment": f"/v1/moderation/comments/{comment.public_id}",
+            "thread": f"/v1/articles/{comment.article.key}/comments"}
 
 
 def _after_earlier_events(session: Session, comment_id: int, now: datetime) -> datetime:

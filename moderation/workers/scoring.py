@@ -23,6 +23,7 @@ from moderation.services import automation
 from moderation.services.policies import ActivePolicies, active_policies, configured
 from moderation.statements import PublisherTerms
 from moderation.text import sentences
+from moderation.texts import text
 from moderation.workers.loop import new_worker_id, run_until
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ def explain_sentences(scorer: Scorer, texts: list[str], scores: list[Scores | No
     extra batch; a single sentence is the whole comment, with the comment's score."""
     found: list[list[dict[str, Any]]] = [[] for _ in texts]
     wanted: list[tuple[int, tuple[int, int], list[str]]] = []
-    for index, (text, categories) in enumerate(zip(texts, flagged, strict=True)):
-        spans = sentences(text)
+    for index, (body, categories) in enumerate(zip(texts, flagged, strict=True)):
+        spans = sentences(body)
         if not categories or not spans:
             continue
         if len(spans) == 1:
@@ -151,8 +152,12 @@ class ScoringWorker:
             # Jobs whose lease ran out meanwhile belong to another worker now.
             held = jobs.still_held(session, [item.job_id for item in batch], self.id)
             mine = [item for item in batch if item.job_id in held]
+            # Locked, in the order bulk decisions lock: an editor deciding meanwhile waits,
+            # and is then decided after the worker, not overwritten by it.
             comments = {c.id: c for c in session.scalars(
-                select(Comment).where(Comment.id.in_([item.comment_id for item in mine])))}
+                select(Comment).where(Comment.id.in_([item.comment_id for item in mine]))
+                .order_by(Comment.id).with_for_update(of=Comment)
+                .execution_options(populate_existing=True))}
             now = self.clock()
             done = []
             for item in mine:
@@ -189,8 +194,8 @@ class ScoringWorker:
         """Score the batch outside any transaction; every job gets an outcome."""
         limit = self.config.job_max_attempts
         # A job claimed this often has crashed workers before: do not try it again.
-        outcomes = {item.job_id: _unscored(Reason.SCORING_FAILED,
-                                           f"gave up after {item.attempts - 1} attempts")
+        outcomes = {item.job_id: _unscored(Reason.SCORING_FAILED, text(
+                        self.config.language, "gave_up", attempts=item.attempts - 1))
                     for item in batch if item.attempts > limit}
         fresh = [item for item in batch if item.job_id not in outcomes]
         if not fresh:

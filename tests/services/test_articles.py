@@ -88,6 +88,8 @@ def test_pages_walk_every_article_once_in_the_same_order(database, newsroom, sor
     (articles.ArticleFilter(in_review=False), ["2026/09/leer", "kultur/oper"]),
     (articles.ArticleFilter(key_prefix="2026/1"), ["2026/10/wahl", "2026/11/ärger-am-bau"]),
     (articles.ArticleFilter(key_prefix="2026/_"), []),  # _ is no wildcard
+    (articles.ArticleFilter(key_prefix="KULTUR/"), []),  # keys compare exactly, case too
+    (articles.ArticleFilter(key_prefix="2026/11/ä"), ["2026/11/ärger-am-bau"]),
     (articles.ArticleFilter(text="ÄRGER"), ["2026/11/ärger-am-bau"]),
     (articles.ArticleFilter(text="straße"), ["2026/10/wahl"]),  # in the title
     (articles.ArticleFilter(text="noch LEER"), ["2026/09/leer"]),

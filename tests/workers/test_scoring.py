@@ -12,6 +12,7 @@ from moderation import jobs
 from moderation.db import Database
 from moderation.models import Comment, Job, ModerationEvent
 from moderation.scoring.detoxify import DetoxifyScorer
+from moderation.services import automation
 from moderation.workers.scoring import ScoringWorker
 from tests.support.http import post_comment
 from tests.support.scorers import BrokenScorer, KeywordScorer, unavailable
@@ -270,3 +271,31 @@ def test_a_worker_stopped_while_the_database_is_away_signs_off_with_one_warning(
     assert warning.getMessage().startswith(
         "scoring worker worker-z: database unavailable, not signed off: ")
     assert "\n" not in warning.getMessage() and warning.exc_info is None
+
+
+def test_an_editor_deciding_while_the_worker_records_is_not_overwritten(
+        app, client, editor, worker, monkeypatch):
+    """The editor approves after the worker has scored the comment but before it records
+    its decision: the worker holds the comment's row, the editor waits, and decides last."""
+    comment = post_comment(client, "Was für ein Idiot, dieser Autor.").get_json()
+    approval = f"/v1/moderation/comments/{comment['id']}/approve"
+    answers = []
+    editor_client = app.test_client()
+    approving = threading.Thread(target=lambda: answers.append(
+        editor_client.post(approval, headers=editor, json={})))
+    record = automation.record
+
+    def record_while_an_editor_decides(*args, **kwargs):
+        approving.start()
+        approving.join(timeout=2)  # without the row lock, the approval goes through now
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(automation, "record", record_while_an_editor_decides)
+    worker.run_once()
+    approving.join(timeout=30)
+
+    assert answers[0].status_code == 200
+    view = client.get(f"/v1/moderation/comments/{comment['id']}", headers=editor).get_json()
+    assert view["status"] == "approved"
+    assert [(e["actor"], e["to_status"]) for e in view["events"]][-1] == ("key:anna",
+                                                                          "approved")
