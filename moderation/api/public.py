@@ -76,8 +76,7 @@ class ArticleComments(MethodView):
         with unit_of_work() as session:
             return comments.submit_comment(
                 session, article_key, new, now(), terms=PublisherTerms.of(state().config),
-                address=address, screening=screening, duplicate_window=window,
-                language=state().config.language)
+                address=address, screening=screening, duplicate_window=window)
 
 
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")
@@ -143,8 +142,7 @@ class CommentAppeal(MethodView):
         with unit_of_work() as session:
             return authors.submit_appeal(
                 session, comment_id, request.headers.get("X-Author-Token"), data["explanation"],
-                appeal_days=state().config.appeal_days, now=now(),
-                language=state().config.language)
+                terms=PublisherTerms.of(state().config), now=now())
 
 
 # --- reports (DSA Art. 16 notice and action) -----------------------------------------------

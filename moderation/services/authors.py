@@ -16,7 +16,7 @@ from moderation.domain import CommentStatus, Reason, Resolution
 from moderation.errors import Conflict, NotFound
 from moderation.models import Appeal, Comment, ModerationEvent
 from moderation.services import decisions, webhooks
-from moderation.statements import appeal_deadline
+from moderation.statements import PublisherTerms, appeal_deadline
 from moderation.tokens import token_matches
 
 
@@ -36,17 +36,17 @@ def own_comment(session: Session, public_id: str, token: str | None, *,
 
 
 def submit_appeal(session: Session, public_id: str, token: str | None, explanation: str, *,
-                  appeal_days: int, now: datetime, language: str = "de") -> Appeal:
+                  terms: PublisherTerms, now: datetime) -> Appeal:
     """The author contests the rejection of their comment: the comment goes back to the
     review queue, and an editor decides again.
 
-    Only a rejected comment that is not erased, within ``appeal_days`` of its rejection, and
-    only once per comment.
+    Only a rejected comment that is not erased, within the ``terms``' appeal period after its
+    rejection, and only once per comment.
     """
     # Two appeals at once, or an appeal and an editor's decision, must not both pass the
     # checks: the row is locked (on SQLite the write lock does this).
     comment = own_comment(session, public_id, token, for_update=True)
-    refusal = _refusal(comment, comment.appeal, appeal_days, now)
+    refusal = _refusal(comment, comment.appeal, terms.appeal_days, now)
     if refusal is not None:
         raise refusal
     rejection = session.scalars(
@@ -59,7 +59,7 @@ def submit_appeal(session: Session, public_id: str, token: str | None, explanati
                     created_at=now)
     session.add(appeal)
     decisions.apply(comment, decisions.Change(CommentStatus.REVIEW, Reason.APPEALED,
-                                              texts.text(language, "appealed")),
+                                              texts.text(terms.language, "appealed")),
                     decisions.AUTHOR, now)
     session.flush()
     webhooks.emit(session, "comment.appealed", {

@@ -20,7 +20,6 @@ from moderation.services.articles import get_or_create_article
 from moderation.services.spam import fingerprint, intake_signals
 from moderation.statements import PublisherTerms
 from moderation.text import count_links
-from moderation.texts import DEFAULT_LANGUAGE
 from moderation.tokens import hash_token
 
 
@@ -66,8 +65,7 @@ def screen(session: Session, new: NewComment, address: str | None, now: datetime
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
                    terms: PublisherTerms, address: str | None = None,
                    screening: Screening | None = None,
-                   duplicate_window: timedelta = timedelta(minutes=60),
-                   language: str = DEFAULT_LANGUAGE) -> Submitted:
+                   duplicate_window: timedelta = timedelta(minutes=60)) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
     Nothing is public before it is judged, except on ``post`` articles, whose comments
@@ -76,7 +74,7 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     learns nothing; the same text again from the same author or ``address`` within
     ``duplicate_window`` is held for review (``screening`` done beforehand, or here). Only a
     keyed hash of the address is kept. A rejection states its reasons under the publisher's
-    ``terms``; reasons are written in ``language``.
+    ``terms``, in their language.
     """
     article = get_or_create_article(session, article_key, now)
     if not article.comments_open:
@@ -98,7 +96,7 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     )
     session.add(comment)
     decisions.receive(comment, now)
-    verdict = decide_at_intake(comment.spam, article.moderation_mode, language)
+    verdict = decide_at_intake(comment.spam, article.moderation_mode, terms.language)
     if verdict is not None:
         _apply_at_intake(comment, verdict, now, terms)
     if comment.status is not CommentStatus.REJECTED:

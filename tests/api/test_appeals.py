@@ -13,6 +13,7 @@ from moderation import create_app
 from moderation.domain import Role
 from moderation.models import Appeal, Comment, ModerationEvent
 from moderation.services import authors, keys, rescoring
+from moderation.statements import PublisherTerms
 from moderation.workers.scoring import ScoringWorker
 from tests.support.http import QUEUE, assert_error, author_view, post_comment, submit_comment
 from tests.support.locks import wait_until_blocked
@@ -354,7 +355,7 @@ def test_an_appeal_made_while_an_editor_publishes_the_comment_is_upheld_with_it(
     answers = []
     with database.transaction() as session:
         authors.submit_appeal(session, rejected["id"], rejected["author_token"], EXPLANATION,
-                              appeal_days=config.appeal_days, now=clock())
+                              terms=PublisherTerms.of(config), now=clock())
         approving = threading.Thread(target=lambda: answers.append(
             decide(client, editor, rejected["id"], "approve")))
         approving.start()
