@@ -321,9 +321,9 @@ class ApiKey(Base):
 
 
 class PolicyVersion(Base):
-    """One version of a policy: thresholds, word lists, link limit. Never changed once
-    written: every edit adds a version, so the history is the table. ``name`` is ``live``
-    or ``candidate`` (shadow mode)."""
+    """One version of a policy: thresholds, word lists, starter lists, link limit. Never
+    changed once written: every edit adds a version, so the history is the table. ``name``
+    is ``live`` or ``candidate`` (shadow mode)."""
 
     __tablename__ = "policy_versions"
     __table_args__ = (Index("ix_policy_versions_current", "name", "version", unique=True),)
@@ -334,6 +334,8 @@ class PolicyVersion(Base):
     thresholds: Mapped[dict[str, Any]]
     banned: Mapped[list[str]]
     suspect: Mapped[list[str]]
+    # The shipped starter lists included: {name: {"version", "kind", "excluded": [terms]}}.
+    starter_lists: Mapped[dict[str, Any]]
     max_links: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)  # a candidate is retired by a version
     note: Mapped[str | None] = mapped_column(Text)

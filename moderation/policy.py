@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from moderation.domain import CommentStatus, ModerationMode, Reason
+from moderation.starterlists import StarterChoice, term_label
 from moderation.texts import DEFAULT_LANGUAGE, number, text
 
 if TYPE_CHECKING:
@@ -93,11 +94,16 @@ class PolicySettings:
     suspect: tuple[str, ...] = ()
     max_links: int | None = DEFAULT_MAX_LINKS
     label: str = "default"
+    # The shipped starter lists included (moderation.starterlists), in name order.
+    starter: tuple[StarterChoice, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "max_links": self.max_links,
                 "thresholds": {c: t.as_dict() for c, t in self.thresholds.items()},
-                "banned": len(self.banned), "suspect": len(self.suspect)}
+                "banned": len(self.banned), "suspect": len(self.suspect),
+                "starter_lists": {c.name: {"version": c.version, "kind": c.kind,
+                                           "excluded": len(c.excluded)}
+                                  for c in self.starter}}
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,7 @@ class Decision:
         return {
             "reasons": [f.as_dict() for f in self.findings],
             "triggers": [t.as_dict() for t in self.triggers],
-            "words": [{"term": w.term, "kind": w.kind, "start": w.start, "end": w.end,
-                       "matched": w.matched} for w in signals.words],
+            "words": [w.as_dict() for w in signals.words],
             "links": signals.links,
             "targets": [t.as_dict() for t in signals.targets],
         }
@@ -182,7 +187,8 @@ def _findings(signals: Signals, settings: PolicySettings, triggers: list[Trigger
     def words(kind: str) -> list[Finding]:
         return [Finding(Reason.BANNED_WORD if kind == "banned" else Reason.SUSPECT_WORD,
                         "reject" if kind == "banned" else "review",
-                        text(language, f"{kind}_word", matched=w.matched, term=w.term))
+                        text(language, f"{kind}_word", matched=w.matched,
+                             term=term_label(w, language)))
                 for w in signals.words if w.kind == kind]
 
     findings = words("banned") + spam_findings(signals.spam, language)

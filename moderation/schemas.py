@@ -543,11 +543,33 @@ class ThresholdSchema(Schema):
             raise ValidationError("Must not lie below the review threshold.", "reject")
 
 
+WORD_KIND = validate.OneOf(["banned", "suspect"])
+STARTER_LIST = WholeMatch(r"^[a-z][a-z-]{0,39}$", error="Lower-case letters and - only.")
+
+
+class StarterChangeSchema(Schema):
+    included = fields.Boolean(metadata={"description": "false: leave the list out."})
+    version = fields.Integer(validate=validate.Range(min=1, max=1000),
+                             metadata={"description": "A shipped version; first included: "
+                                                      "the newest."})
+    kind = Text(validate=WORD_KIND, metadata={"description": "suspect (review, the default) "
+                                                             "or banned (reject)."})
+    excluded = fields.List(Text(validate=validate.Length(min=1, max=100)),
+                           validate=validate.Length(max=1000), metadata={
+                               "description": "The list's terms this policy leaves out (the "
+                                              "whole set; [] takes them all back)."})
+
+
 class PolicyChangesSchema(Schema):
     thresholds = fields.Dict(keys=Text(validate=CATEGORY),
                              values=fields.Nested(ThresholdSchema))
     banned = fields.List(Text(), validate=validate.Length(max=10000))
     suspect = fields.List(Text(), validate=validate.Length(max=10000))
+    starter_lists = fields.Dict(keys=Text(validate=STARTER_LIST),
+                                values=fields.Nested(StarterChangeSchema), metadata={
+                                    "description": "Per shipped starter list: include or "
+                                                   "leave out, version, kind, left-out terms; "
+                                                   "lists not named stay as they are."})
     max_links = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000),
                                metadata={"description": "More links hold a comment; "
                                                         "null: no limit."})
@@ -557,8 +579,14 @@ class PolicyChangesSchema(Schema):
 
 class WordChangeSchema(Schema):
     term = Text(required=True, validate=validate.Length(min=1, max=100))
-    kind = Text(required=True, validate=validate.OneOf(["banned", "suspect"]))
+    kind = Text(required=True, validate=WORD_KIND)
     note = PlainText(load_default=None, validate=validate.Length(max=2000))
+
+
+class StarterChoiceSchema(Schema):
+    version = fields.Integer()
+    kind = fields.String()
+    excluded = fields.List(fields.String())
 
 
 class PolicySchema(Schema):
@@ -567,11 +595,44 @@ class PolicySchema(Schema):
     thresholds = fields.Dict(keys=fields.String(), values=fields.Nested(ThresholdSchema))
     banned = fields.List(fields.String())
     suspect = fields.List(fields.String())
+    starter_lists = fields.Dict(keys=fields.String(), values=fields.Nested(StarterChoiceSchema),
+                                metadata={"description": "The shipped starter lists included."})
     max_links = fields.Integer(allow_none=True)
     active = fields.Boolean()
     note = fields.String(allow_none=True)
     created_by = fields.String()
     created_at = fields.DateTime(allow_none=True)
+
+
+class StarterTermSchema(Schema):
+    term = fields.String()
+    group = fields.String(metadata={"description": "What kind of term, e.g. "
+                                                   "„verschleierte Drohung“."})
+    source = fields.String(metadata={"description": "Where the term comes from."})
+
+
+class StarterListSchema(Schema):
+    name = fields.String()
+    version = fields.Integer()
+    versions = fields.List(fields.Integer(), metadata={"description": "Every shipped version."})
+    date = fields.String()
+    label = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "What the list holds, per language."})
+    description = fields.String()
+    provenance = fields.String()
+    size = fields.Integer()
+
+
+class StarterListsSchema(Schema):
+    lists = fields.List(fields.Nested(StarterListSchema))
+
+
+class StarterListTermsSchema(StarterListSchema):
+    terms = fields.List(fields.Nested(StarterTermSchema))
+
+
+class StarterListQuerySchema(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1000))
 
 
 class HistoryQuerySchema(Schema):

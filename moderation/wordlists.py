@@ -1,8 +1,10 @@
 """Editors' word lists, matched the way German is written: a banned word rejects a comment,
 a suspect word holds it for review.
 
-Entries are words ("arsch"), phrases ("halt die klappe") or words with a wildcard at the start
-or end ("nazi*", "*fotze"). Comment text and entries are folded the same way before matching:
+Entries are words ("arsch"), phrases ("halt die klappe"), words with a wildcard at the start
+or end ("nazi*", "*fotze") or phrases with a gap: "…" (or "...") standing as a word of its own
+stands for up to four words ("man sollte … aufhängen" matches "Man sollte die alle
+aufhängen"). Comment text and entries are folded the same way before matching:
 
 1. Compatibility forms (full-width letters, ligatures) are decomposed and case is folded, so ß
    and ẞ become "ss"; ä, ö, ü become "ae", "oe", "ue"; other accents, zalgo marks and invisible
@@ -36,6 +38,8 @@ from typing import Literal
 Kind = Literal["banned", "suspect"]
 KINDS: tuple[Kind, ...] = ("banned", "suspect")
 MAX_TERM_LENGTH = 100
+GAP_MARK = "…"
+_GAP_WORDS = 4  # a gap's most words: "man sollte die ganzen korrupten Typen aufhängen"
 
 # What readers type instead of a letter.
 _STAND_INS = {"a": "4@", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5$", "t": "7"}
@@ -50,6 +54,18 @@ _WORDS = re.compile(r"[^\W_]+")
 _WORD_START = r"(?<![^\W_])"  # "_" separates words, like punctuation
 _WORD_END = r"(?![^\W_])"
 _GAP = r"[\W_]+"  # between the words of a phrase
+_GAP_PATTERN = rf"{_GAP}(?:[^\W_]+{_GAP}){{0,{_GAP_WORDS}}}"
+
+
+@dataclass(frozen=True)
+class ListRef:
+    """The shipped starter list an entry came from, e.g. ``ListRef("drohungen", 1)``."""
+
+    name: str
+    version: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {"name": self.name, "version": self.version}
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class WordEntry:
 
     term: str
     kind: Kind
+    source: ListRef | None = None  # None: the editors' own list
 
     def __post_init__(self) -> None:
         # A misspelt kind would otherwise quietly count as suspect: fail loudly instead.
@@ -74,12 +91,20 @@ class WordMatch:
     start: int
     end: int
     matched: str
+    source: ListRef | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"term": self.term, "kind": self.kind, "start": self.start, "end": self.end,
+                "matched": self.matched,
+                "list": self.source.as_dict() if self.source else None}
 
 
 def validate_term(term: str) -> str:
     """Return the entry as it should be stored (NFC, lower case, single spaces) or raise
     ``ValueError`` saying what is wrong with it."""
-    term = " ".join(unicodedata.normalize("NFC", term).split()).lower()
+    words = ["…" if word == "..." else word
+             for word in unicodedata.normalize("NFC", term).lower().split()]
+    term = " ".join(words)
     if not term:
         raise ValueError("An entry needs a word or phrase.")
     if len(term) > MAX_TERM_LENGTH:
@@ -93,6 +118,8 @@ def validate_term(term: str) -> str:
         raise ValueError("A wildcard (*) must touch a word: 'arsch*', not 'arsch *'.")
     if sum(c.isalnum() for c in core) < 2:
         raise ValueError("An entry needs at least two letters or digits.")
+    if GAP_MARK in (words[0], words[-1]) or f"{GAP_MARK} {GAP_MARK}" in term:
+        raise ValueError("A gap (…) stands between two words, never two in a row.")
     return term
 
 
@@ -131,7 +158,8 @@ class WordList:
                 start, end = starts[m.start()], ends[m.end() - 1]
                 if needs_letter and not any(c.isalpha() for c in text[start:end]):
                     continue
-                found.append(WordMatch(entry.term, entry.kind, start, end, text[start:end]))
+                found.append(WordMatch(entry.term, entry.kind, start, end, text[start:end],
+                                       entry.source))
         return _without_overlaps(found, len(text))
 
 
@@ -185,8 +213,11 @@ def _fold(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _key(term: str) -> str:
-    """An entry folded like comment text, its words joined by single spaces."""
-    return " ".join(_WORDS.findall(_fold(term)[0]))
+    """An entry folded like comment text, its words joined by single spaces and a gap
+    written as the one character ``…`` (comment text never holds it: folding makes it
+    "...")."""
+    return GAP_MARK.join(" ".join(_WORDS.findall(_fold(part)[0]))
+                    for part in term.split(f" {GAP_MARK} "))
 
 
 def _compile(anchored: dict, floating: dict) -> re.Pattern[str]:
@@ -209,5 +240,7 @@ def _trie_pattern(node: dict) -> str:
 def _char_pattern(char: str) -> str:
     if char == " ":
         return _GAP
+    if char == GAP_MARK:
+        return _GAP_PATTERN
     stand_ins = _STAND_INS.get(char)
     return f"[{re.escape(char + stand_ins)}]" if stand_ins else re.escape(char)

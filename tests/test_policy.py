@@ -107,7 +107,7 @@ def test_a_suspect_word_holds_a_comment_the_model_finds_harmless():
                                                         Reason.SUSPECT_WORD)
     explanation = decision.explanation(Signals(CALM, words=[word("kanake", "suspect", 4)]))
     assert explanation["words"] == [{"term": "kanake", "kind": "suspect", "start": 4,
-                                     "end": 10, "matched": "kanake"}]
+                                     "end": 10, "matched": "kanake", "list": None}]
     assert explanation["reasons"][0]["code"] == "suspect_word"
 
 

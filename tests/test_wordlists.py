@@ -261,6 +261,9 @@ def test_validate_term_normalises_an_entry(raw, term):
     ("!!!", "two letters"),
     ("ß", "two letters"),
     ("x" * (MAX_TERM_LENGTH + 1), "at most 100"),
+    ("… aufhängen", "between two words"),
+    ("man sollte …", "between two words"),
+    ("man … … aufhängen", "never two in a row"),
 ])
 def test_validate_term_says_what_is_wrong(raw, message):
     with pytest.raises(ValueError, match=message):
@@ -275,3 +278,23 @@ def test_a_word_list_names_the_entry_it_cannot_use():
 def test_an_entry_needs_a_known_kind():
     with pytest.raises(ValueError, match="banned"):
         WordEntry("idiot", "verboten")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Man sollte aufhängen", ["Man sollte aufhängen"]),
+    ("Man sollte die alle aufhängen!", ["Man sollte die alle aufhängen"]),
+    ("man sollte die ganzen korrupten Typen aufhängen",
+     ["man sollte die ganzen korrupten Typen aufhängen"]),
+    ("MAN SOLLTE – so ist's – aufhängen", ["MAN SOLLTE – so ist's – aufhängen"]),
+    ("Man sollte sie irgendwann mal ganz sicher aufhängen", []),  # five words
+    ("Man sollte das aufhängenswert finden", []),
+])
+def test_a_gap_stands_for_up_to_four_words(text, expected):
+    assert matched("man sollte … aufhängen", text) == expected
+
+
+def test_three_dots_standing_alone_are_a_gap_and_attached_they_are_punctuation():
+    assert validate_term("man sollte ... aufhängen") == "man sollte … aufhängen"
+    assert matched("weiß ... wo ... wohnst", "Ich weiß genau, wo du wohnst") == [
+        "weiß genau, wo du wohnst"]
+    assert matched("na und...", "Na und?") == ["Na und"]

@@ -1,4 +1,5 @@
-"""The admins' endpoints: the live policy, its history, and a candidate in shadow mode."""
+"""The admins' endpoints: the live policy, its history, a candidate in shadow mode, and the
+shipped starter word lists."""
 
 from __future__ import annotations
 
@@ -17,12 +18,16 @@ from moderation.schemas import (
     PolicyHistorySchema,
     PolicySchema,
     ShadowReportSchema,
+    StarterListQuerySchema,
+    StarterListsSchema,
+    StarterListTermsSchema,
     WordChangeSchema,
 )
 from moderation.services import policies
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
-                description="For admins: the moderation policy. Needs an admin API key.")
+                description="For admins: the moderation policy and the starter word lists. "
+                            "Needs an admin API key.")
 blp.after_request(no_store)
 
 
@@ -163,3 +168,22 @@ class Promote(MethodView):
         session = request_session()
         return _described(policies.promote(session, _defaults(), api_key=current_key(),
                                            now=now()))
+
+
+@blp.route("/wordlists")
+@key_required(blp, Role.ADMIN)
+class StarterLists(MethodView):
+    @blp.response(200, StarterListsSchema)
+    def get(self) -> Any:
+        """The shipped starter word lists: version, size, what they hold, where from."""
+        return {"lists": policies.starter_catalogue()}
+
+
+@blp.route("/wordlists/<string:name>")
+@key_required(blp, Role.ADMIN)
+class StarterListTerms(MethodView):
+    @blp.arguments(StarterListQuerySchema, location="query")
+    @blp.response(200, StarterListTermsSchema)
+    def get(self, query: dict[str, Any], name: str) -> Any:
+        """One starter list's terms, each with where it comes from."""
+        return policies.starter_list(name, query["version"])

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from moderation import starterlists
 from moderation.config import Config, InvalidSetting
 from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
@@ -42,7 +43,8 @@ def configured(config: Config) -> PolicySettings:
         thresholds = parse_thresholds(config.thresholds)
     except ValueError as error:
         raise InvalidSetting(f"MODERATION_THRESHOLDS cannot be used: {error}.") from None
-    return PolicySettings(thresholds=thresholds, max_links=config.max_links, label="configured")
+    return PolicySettings(thresholds=thresholds, max_links=config.max_links, label="configured",
+                          starter=starterlists.default_choices())
 
 
 def settings_of(version: PolicyVersion) -> PolicySettings:
@@ -50,6 +52,7 @@ def settings_of(version: PolicyVersion) -> PolicySettings:
         thresholds=parse_thresholds(version.thresholds, base={}),
         banned=tuple(version.banned), suspect=tuple(version.suspect),
         max_links=version.max_links, label=f"{version.name}@{version.version}",
+        starter=starterlists.choices_of(version.starter_lists),
     )
 
 
@@ -112,6 +115,7 @@ def save_version(session: Session, name: str, settings: PolicySettings, *,
         name=name, version=latest + 1,
         thresholds={c: t.as_dict() for c, t in settings.thresholds.items()},
         banned=sorted(set(settings.banned)), suspect=sorted(set(settings.suspect)),
+        starter_lists=starterlists.stored(settings.starter),
         max_links=settings.max_links, active=True, note=note,
         created_by=actor_name(api_key), created_at=now,
     )
@@ -186,7 +190,17 @@ def apply_changes(settings: PolicySettings, changes: dict[str, Any]) -> PolicySe
         suspect=tuple(_checked_terms(changes, "suspect", settings.suspect)),
         max_links=changes.get("max_links", settings.max_links),
         label=settings.label,
+        starter=_checked_starter(settings.starter, changes.get("starter_lists", {})),
     )
+
+
+def _checked_starter(current: tuple[starterlists.StarterChoice, ...],
+                     changes: dict[str, Any]) -> tuple[starterlists.StarterChoice, ...]:
+    try:
+        return starterlists.changed(current, changes)
+    except ValueError as error:
+        raise Invalid("Some starter list changes cannot be made.",
+                      errors={"starter_lists": error.args[0]}) from None
 
 
 def _checked_terms(changes: dict[str, Any], kind: str, current: tuple[str, ...]) -> list[str]:
@@ -225,15 +239,37 @@ def describe(settings: PolicySettings, version: PolicyVersion | None) -> dict[st
             "created_by": "configuration", "created_at": None,
             "thresholds": {c: t.as_dict() for c, t in settings.thresholds.items()},
             "banned": list(settings.banned), "suspect": list(settings.suspect),
+            "starter_lists": starterlists.stored(settings.starter),
             "max_links": settings.max_links}
 
 
+def starter_catalogue() -> list[dict[str, Any]]:
+    """The shipped starter lists, newest versions: what each holds and where it comes from."""
+    return [starterlists.latest(name).summary() for name in starterlists.shipped()]
+
+
+def starter_list(name: str, version: int | None) -> dict[str, Any]:
+    """One shipped starter list (the newest version unless ``version``) with its terms."""
+    try:
+        starter = (starterlists.latest(name) if version is None
+                   else starterlists.get(name, version))
+    except KeyError:
+        raise NotFound(f"No starter list „{name}“"
+                       + (f" in version {version}." if version else ".")) from None
+    return {**starter.summary(), "terms": [
+        {"term": t.term, "group": t.group, "source": t.source} for t in starter.terms]}
+
+
 @lru_cache(maxsize=8)
-def _compiled(banned: tuple[str, ...], suspect: tuple[str, ...]) -> WordList:
+def _compiled(banned: tuple[str, ...], suspect: tuple[str, ...],
+              starter: tuple[starterlists.StarterChoice, ...]) -> WordList:
+    # The editors' own entries come first: where one repeats a starter term, it is theirs.
     return WordList([WordEntry(t, "banned") for t in banned]
-                    + [WordEntry(t, "suspect") for t in suspect])
+                    + [WordEntry(t, "suspect") for t in suspect]
+                    + starterlists.entries(starter))
 
 
 def word_list(settings: PolicySettings) -> WordList:
-    """The policy's word lists, compiled once per version (and kept for the few in use)."""
-    return _compiled(settings.banned, settings.suspect)
+    """The policy's word lists with its starter lists, compiled once per version (and kept
+    for the few in use)."""
+    return _compiled(settings.banned, settings.suspect, settings.starter)

@@ -166,7 +166,8 @@ def test_every_admin_route_refuses_editors(app, client, editor):
     routes = {(rule.rule, method) for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/v1/admin")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert len(routes) == 13  # policy (10), privacy export and erase, audit log
+    # policy (10), starter lists (2), privacy export and erase, audit log
+    assert len(routes) == 15
     for path, method in routes:
         response = client.open(path, method=method, headers=editor, json={})
         assert_error(response, 403, "forbidden")
@@ -204,3 +205,106 @@ def test_words_added_at_the_same_time_are_all_in_the_live_policy(app, admin):
     assert sorted(live["suspect"]) == sorted(terms) and live["version"] == 12
     history = app.test_client().get(f"{POLICY}/history?limit=50", headers=admin).get_json()
     assert sorted(v["version"] for v in history["versions"]) == list(range(1, 13))
+
+
+STARTER = {"beleidigungen-gruppen": {"version": 1, "kind": "suspect", "excluded": []},
+           "drohungen": {"version": 1, "kind": "suspect", "excluded": []},
+           "entmenschlichung": {"version": 1, "kind": "suspect", "excluded": []}}
+
+
+def test_the_shipped_starter_lists_are_listed_with_version_size_and_source(client, admin):
+    lists = client.get("/v1/admin/wordlists", headers=admin).get_json()["lists"]
+    assert [(s["name"], s["version"], s["versions"]) for s in lists] == [
+        ("beleidigungen-gruppen", 1, [1]), ("drohungen", 1, [1]), ("entmenschlichung", 1, [1])]
+    threats = lists[1]
+    assert threats["label"] == {"de": "Drohung", "en": "threat"}
+    assert threats["size"] > 100 and "selbst" in threats["provenance"]
+
+    terms = client.get("/v1/admin/wordlists/drohungen", headers=admin).get_json()
+    assert len(terms["terms"]) == threats["size"]
+    veiled = next(t for t in terms["terms"] if t["term"] == "weiß … wo … wohnst")
+    assert veiled["group"] == "verschleierte Drohung" and "§ 241 StGB" in veiled["source"]
+    assert client.get("/v1/admin/wordlists/drohungen?version=1",
+                      headers=admin).get_json() == terms
+
+
+@pytest.mark.parametrize(("path", "status", "code"), [
+    ("/v1/admin/wordlists/hassliste", 404, "not_found"),
+    ("/v1/admin/wordlists/drohungen?version=2", 404, "not_found"),
+    ("/v1/admin/wordlists/drohungen?version=null", 422, "validation_failed"),
+])
+def test_an_unknown_starter_list_is_an_error(client, admin, path, status, code):
+    assert_error(client.get(path, headers=admin), status, code)
+
+
+def test_the_configured_policy_includes_every_starter_list_as_suspect(client, admin):
+    assert client.get(POLICY, headers=admin).get_json()["starter_lists"] == STARTER
+
+
+def test_an_admin_leaves_out_a_list_switches_its_kind_and_removes_terms(client, admin):
+    changed = client.patch(POLICY, headers=admin, json={"starter_lists": {
+        "drohungen": {"included": False},
+        "entmenschlichung": {"kind": "banned", "excluded": ["Viehzeug"]}}}).get_json()
+    assert changed["version"] == 1
+    assert changed["starter_lists"] == {
+        "beleidigungen-gruppen": STARTER["beleidigungen-gruppen"],
+        "entmenschlichung": {"version": 1, "kind": "banned", "excluded": ["viehzeug"]}}
+
+    back = client.patch(POLICY, headers=admin, json={"starter_lists": {
+        "drohungen": {}, "entmenschlichung": {"kind": "suspect", "excluded": []}}}).get_json()
+    assert back["starter_lists"] == STARTER
+    history = client.get(f"{POLICY}/history", headers=admin).get_json()["versions"]
+    assert history[1]["starter_lists"] == changed["starter_lists"]
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    ({"hassliste": {}}, "hassliste"),
+    ({"drohungen": {"version": 2}}, "drohungen"),
+    ({"drohungen": {"excluded": ["guten morgen"]}}, "drohungen"),
+    ({"drohungen": {"kind": "verboten"}}, "drohungen"),
+    ({"Drohungen!": {}}, "Drohungen!"),
+    ({"drohungen": {"farbe": "rot"}}, "drohungen"),
+])
+def test_impossible_starter_list_changes_are_refused(client, admin, change, where):
+    body = assert_error(client.patch(POLICY, headers=admin, json={"starter_lists": change}),
+                        422, "validation_failed")
+    assert where in body["errors"]["starter_lists"]
+    assert client.get(POLICY, headers=admin).get_json()["version"] == 0
+
+
+def test_a_held_comment_names_the_starter_list_that_matched(client, admin, editor, worker):
+    text = "Ich weiß, wo du wohnst."
+    held = post_comment(client, text).get_json()["id"]
+    worker.run_once()
+    detail = client.get(f"/v1/moderation/comments/{held}", headers=editor).get_json()
+    assert (detail["status"], detail["status_reason_code"]) == ("review", "suspect_word")
+    word = detail["explanation"]["words"][0]
+    assert word["list"] == {"name": "drohungen", "version": 1}
+    assert text[word["start"]:word["end"]] == "weiß, wo du wohnst"
+    assert "weiß … wo … wohnst – Drohung (Liste drohungen v1)" in detail["status_reason"]
+    assert detail["events"][-1]["details"]["policy"]["starter_lists"]["drohungen"] == {
+        "version": 1, "kind": "suspect", "excluded": 0}
+
+
+def test_a_starter_list_left_out_or_a_term_removed_holds_nothing(client, admin, worker):
+    client.patch(POLICY, headers=admin, json={"starter_lists": {
+        "drohungen": {"included": False},
+        "entmenschlichung": {"excluded": ["*abschaum"]}}})
+    threat = post_comment(client, "Ich weiß, wo du wohnst.").get_json()["id"]
+    scum = post_comment(client, "Abschaum!").get_json()["id"]
+    vermin = post_comment(client, "Ungeziefer!").get_json()["id"]
+    worker.run_once()
+    queue = {c["id"]: c["status"] for c in client.get(
+        "/v1/moderation/comments?status=all", headers=admin).get_json()["comments"]}
+    assert (queue[threat], queue[scum], queue[vermin]) == ("approved", "approved", "review")
+
+
+def test_a_starter_list_switched_to_banned_rejects(client, admin, worker):
+    client.patch(POLICY, headers=admin,
+                 json={"starter_lists": {"drohungen": {"kind": "banned"}}})
+    rejected = post_comment(client, "Den sollte man abknallen.").get_json()["id"]
+    worker.run_once()
+    comment = next(c for c in client.get("/v1/moderation/comments?status=all",
+                                         headers=admin).get_json()["comments"]
+                   if c["id"] == rejected)
+    assert (comment["status"], comment["status_reason_code"]) == ("rejected", "banned_word")
