@@ -9,12 +9,15 @@ aufhängen"). Comment text and entries are folded the same way before matching:
 1. Compatibility forms (full-width letters, ligatures) are decomposed and case is folded, so ß
    and ẞ become "ss"; ä, ö, ü become "ae", "oe", "ue"; other accents, zalgo marks and invisible
    format characters (zero-width space, soft hyphen) are dropped.
-2. Single characters separated by single ``. _ - *`` or spaces are joined ("A.r.s.c.h",
-   "A r s c h"), but only when at least three stand in a row and every one of them stands
-   alone: "A r s c hallo" is not joined.
+2. Single characters separated by single spaces or punctuation marks (``. _ - * / , + ~ : ;
+   | ' ·``) are joined ("A.r.s.c.h", "A r s c h", "A/r/s/c/h"), but only when at least three
+   stand in a row and every one of them stands alone: "A r s c hallo" is not joined.
+   Letters of other scripts that look like Latin ones (Cyrillic "а", Greek "ο") count as the
+   Latin letter.
 3. Runs of one letter collapse to one ("Arschhhh"; "Vollidiot" becomes "volidiot" on both sides).
-4. In the comment, 4 and @ stand for a, 3 for e, 1 for i or l, 0 for o, 5 and $ for s, 7 for t.
-   A match made of stand-ins alone ("Raum 451" for "asi") does not count.
+4. In the comment, 4 and @ stand for a, 3 and € for e, 1, ! and | for i or l, 0 for o, 5 and $
+   for s, 7 for t, and * inside a word for any vowel ("N*ger", "Schl*mpe"). A match made of
+   stand-ins alone ("Raum 451" for "asi") does not count.
 
 An entry matches whole words only, letters and digits being word characters: "arsch" does not
 match "Marschmallow", "idiot" does match "Voll-Idiot". German compounds need a wildcard, and a
@@ -42,14 +45,23 @@ GAP_MARK = "…"
 _GAP_WORDS = 4  # a gap's most words: "man sollte die ganzen korrupten Typen aufhängen"
 
 # What readers type instead of a letter.
-_STAND_INS = {"a": "4@", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5$", "t": "7"}
+_STAND_INS = {"a": "4@*", "e": "3€*", "i": "1!|*", "l": "1!|", "o": "0*", "s": "5$", "t": "7",
+              "u": "*"}
 # Repeats are counted by the letter a character stands for, so "Idio0t" collapses like "Idioot".
-# "1" stays itself: it may mean i or l.
-_REPEAT_KEY = {"4": "a", "@": "a", "3": "e", "1": "1", "0": "o", "5": "s", "$": "s", "7": "t"}
+# "1", "!" and "|" stay themselves: they may mean i or l; "*" may mean any vowel.
+_REPEAT_KEY = {"4": "a", "@": "a", "3": "e", "€": "e", "1": "1", "!": "!", "|": "|",
+               "0": "o", "5": "s", "$": "s", "7": "t"}
+# Letters of other scripts that readers put in to slip past filters ("Nеger" with a Cyrillic е).
+_LOOKALIKES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x"})
 _DIAERESIS = "\u0308"
 
-_UNIT = r"(?:[^\W_]|[@$])"  # one letter, digit or stand-in symbol
-_SPACED = re.compile(rf"(?<![^\W_]){_UNIT}(?:[ ._*\-]{_UNIT}){{2,}}(?![^\W_])")
+_UNIT = r"(?:[^\W_]|[@$€!|])"  # one letter, digit or stand-in symbol
+_SEPARATOR = r"[ ._*\-/,+~:;|'·]"
+_SPACED = re.compile(rf"(?<![^\W_]){_UNIT}(?:{_SEPARATOR}{_UNIT}){{2,}}(?![^\W_])")
 _WORDS = re.compile(r"[^\W_]+")
 _WORD_START = r"(?<![^\W_])"  # "_" separates words, like punctuation
 _WORD_END = r"(?![^\W_])"
@@ -177,7 +189,7 @@ def _without_overlaps(found: list[WordMatch], length: int) -> list[WordMatch]:
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     folded = []
-    for c in unicodedata.normalize("NFKD", char).casefold():
+    for c in unicodedata.normalize("NFKD", char).casefold().translate(_LOOKALIKES):
         if c == _DIAERESIS and folded and folded[-1] in "aou":
             folded.append("e")
         elif unicodedata.category(c) not in ("Mn", "Mc", "Me", "Cf"):

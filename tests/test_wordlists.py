@@ -298,3 +298,29 @@ def test_three_dots_standing_alone_are_a_gap_and_attached_they_are_punctuation()
     assert matched("weiß ... wo ... wohnst", "Ich weiß genau, wo du wohnst") == [
         "weiß genau, wo du wohnst"]
     assert matched("na und...", "Na und?") == ["Na und"]
+
+
+@pytest.mark.parametrize(("entry", "text", "expected"), [
+    ("idiot", "Du Id!ot", ["Id!ot"]),
+    ("idiot", "So ein Id|ot", ["Id|ot"]),
+    ("schlampe", "Du Schl*mpe!", ["Schl*mpe"]),  # censored with a star
+    ("drecksau", "Dr€cksau", ["Dr€cksau"]),
+    ("arschloch", "A/r/s/c/h/l/o/c/h", ["A/r/s/c/h/l/o/c/h"]),
+    ("arschloch", "A,r,s,c,h,l,o,c,h", ["A,r,s,c,h,l,o,c,h"]),
+    ("arschloch", "A+r+s+c+h+l+o+c+h", ["A+r+s+c+h+l+o+c+h"]),
+    ("idiot", "Du \u0406diot", ["\u0406diot"]),  # Cyrillic І
+    ("idiot", "Du idi\u03bft", ["idi\u03bft"]),  # Greek ο
+])
+def test_symbols_stars_and_lookalike_letters_are_seen_through(entry, text, expected):
+    assert matched(entry, text) == expected
+
+
+@pytest.mark.parametrize(("entry", "text"), [
+    ("idiot", "*seufz* Idee gut, Ausführung naja"),
+    ("schlampe", "Sterne: ***** – schlampig recherchiert? Nein."),
+    ("asi", "Das kostet 4,5 €"),
+    ("hure", "C++ und H++ sind Sprachen"),
+    ("arsch", "Ein Marsch/ein Lauf/ein Rennen"),
+])
+def test_stars_and_symbols_alone_do_not_make_a_word(entry, text):
+    assert matched(entry, text) == []
