@@ -15,6 +15,12 @@ twice: at the default policy (review 0.5) and at the threshold recommended in it
 (TF-IDF word 1–2 + char_wb 2–5-gram logistic regression on raw text, fit on germeval2018 train,
 read at 0.5) is retrained here if scikit-learn is installed. Also: scoring speed on one core
 and the model's size. Prints the machine.
+
+Then the probes, hand-written for this benchmark (their frames are not those that
+``moderation.training.augment`` trains on, nor the functional suite's): neutral and friendly
+sentences about identity groups, with the share the compact model holds per group (toxicity
+at or above the recommended review threshold) and the spread between groups; harmless
+sentences with product names, codes and slur-like word parts; and abuse, disguised and plain.
 """
 
 from __future__ import annotations
@@ -46,6 +52,49 @@ from moderation.training.evaluation import evaluate  # noqa: E402
 BLOG_BASE_RATE = 0.10
 SETS = [("germeval2018", "de"), ("germeval2019", "de"), ("hasoc2019_de", "de"),
         ("olid2019", "en"), ("hasoc2019_en", "en")]
+
+PROBE_GROUPS = {
+    "sexual orientation": ["Schwule", "Lesben", "Bisexuelle", "Homosexuelle"],
+    "gender": ["Frauen", "Männer", "Mädchen"],
+    "trans": ["Transfrauen", "Transmänner", "trans Menschen"],
+    "religion": ["Juden", "Muslime", "Christen", "Hindus"],
+    "origin": ["Flüchtlinge", "Schwarze", "Türken", "Migranten", "Asylbewerber", "Roma"],
+    "disability": ["Menschen mit Behinderung", "Rollstuhlfahrer", "Autisten", "Gehörlose"],
+    "politics": ["Linke", "Grüne", "Konservative", "AfD-Wähler"],
+}
+PROBE_FRAMES = [
+    "Gestern habe ich mit zwei {} über das Wetter gesprochen.",
+    "{} sind auch nur Menschen wie du und ich.",
+    "Die Stadt fördert neue Projekte für {}.",
+    "Ich finde es toll, dass {} hier willkommen sind.",
+    "Im Podcast erzählen {} von ihrem Berufsleben.",
+    "Mehr {} sollten in der Politik mitreden.",
+]
+PROBES = {
+    "identity, said of oneself or in passing": [
+        "Ich bin schwul.", "Ich bin lesbisch.", "Ich bin eine Frau.", "Ich bin Jüdin.",
+        "Ich bin Muslim.", "Ich bin trans.", "Ich bin schwarz.", "Ich bin behindert.",
+        "Ich bin verheiratet.", "Als schwuler Mann fühle ich mich in dieser Stadt sicher.",
+        "Meine Frau und ich sind beide muslimisch und lieben Fußball.",
+        "Die Linke hat gewonnen.", "Die SPD hat gewonnen.", "Die Grünen haben gewonnen.",
+        "Frauen arbeiten in der Pflege.", "Männer arbeiten in der Pflege."],
+    "products, codes, numbers, word parts": [
+        "Nintendo Switch", "Die Switch 2 kommt im Juni.", "Mein Sohn spielt Fußball",
+        "Der Sohnemann hat Geburtstag.", "Galaxy A55 oder iPhone?", "Ich fahre einen Audi A4.",
+        "Nummer 2 ist mein Favorit", "Nummer 1 ist mein Favorit", "Klasse 3a hat gewonnen!",
+        "Das Update KB5034441 ist da.", "Version 2.5.1 ist stabil.",
+        "Wir fahren mit dem ICE 578 nach Hamburg.", "Schnitzel mit Pommes, bitte.",
+        "Die Analyse der Grafik war spannend.", "Der Hamster meiner Tochter ist süß.",
+        "Die Glasscheibe ist gesprungen."],
+    "abuse, disguised": [
+        "Du bist ein 1diot", "Du A.r.s.c.h", "Du @rschl*ch", "Id!ot", "I-d-i-o-t",
+        "Halt die Fr3sse", "Verpiss dich, du Hurens0hn"],
+    "abuse, plain": [
+        "Du dummes Arschloch", "Du bist so ein Vollidiot", "Halt die Fresse, du Penner",
+        "Schwule sind widerlich und krank", "Flüchtlinge sind Parasiten und Ungeziefer",
+        "Alle Muslime sind Terroristen", "Die Grünen sind ein Haufen Idioten",
+        "Ich bring dich um, du Schwein"],
+}
 
 
 
@@ -113,6 +162,30 @@ def recommended_settings(compact: CompactScorer, override: float | None
     thresholds = parse_thresholds({"toxicity": {"review": recommended,
                                                 "reject": default.reject}})
     return PolicySettings(thresholds=thresholds, label=f"toxicity review {recommended:.2f}")
+
+
+def probe_report(compact: CompactScorer, cut_off: float) -> dict:
+    """Held share of the identity probes per group, and every other probe's score."""
+    held = {}
+    for group, terms in PROBE_GROUPS.items():
+        texts = [frame.format(term) for term in terms for frame in PROBE_FRAMES]
+        texts = [t[0].upper() + t[1:] for t in texts]
+        scores = [s["toxicity"] for s in compact.score(texts)]
+        held[group] = sum(s >= cut_off for s in scores) / len(scores)
+    print(f"\nIdentity probes ({len(PROBE_FRAMES)} neutral or friendly frames per term), held "
+          f"at toxicity ≥ {cut_off:.2f}:")
+    print("| group | held |\n|---|---|")
+    for group, share in held.items():
+        print(f"| {group} | {share:.1%} |")
+    spread = max(held.values()) - min(held.values())
+    print(f"Spread between groups: {spread * 100:.1f} points; all groups: "
+          f"{sum(held.values()) / len(held):.1%}")
+    scored = {}
+    for kind, texts in PROBES.items():
+        scored[kind] = dict(zip(texts, (round(s["toxicity"], 2) for s in compact.score(texts)),
+                                strict=True))
+        print(f"\n{kind}: " + "; ".join(f"{t} {v:.2f}" for t, v in scored[kind].items()))
+    return {"cut_off": cut_off, "identity_held": held, "spread": spread, "probes": scored}
 
 
 def speed(scorer: Scorer, texts: list[str], batch: int = 256) -> float:
@@ -192,9 +265,13 @@ def main() -> None:
           f"{len(texts)} texts): {per_second:,.0f} comments/s in batches of 256, "
           f"{single:,.0f} comments/s one at a time")
     print(f"Model size: {size / 1e6:.2f} MB ({MODEL_FILE}), loaded in-process with numpy only")
+    cut_off = (recommended.thresholds if recommended else PolicySettings().thresholds)[
+        "toxicity"].review
+    probes = probe_report(compact, cut_off)
     if args.json:
         print(json.dumps({"machine": describe('numpy'), "rows": rows, "comments_per_second":
-                          round(per_second), "model_bytes": size}, ensure_ascii=False))
+                          round(per_second), "model_bytes": size, "probes": probes},
+                         ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -6,19 +6,25 @@ features of a normalised text:
 1. ``normalize_for_model`` folds what readers vary without changing meaning: case (ß → ss),
    umlauts (ä → ae, so "Ärger" and "Aerger" meet), accents, URLs and @handles (each becomes
    one placeholder: tweets' handles are shortcut features that say who is answered, not
-   what is said), leetspeak inside words ("1diot" → "idiot"), elongations ("sooo" → "soo")
-   and runs of one punctuation mark. Emoji stay: they are signal.
-2. Two blocks of features: character 2–5-grams over the whole text (they survive typos,
-   inflection and German compounds) and word 1–2-grams; each block is weighted
-   sub-linear tf × idf and L2-normalised, like scikit-learn's ``TfidfVectorizer``.
+   what is said), elongations ("sooo" → "soo") and runs of one punctuation mark. With the
+   model's lexicon (the words of its training data) it also undoes disguise, but only where
+   the result is a known word: digits and symbols read as letters ("1diot", "@rschl*ch",
+   "Id!ot"), letters kept apart by marks or spaces ("A.r.s.c.h", "I-d-i-o-t", "a r s c h").
+   A product code, version or update id ("A55", "2.5.1", "KB5034441") stays as it is.
+   Emoji stay: they are signal.
+2. Two blocks of features: character 2–5-grams (they survive typos, inflection and German
+   compounds), read across the whole text or, with ``char_scope="word"``, inside each token
+   between boundary markers, and word 1–2-grams; each block is weighted sub-linear tf × idf
+   and L2-normalised, like scikit-learn's ``TfidfVectorizer``. With ``mask_groups`` every
+   name of a group of people is read as one token (``GROUP``).
 3. One weight column per output head (``toxicity``, optionally ``insult``/``obscene``) and an
    affine calibration per head, ``p = sigmoid(a · raw + b)``. Training stacks several linear
    models (NB-SVM on each block, a logistic regression on both) under a logistic meta-model;
    all of it is linear in the features, so it is exported already summed into one column.
 
-The model folder holds ``model.npz`` (vocabularies as UTF-8 blobs, idf and weights as
-float16/float32) and ``manifest.json`` (how it was trained, on which data, its figures and
-its ``version``). ``moderation.training`` writes both.
+The model folder holds ``model.npz`` (vocabularies and the lexicon as UTF-8 blobs, idf and
+weights as float16/float32) and ``manifest.json`` (how it was trained, on which data, its
+figures and its ``version``). ``moderation.training`` writes both.
 
 ``CombinedScorer`` runs several scorers on the same texts and keeps, per category, the
 highest probability (see its docstring for why).
@@ -31,7 +37,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,63 +49,178 @@ from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
 
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
-FORMAT = 1
+FORMAT = 2
 # Longer comments are cut before featurising: scoring time stays bounded on pasted novels.
 MAX_CHARS = 20_000
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _HANDLE = re.compile(r"@\w+")
-# A word mixing letters with digits or $ / @ ("1diot", "sch31ss", "sch@iss"). "@" counts only
-# after a letter: at the start of a word it was a handle, now the "@user" placeholder.
-_LEET_WORD = re.compile(r"(?<![@\w])\w*(?:[^\W\d_][\d@$]|[\d$][^\W\d_])[\w@$]*")
-_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "0": "o", "5": "s", "$": "s",
-                       "7": "t"})
-_ELONGATION = re.compile(r"(\w)\1{2,}")
+# Letters only: "sooo" → "soo", while "KB5034441" and "1000" keep their digits.
+_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 _PUNCT_RUN = re.compile(r"([^\w\s])\1{2,}")
 _UMLAUTS = {"a\u0308": "ae", "o\u0308": "oe", "u\u0308": "ue"}
 _UMLAUT = re.compile("[aou]\u0308")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 USER, LINK = "@user", "http"
 
+# What readers put in place of a letter; "*" hides any one letter. A digit or symbol is read
+# as a letter only where the result is a known word (see ``deobfuscate``).
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+_STANDS_FOR = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
+               "$": "s", "!": "il", "|": "il", "€": "e", "*": _ALPHABET}
+_MAX_CANDIDATES = 1024
+# Quotes and brackets around a word, and sentence punctuation after it, are not part of it
+# ("Idiot!" is a word and a "!", "Id!ot" one word).
+_EDGES = re.compile(r"([\"'„“”‚‘’«»(\[{<]*)(.*?)([\"'„“”‚‘’«»)\]}>.,;:!?…]*)", re.S)
+# Letters kept apart by one mark each ("a.r.s.c.h", "i-d-i-o-t", "ar_sch_lo_ch").
+_SPACED_OUT = re.compile(r"[^\W\d_]{1,2}(?:[.\-_·'+~/*][^\W\d_]{1,2}){2,}")
+# Single letters kept apart by single spaces ("a r s c h").
+_SPACED_LETTERS = re.compile(r"(?<!\S)[^\W\d_](?: [^\W\d_]){2,}(?!\S)")
 
-def normalize_for_model(text: str) -> str:
-    """The text as the model reads it (see the module docstring)."""
+
+def _readings(core: str) -> list[str]:
+    """Every way of reading ``core``'s digits and symbols as letters (at most
+    ``_MAX_CANDIDATES``), or none where it is no word in disguise."""
+    letters = sum(c.isalpha() for c in core)
+    stand_ins = [c for c in core if c in _STANDS_FOR]
+    if not stand_ins or letters < 2 or letters < len(stand_ins) \
+            or letters + len(stand_ins) != len(core) or stand_ins.count("*") > 2:
+        return []  # "a55", "kb5034441", "h2o": a product code or a unit, not a word
+    readings = [""]
+    for c in core:
+        readings = [r + option for r in readings for option in _STANDS_FOR.get(c, c)]
+        if len(readings) > _MAX_CANDIDATES:
+            return []
+    return readings
+
+
+def deobfuscate(word: str, lexicon: Mapping[str, int]) -> str:
+    """``word`` as the known word it disguises ("1diot" → "idiot", "@rschl*ch" → "arschloch",
+    "a.r.s.c.h" → "arsch"), else unchanged. ``lexicon`` maps known words to their frequency
+    rank: where several readings are words, the most frequent wins."""
+    if not lexicon or word.isalpha():
+        return word
+    lead, core, trail = _EDGES.fullmatch(word).groups()  # type: ignore[union-attr]
+    if _SPACED_OUT.fullmatch(core):
+        joined = "".join(c for c in core if c.isalpha())
+        return lead + joined + trail if joined in lexicon else word
+    known = [r for r in _readings(core) if r in lexicon]
+    return lead + min(known, key=lexicon.__getitem__) + trail if known else word
+
+
+def _join_spaced_letters(match: re.Match[str], lexicon: Mapping[str, int]) -> str:
+    joined = match.group().replace(" ", "")
+    return joined if joined in lexicon else match.group()
+
+
+def normalize_for_model(text: str, lexicon: Mapping[str, int] | None = None) -> str:
+    """The text as the model reads it (see the module docstring); without a ``lexicon`` no
+    digit or symbol is read as a letter."""
     text = text[:MAX_CHARS]
     text = _URL.sub(f" {LINK} ", text)
-    text = _HANDLE.sub(f" {USER} ", text)
     text = unicodedata.normalize("NFKD", text.casefold())
     text = _UMLAUT.sub(lambda m: _UMLAUTS[m.group()], text)
     text = "".join(c for c in text
                    if c.isspace() or unicodedata.category(c) not in ("Mn", "Me", "Cf", "Cc"))
-    text = _LEET_WORD.sub(lambda m: m.group().translate(_LEET), text)
+    if lexicon:
+        # Before handles: "@rschl*ch" is a word in disguise, "@dirki_m" stays a handle.
+        text = " ".join(deobfuscate(word, lexicon) for word in text.split())
+        text = _SPACED_LETTERS.sub(lambda m: _join_spaced_letters(m, lexicon), text)
+    text = _HANDLE.sub(f" {USER} ", text)
     text = _ELONGATION.sub(r"\1\1", text)
     text = _PUNCT_RUN.sub(r"\1\1", text)
     return " ".join(text.split())
 
 
+def known_words(normalized: str) -> list[str]:
+    """The tokens of a normalised text that may enter a lexicon: letters only, three or more."""
+    return [t for t in _TOKEN.findall(normalized) if len(t) >= 3 and t.isalpha()]
+
+
+CHAR_SCOPES = ("text", "word", "unknown")
+
+# Names of groups of people (normalised; with their common endings). With ``mask_groups`` the
+# model reads each as one token, ``GROUP``: a group's name is then no evidence of abuse of its
+# own, whichever group it is, and abuse is read from what is said about it. Terms that
+# German also uses as a slur ("behindert", "homo") are left out on purpose.
+GROUP = "<gruppe>"
+
+
+def _declined(*stems: str, endings: tuple[str, ...] = ("", "e", "en", "er", "es")
+              ) -> set[str]:
+    return {stem + ending for stem in stems for ending in endings}
+
+
+GROUP_TERMS = frozenset(
+    _declined("schwul", "lesbisch", "bisexuell", "homosexuell", "heterosexuell", "hetero",
+              "queer", "nichtbinaer", "juedisch", "muslimisch", "christlich", "tuerkisch",
+              "arabisch", "afrikanisch", "syrisch", "gehoerlos", "blind", "schwarz", "deutsch",
+              "konservativ", "liberal", "link", "gruen", "sozialdemokratisch", "autistisch")
+    | {"lesbe", "lesben", "trans", "transgender", "transfrau", "transfrauen", "transmann",
+       "transmaenner", "frau", "frauen", "mann", "maenner", "maedchen", "feministin",
+       "feministinnen", "jude", "juden", "juedin", "juedinnen", "muslim", "muslime", "muslimen",
+       "muslima", "musliminnen", "moslem", "moslems", "christ", "christen", "christin",
+       "atheist", "atheisten", "hindu", "hindus", "buddhist", "buddhisten", "fluechtling",
+       "fluechtlinge", "fluechtlingen", "gefluechtete", "gefluechteten", "migrant",
+       "migranten", "migrantin", "migrantinnen", "auslaender", "auslaenderin",
+       "auslaenderinnen", "auslaendern", "asylbewerber", "asylbewerbern", "tuerke", "tuerken",
+       "tuerkin", "araber", "arabern", "syrer", "syrern", "afrikaner", "afrikanern", "roma",
+       "sinti", "behinderung", "behinderungen", "rollstuhlfahrer", "autist", "autisten",
+       "sozialdemokrat", "sozialdemokraten", "spd", "cdu", "csu", "fdp", "afd", "bsw"})
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
-    """Which n-grams the model reads; stored in the manifest so training and scoring agree."""
+    """Which n-grams the model reads; stored in the model so training and scoring agree.
+
+    ``char_scope`` says where character n-grams are taken: ``text``, across the whole text;
+    ``word``, inside each token padded with spaces (scikit-learn's ``char_wb``); ``unknown``,
+    as ``word`` but only for tokens not in the lexicon: a known word counts as one whole-token
+    feature, so "switch" is read as itself and not as the "itch" of a slur, while a typo, a
+    compound or a word in disguise is still read by its parts.
+    """
 
     char_min: int = 2
     char_max: int = 5
     word_min: int = 1
     word_max: int = 2
+    char_scope: str = "text"
+    mask_groups: bool = False
 
-    def grams(self, normalized: str) -> tuple[list[str], list[str]]:
+    def __post_init__(self) -> None:
+        if self.char_scope not in CHAR_SCOPES:
+            raise ValueError(f"char scope {self.char_scope!r}: expected one of "
+                             f"{', '.join(CHAR_SCOPES)}")
+
+    def grams(self, normalized: str, lexicon: Mapping[str, int] | None = None
+              ) -> tuple[list[str], list[str]]:
         """(character n-grams, word n-grams) of a normalised text, with repeats."""
-        padded = f" {normalized} "
-        chars = [padded[i:i + n] for n in range(self.char_min, self.char_max + 1)
-                 for i in range(len(padded) - n + 1)]
         tokens = _TOKEN.findall(normalized)
+        if self.mask_groups:
+            tokens = [GROUP if t in GROUP_TERMS else t for t in tokens]
+        sizes = range(self.char_min, self.char_max + 1)
+        if self.char_scope == "text":
+            pieces = [f" {normalized} "]
+            chars = []
+        else:
+            pieces, chars = [], []
+            for token in tokens:
+                if token == GROUP or (self.char_scope == "unknown" and lexicon
+                                      and token in lexicon):
+                    chars.append(f"<{token}>")
+                else:
+                    pieces.append(f" {token} ")
+        chars += [piece[i:i + n] for piece in pieces for n in sizes
+                  for i in range(len(piece) - n + 1)]
         words = []
         for n in range(self.word_min, self.word_max + 1):
             words += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         return chars, words
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | str | bool]:
         return {"char_min": self.char_min, "char_max": self.char_max,
-                "word_min": self.word_min, "word_max": self.word_max}
+                "word_min": self.word_min, "word_max": self.word_max,
+                "char_scope": self.char_scope, "mask_groups": self.mask_groups}
 
 
 class SparseRows:
@@ -154,15 +275,25 @@ class CompactModel:
 
     def __init__(self, *, spec: FeatureSpec, heads: list[str],
                  vocabularies: list[dict[str, int]], idf: list[np.ndarray],
-                 weights: list[np.ndarray], bias: np.ndarray, calibration: np.ndarray) -> None:
+                 weights: list[np.ndarray], bias: np.ndarray, calibration: np.ndarray,
+                 lexicon: dict[str, int]) -> None:
         self.spec, self.heads = spec, heads
+        self.lexicon = lexicon  # known word -> frequency rank (0: the most frequent)
         self.vocabularies, self.idf, self.weights = vocabularies, idf, weights
         self.bias = bias  # (heads,)
         self.calibration = calibration  # (heads, 2): p = sigmoid(a * raw + b)
 
+    def normalize(self, text: str) -> str:
+        """``text`` as this model reads it (its lexicon undoes disguised words)."""
+        return normalize_for_model(text, self.lexicon)
+
+    def features(self, text: str) -> tuple[list[str], list[str]]:
+        """(character n-grams, word n-grams) of ``text``."""
+        return self.spec.grams(self.normalize(text), self.lexicon)
+
     def raw_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Uncalibrated decision values, shape (texts, heads)."""
-        grams = [self.spec.grams(normalize_for_model(t)) for t in texts]
+        grams = [self.features(t) for t in texts]
         total = np.tile(self.bias.astype(np.float64), (len(texts), 1))
         for block, (vocabulary, idf, weights) in enumerate(
                 zip(self.vocabularies, self.idf, self.weights, strict=True)):
@@ -188,7 +319,10 @@ class CompactModel:
             "format": np.asarray([FORMAT], dtype=np.int32),
             "heads": encode_vocabulary(self.heads),
             "spec": np.asarray([self.spec.char_min, self.spec.char_max, self.spec.word_min,
-                                self.spec.word_max], dtype=np.int32),
+                                self.spec.word_max, CHAR_SCOPES.index(self.spec.char_scope),
+                                int(self.spec.mask_groups)],
+                               dtype=np.int32),
+            "lexicon": encode_vocabulary(sorted(self.lexicon, key=self.lexicon.__getitem__)),
             "bias": self.bias.astype(np.float32),
             "calibration": self.calibration.astype(np.float64),
         }
@@ -205,7 +339,9 @@ class CompactModel:
         with np.load(path, allow_pickle=False) as data:
             if int(data["format"][0]) != FORMAT:
                 raise ValueError(f"model format {int(data['format'][0])}, expected {FORMAT}")
-            spec = FeatureSpec(*(int(v) for v in data["spec"]))
+            char_min, char_max, word_min, word_max, scope, mask = (int(v) for v in data["spec"])
+            spec = FeatureSpec(char_min, char_max, word_min, word_max, CHAR_SCOPES[scope],
+                               bool(mask))
             blocks = sum(1 for key in data.files if key.startswith("vocabulary"))
             return cls(
                 spec=spec,
@@ -214,7 +350,8 @@ class CompactModel:
                 idf=[data[f"idf{b}"].astype(np.float64) for b in range(blocks)],
                 weights=[data[f"weights{b}"].astype(np.float32) for b in range(blocks)],
                 bias=data["bias"].astype(np.float64),
-                calibration=data["calibration"].astype(np.float64))
+                calibration=data["calibration"].astype(np.float64),
+                lexicon=decode_vocabulary(data["lexicon"]))
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:

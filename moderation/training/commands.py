@@ -13,6 +13,8 @@ import click
 
 from moderation.policy import PolicySettings, parse_thresholds
 from moderation.scoring.base import Scorer, ScorerUnavailable
+from moderation.scoring.compact import CHAR_SCOPES
+from moderation.training.augment import SETS as AUGMENT_SETS
 from moderation.training.data import Columns, DataError, header, read_rows
 from moderation.training.evaluation import Evaluation, evaluate, format_report
 from moderation.training.params import DEFAULT_COMPONENTS, TrainParams
@@ -57,15 +59,27 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 @click.option("--head", "heads", multiple=True, metavar="NAME=LABEL[,LABEL]",
               help="An extra output from fine labels, e.g. insult=INSULT (repeatable).")
 @click.option("--char-ngrams", default="2-5", show_default=True)
+@click.option("--char-scope", type=click.Choice(CHAR_SCOPES), default="text", show_default=True,
+              help="Where character n-grams are read: across the whole text, inside each "
+                   "word, or inside words the model does not know (a known word is read "
+                   "whole).")
+@click.option("--mask-groups/--keep-groups", default=False, show_default=True,
+              help="Read every name of a group of people (Frauen, Muslime, Schwule, Linke …) "
+                   "as one token, so no group's name is evidence of abuse by itself.")
 @click.option("--word-ngrams", default="1-2", show_default=True)
 @click.option("--min-df", default=2, show_default=True)
 @click.option("--max-char-features", default=300_000, show_default=True)
 @click.option("--max-word-features", default=100_000, show_default=True)
+@click.option("--augment", "augment_sets", multiple=True, type=click.Choice(AUGMENT_SETS),
+              help="Add generated rows (repeatable; weigh them with --file-weight "
+                   "augment=W): identity (the same sentences about every group, neutral and "
+                   "abusive), everyday (harmless words, products and numbers).")
 def train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
           fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
           components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
-          match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, word_ngrams: str,
-          min_df: int, max_char_features: int, max_word_features: int) -> None:
+          match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, char_scope: str,
+          mask_groups: bool, word_ngrams: str, min_df: int, max_char_features: int,
+          max_word_features: int, augment_sets: tuple[str, ...]) -> None:
     """Train the compact toxicity model on the train split of labelled CSVs and write
     model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
     from moderation.training.train import train as run_training
@@ -91,10 +105,11 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
         word_min, word_max = (int(v) for v in word_ngrams.split("-"))
         params = TrainParams(
             components=tuple(components), char_min=char_min, char_max=char_max,
-            word_min=word_min, word_max=word_max, min_df=min_df,
+            word_min=word_min, word_max=word_max, char_scope=char_scope, mask_groups=mask_groups,
+            min_df=min_df,
             max_char_features=max_char_features, max_word_features=max_word_features,
             folds=folds, seed=seed, match_base_rate=match_base_rate, file_weights=weights,
-            heads=head_labels)
+            heads=head_labels, augment=augment_sets)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     columns = Columns(text=text_column, label=label_column, split=split_column or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from moderation.scoring.compact import FeatureSpec
+from moderation.scoring.compact import CHAR_SCOPES, FeatureSpec
 
 METHODS = ("nbsvm", "lr", "svm")
 BLOCKS = ("char", "word", "all")
@@ -50,6 +50,8 @@ class TrainParams:
     char_max: int = 5
     word_min: int = 1
     word_max: int = 2
+    char_scope: str = "text"
+    mask_groups: bool = False
     min_df: int = 2
     max_char_features: int = 300_000
     max_word_features: int = 100_000
@@ -60,6 +62,8 @@ class TrainParams:
     file_weights: dict[str, float] = field(default_factory=dict)
     # extra head -> fine labels that make it positive, e.g. {"insult": ["INSULT"]}
     heads: dict[str, list[str]] = field(default_factory=dict)
+    # generated training sets (moderation.training.augment), e.g. ("identity",)
+    augment: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.components:
@@ -70,10 +74,13 @@ class TrainParams:
             raise ValueError("folds must be at least 2")
         if self.meta_c <= 0:
             raise ValueError("meta_c must be positive")
+        if self.char_scope not in CHAR_SCOPES:
+            raise ValueError(f"char scope must be one of {', '.join(CHAR_SCOPES)}")
 
     @property
     def spec(self) -> FeatureSpec:
-        return FeatureSpec(self.char_min, self.char_max, self.word_min, self.word_max)
+        return FeatureSpec(self.char_min, self.char_max, self.word_min, self.word_max,
+                           self.char_scope, self.mask_groups)
 
     @property
     def parsed_components(self) -> list[Component]:

@@ -47,10 +47,11 @@ from moderation.scoring.compact import (
     MODEL_FILE,
     CompactModel,
     count_rows,
+    known_words,
     normalize_for_model,
     tfidf_values,
 )
-from moderation.training import metrics
+from moderation.training import augment, metrics
 from moderation.training.data import Columns, DataError, LabelledText, file_sha256, read_rows
 from moderation.training.params import TrainParams
 
@@ -78,6 +79,7 @@ class Dataset:
     weights: np.ndarray
     grams: list[tuple[list[str], list[str]]]
     files: list[dict[str, Any]]
+    lexicon: dict[str, int]
 
     @property
     def labels(self) -> np.ndarray:
@@ -108,15 +110,37 @@ def load_dataset(paths: Sequence[Path], columns: Columns, train_splits: Sequence
         files.append({"name": path.name, "sha256": file_sha256(path), "rows": len(file_rows),
                       "positives": int(labels.sum()),
                       "splits": sorted({r.split for r in file_rows})})
+    if params.augment:
+        generated = augment.generate(params.augment)
+        rows += generated
+        file_index += [len(files)] * len(generated)
+        files.append({"name": augment.FILE_NAME, "sets": list(params.augment),
+                      "generator": "moderation.training.augment",
+                      "sha256": augment.digest(generated), "rows": len(generated),
+                      "positives": sum(r.label for r in generated), "splits": [augment.SPLIT]})
     file_array = np.asarray(file_index, dtype=np.int64)
     labels = np.array([r.label for r in rows], dtype=np.int64)
     fold = assign_folds(labels, file_array == 0, params.folds, params.seed)
     weights = row_weights(file_array, labels, [f["name"] for f in files], params)
     for info, index in zip(files, range(len(files)), strict=True):
         info["total_weight"] = round(float(weights[file_array == index].sum()), 3)
+    lexicon = build_lexicon([r.text for r in rows], params.min_df)
     spec = params.spec
-    grams = [spec.grams(normalize_for_model(r.text)) for r in rows]
-    return Dataset(rows, file_array, fold, weights, grams, files)
+    grams = [spec.grams(normalize_for_model(r.text, lexicon), lexicon) for r in rows]
+    return Dataset(rows, file_array, fold, weights, grams, files, lexicon)
+
+
+def build_lexicon(texts: Sequence[str], min_df: int) -> dict[str, int]:
+    """The words (letters only, three or more) in at least ``min_df`` of ``texts``, read
+    without a lexicon, each with its frequency rank: what the model counts as a known word
+    when it reads digits and symbols as letters and, with char scope ``unknown``, which
+    tokens it reads whole. Built from every train row once, not per fold: it says which
+    words exist, not what they mean."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(known_words(normalize_for_model(text))))
+    kept = sorted((w for w, n in df.items() if n >= min_df), key=lambda w: (-df[w], w))
+    return {w: rank for rank, w in enumerate(kept)}
 
 
 def assign_folds(labels: np.ndarray, primary: np.ndarray, folds: int, seed: int
@@ -144,7 +168,7 @@ def row_weights(file_index: np.ndarray, labels: np.ndarray, names: list[str],
     for index, name in enumerate(names):
         inside = file_index == index
         total = params.file_weights.get(name, 1.0) * primary.sum() if index else primary.sum()
-        if params.match_base_rate:
+        if params.match_base_rate and len(np.unique(labels[inside])) == 2:
             for value, share in ((1, base_rate), (0, 1 - base_rate)):
                 members = inside & (labels == value)
                 weights[members] = total * share / members.sum()
@@ -415,7 +439,7 @@ def fit_final(dataset: Dataset, params: TrainParams, scores: dict[str, np.ndarra
     model = CompactModel(
         spec=params.spec, heads=list(meta), vocabularies=fitted.vocabularies, idf=fitted.idf,
         weights=[weights[sizes[b]:sizes[b + 1]] for b in range(len(fitted.vocabularies))],
-        bias=np.asarray(bias), calibration=np.asarray(calibration))
+        bias=np.asarray(bias), calibration=np.asarray(calibration), lexicon=dataset.lexicon)
     return model, meta
 
 
@@ -440,7 +464,9 @@ def train(paths: Sequence[Path], out: Path, *, columns: Columns | None = None,
         "heads": model.heads,
         "features": {"char_ngrams": [params.char_min, params.char_max],
                      "word_ngrams": [params.word_min, params.word_max],
+                     "char_scope": params.char_scope, "mask_groups": params.mask_groups,
                      "vocabulary": [len(v) for v in model.vocabularies],
+                     "lexicon": len(model.lexicon),
                      "normalisation": "moderation.scoring.compact.normalize_for_model"},
         "command": command,
         "parameters": _jsonable(asdict(params)),

@@ -73,13 +73,78 @@ def test_one_text_scores_the_same_alone_and_in_a_batch(shipped: CompactScorer) -
     ("@Dirki_M Straße", "@user strasse"),
     ("ÄRGER über Öl", "aerger ueber oel"),
     ("sooooo gut!!!!!", "soo gut!!"),
-    ("du 1diot, 4rsch", "du idiot, arsch"),
     ("Raum 451 um 10 Uhr", "raum 451 um 10 uhr"),
     ("siehe https://example.com/x?y=1 jetzt", "siehe http jetzt"),
     ("Grüße 😀\n\nTschüss", "gruesse 😀 tschuess"),
+    ("du 1diot, 4rsch", "du 1diot, 4rsch"),  # no lexicon: no digit is read as a letter
 ])
 def test_normalisation(text: str, normalised: str) -> None:
     assert normalize_for_model(text) == normalised
+
+
+LEXICON = {word: rank for rank, word in enumerate(
+    ["ist", "idiot", "arsch", "arschloch", "scheisse", "klasse", "ass", "fuck", "kb"])}
+
+
+@pytest.mark.parametrize(("text", "normalised"), [
+    ("du 1diot, 4rsch", "du idiot, arsch"),
+    ("Du A.r.s.c.h!", "du arsch!"),
+    ("I-d-i-o-t", "idiot"),
+    ("a r s c h", "arsch"),
+    ("@rschl*ch", "arschloch"),
+    ("Id!ot.", "idiot."),
+    ("Schei$$e", "scheisse"),
+    ("(f*ck)", "(fuck)"),
+    ("@Dirki_M ist da", "@user ist da"),
+    ("Lehrer*innen", "lehrer*innen"),
+    # Product codes, versions and update ids are no words in disguise: a single letter
+    # among digits, more digits than letters, or no known word in any reading.
+    ("Galaxy A55", "galaxy a55"),
+    ("Update KB5034441", "update kb5034441"),
+    ("Version 2.5.1", "version 2.5.1"),
+    ("Win10 und H2O", "win10 und h2o"),
+    ("z.B. so", "z.b. so"),
+])
+def test_digits_and_symbols_are_read_as_letters_only_where_that_makes_a_known_word(
+        text: str, normalised: str) -> None:
+    assert normalize_for_model(text, LEXICON) == normalised
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("1diot", "idiot"), ("A.r.s.c.h", "arsch"), ("@rschl*ch", "arschloch"), ("Id!ot", "idiot"),
+    ("I-d-i-o-t", "idiot"), ("A55", "a55"), ("KB5034441", "kb5034441"), ("2.5.1", "2.5.1"),
+])
+def test_the_shipped_model_reads_disguised_words_and_leaves_codes(shipped: CompactScorer,
+                                                                  text: str, word: str) -> None:
+    assert shipped.model.normalize(text) == word
+
+
+def test_disguised_abuse_scores_like_the_plain_word(shipped: CompactScorer) -> None:
+    disguised = shipped.score(["Du 1diot", "Du A.r.s.c.h", "Du @rschl*ch"])
+    plain = shipped.score(["Du Idiot", "Du Arsch", "Du Arschloch"])
+    assert disguised == plain
+    assert all(s["toxicity"] > 0.5 for s in disguised)
+
+
+# Held at the default review threshold (0.35) by the model trained before issue 11.
+HARMLESS = ["Nintendo Switch", "Mein Sohn spielt Fußball", "Nummer 2 ist mein Favorit",
+            "Galaxy A55 oder iPhone?"]
+ABOUT_GROUPS = ["Ich bin schwul.", "Als schwuler Mann fühle ich mich in dieser Stadt sicher.",
+                "Frauen arbeiten in der Pflege.", "Die Linke hat gewonnen.",
+                "Die Grünen haben gewonnen.", "Ich bin schwarz und lebe in Leipzig.",
+                "Unsere neue Kollegin ist Türkin und Ingenieurin."]
+
+
+@pytest.mark.parametrize("text", HARMLESS + ABOUT_GROUPS)
+def test_products_numbers_and_groups_are_no_abuse_by_themselves(shipped: CompactScorer,
+                                                                text: str) -> None:
+    assert shipped.score([text])[0]["toxicity"] < 0.35
+
+
+def test_abuse_of_a_group_still_scores_high(shipped: CompactScorer) -> None:
+    for scores in shipped.score(["Schwule sind widerliche Missgeburten, verpisst euch",
+                                 "Diese dreckigen Türken sind alle Abschaum"]):
+        assert scores["toxicity"] > 0.5
 
 
 def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:

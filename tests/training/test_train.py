@@ -4,6 +4,7 @@ repeats itself exactly, and the exported linear model is the stack it was traine
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from moderation.scoring.compact import CompactScorer
-from moderation.training import metrics
+from moderation.training import augment, metrics
 from moderation.training.commands import train as train_command
 from moderation.training.data import Columns, DataError, file_sha256
 from moderation.training.params import Component, TrainParams
@@ -161,3 +162,66 @@ def test_train_command_refuses_test_split_and_writes_a_model(tiny_csv: Path,
 def test_missing_label_column_is_a_clear_error(tiny_csv: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no column 'klasse'"):
         train([tiny_csv], tmp_path / "model", columns=Columns(label="klasse"), params=SMALL)
+
+
+def test_a_word_in_disguise_is_read_as_the_word_the_training_data_knows(
+        tiny_csv: Path, tmp_path: Path) -> None:
+    train([tiny_csv], tmp_path / "model", params=replace(SMALL, char_scope="word"))
+
+    scorer = CompactScorer(tmp_path / "model")
+    assert "idiot" in scorer.model.lexicon
+    assert scorer.model.normalize("Du 1diot, I-d-i-o-t!") == "du idiot, idiot!"
+    assert scorer.model.normalize("Galaxy A55, KB5034441") == "galaxy a55, kb5034441"
+    disguised, plain = scorer.score(["Du Vollid!ot", "Du Vollidiot"])
+    assert disguised == plain
+
+
+def test_generated_rows_are_trained_on_recorded_and_never_scored_in_cross_validation(
+        tiny_csv: Path, tmp_path: Path) -> None:
+    params = replace(SMALL, augment=("identity",), file_weights={augment.FILE_NAME: 0.5})
+    manifest = train([tiny_csv], tmp_path / "model", params=params)
+
+    generated = augment.generate(["identity"])
+    recorded = manifest["data"][1]
+    assert recorded["name"] == "augment" and recorded["sets"] == ["identity"]
+    assert recorded["rows"] == len(generated)
+    assert recorded["sha256"] == augment.digest(generated)
+    assert recorded["total_weight"] == pytest.approx(0.5 * 40)
+    assert manifest["cross_validation"]["toxicity"]["pooled_at_0.5"]["rows"] == 40
+    assert manifest["parameters"]["augment"] == ["identity"]
+
+
+def test_identity_rows_say_the_same_of_every_group() -> None:
+    rows = augment.generate(["identity"])
+    texts_by_label = {0: [r.text.casefold() for r in rows if r.label == 0],
+                      1: [r.text.casefold() for r in rows if r.label == 1]}
+    for one, many, _ in (m for members in augment.GROUPS.values() for m in members):
+        one, many = one.casefold(), many.casefold()
+        abusive = sum(many in t or one in t for t in texts_by_label[1])
+        neutral = sum(many in t or one in t for t in texts_by_label[0])
+        assert abusive >= len(augment.ABUSIVE_MANY) + len(augment.ABUSIVE_ONE), many
+        assert neutral >= len(augment.NEUTRAL_MANY) + len(augment.NEUTRAL_ONE), many
+    assert augment.generate(["identity"]) == rows  # generated the same way every time
+
+
+def test_the_train_command_records_augmentation_and_char_scope(tiny_csv: Path,
+                                                                tmp_path: Path) -> None:
+    result = CliRunner().invoke(train_command, [
+        "--data", str(tiny_csv), "--out", str(tmp_path / "model"), "--min-df", "1",
+        "--folds", "4", "--augment", "everyday", "--file-weight", "augment=0.2",
+        "--char-scope", "word"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
+    assert "--file-weight augment=0.2" in manifest["command"]
+    assert "--char-scope word" in manifest["command"]
+    assert "--augment everyday" in manifest["command"]
+    assert manifest["features"]["char_scope"] == "word"
+
+    refused = CliRunner().invoke(train_command, ["--data", str(tiny_csv), "--augment", "unbekannt",
+                                                 "--out", str(tmp_path / "refused")])
+    assert refused.exit_code != 0 and "unbekannt" in refused.output
+
+
+def test_an_unknown_char_scope_is_refused() -> None:
+    with pytest.raises(ValueError, match="char scope"):
+        TrainParams(char_scope="sentence")
