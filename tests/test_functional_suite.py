@@ -24,43 +24,50 @@ from moderation.scoring.compact import CompactScorer
 from moderation.services.policies import configured
 
 # Floors, not goals: the share of each functionality's cases that the whole pipeline (compact
-# model, default policy and its word lists, auto mode) decides right, set a little below what
-# the model and policy of 2026-12-05 achieve (bench/RESULTS.md). Raise them whenever the
-# model or the policy gets better; never lower one without saying why in the commit.
+# model, default policy with its starter lists, auto mode) decides right, set a little below
+# what the retrained model and the policy of 2026-12-05 achieve (bench/RESULTS.md). Raise
+# them whenever the model or the policy gets better; never lower one without saying why.
 MINIMUM_RIGHT = {
     "derogation_explicit": 0.95,
-    "derogation_implicit": 0.50,
-    "derogation_dehumanising": 0.20,
-    "threat_direct": 0.05,
-    "threat_normative": 0.70,
-    "threat_veiled": 0.05,
-    "slur": 0.75,
-    "slur_leetspeak": 0.75,
-    "slur_missing_char": 0.60,
-    "slur_added_char": 0.45,
-    "slur_spaces": 0.50,
-    "slur_punctuation": 0.25,
-    "slur_symbols": 0.35,
-    "profanity_targeted": 0.85,
-    "insult_individual": 0.85,
-    "profanity_untargeted": 0.10,
-    "identity_neutral": 0.80,
-    "identity_positive": 0.85,
-    "identity_self": 0.90,
-    "party_neutral": 0.75,
-    "party_criticism": 0.70,
-    "negation": 0.30,
-    "counter_quote": 0.80,
+    # Lowered from 0.50: the old model caught implicit derogation largely because it read
+    # every group name as abuse; the debiased one does not (issue 11).
+    "derogation_implicit": 0.25,
+    "derogation_dehumanising": 0.70,
+    "threat_direct": 0.85,
+    "threat_normative": 0.90,
+    "threat_veiled": 0.15,
+    "slur": 0.95,
+    "slur_leetspeak": 0.95,
+    "slur_missing_char": 0.75,
+    "slur_added_char": 0.95,
+    "slur_spaces": 0.90,
+    "slur_punctuation": 0.95,
+    "slur_symbols": 0.80,
+    "profanity_targeted": 0.95,
+    # Lowered from 0.85: the debiased model lost a few insults without a swear word.
+    "insult_individual": 0.80,
+    # Lowered from 0.10: swearing at no one is held for an editor by design (a score alone
+    # never rejects, and the model cannot tell swearing from abuse to approve it).
+    "profanity_untargeted": 0.05,
+    "identity_neutral": 0.95,
+    "identity_positive": 0.90,
+    "identity_self": 0.95,
+    "party_neutral": 0.95,
+    "party_criticism": 0.95,
+    # Lowered from 0.30 and 0.80: the starter lists hold a quoted threat or slur for an
+    # editor, and a model that counts words cannot tell saying from quoting or denying.
+    "negation": 0.20,
+    "counter_quote": 0.05,
     "counter_reference": 0.60,
-    "product_names": 0.70,
-    "numbers": 0.90,
+    "product_names": 0.90,
+    "numbers": 0.95,
     "short_replies": 0.95,
-    "word_substrings": 0.60,
+    "word_substrings": 0.75,
 }
 # Ceilings, to be lowered (the issue's goal: every group ≤ 0.05, spread ≤ 0.03): the share
 # of a group's neutral and positive mentions held, and the spread between groups.
-MAXIMUM_HELD_MENTIONS = 0.70
-MAXIMUM_HELD_SPREAD = 0.70
+MAXIMUM_HELD_MENTIONS = 0.15
+MAXIMUM_HELD_SPREAD = 0.15
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 
 from moderation.domain import CommentStatus, ModerationMode
-from moderation.policy import PolicySettings, Signals, decide
+from moderation.policy import PolicySettings
 from moderation.scoring.base import Scorer
-from moderation.text import count_links
+from moderation.services import automation
+from moderation.services.policies import ActivePolicies
+from moderation.texts import DEFAULT_LANGUAGE
 from moderation.training import metrics
 from moderation.training.data import DataError, LabelledText
-from moderation.wordlists import WordEntry, WordList
 
 CATEGORY = "toxicity"
 BATCH = 256
@@ -78,8 +79,8 @@ def evaluate(rows: Iterable[LabelledText], scorer: Scorer,
     if CATEGORY not in settings.thresholds:
         raise DataError(f"the policy has no threshold for {CATEGORY!r}")
     cut_off = settings.thresholds[CATEGORY].review
-    words = WordList([WordEntry(t, "banned") for t in settings.banned]
-                     + [WordEntry(t, "suspect") for t in settings.suspect])
+    # The scoring worker's own path: word lists (starter lists too), targets, the policy.
+    active = ActivePolicies(settings, None, None, None)
     labels: list[int] = []
     scores: list[float] = []
     counts = {CommentStatus.APPROVED: 0, CommentStatus.REVIEW: 0, CommentStatus.REJECTED: 0}
@@ -89,8 +90,9 @@ def evaluate(rows: Iterable[LabelledText], scorer: Scorer,
         for row, row_scores in zip(batch, scored, strict=True):
             if CATEGORY not in row_scores:
                 raise DataError(f"scorer {scorer.name} gives no {CATEGORY!r} score")
-            signals = Signals(row_scores, words.find(row.text), count_links(row.text))
-            status = decide(signals, settings, ModerationMode.AUTO).status
+            status = automation.judge(automation.Facts(row.text, None, ModerationMode.AUTO),
+                                      automation.Scored(row_scores), active,
+                                      DEFAULT_LANGUAGE).live.status
             assert status is not None  # auto mode always decides
             counts[status] += 1
             toxic_published += row.label == 1 and status is CommentStatus.APPROVED

@@ -16,8 +16,9 @@ from moderation.training.data import Columns, DataError
 from tests.training.conftest import write_csv
 
 # text -> toxicity. With the default policy (review 0.35, reject 0.9):
-# Bild 0.95 rejected, Käse 0.7 held, Größe 0.3 approved (toxic: published), Grüße 0.6 held,
-# Straße 0.2 and Übung 0.1 approved. The "train" row is not read.
+# Bild 0.95 held (aimed at no one: a score alone never rejects), Käse 0.7 held, Größe 0.3
+# approved (toxic: published), Grüße 0.6 held, Straße 0.2 and Übung 0.1 approved. "Du Bild"
+# (aimed at someone) would be rejected. The "train" row is not read.
 SCORES = {"Bild": 0.95, "Käse": 0.7, "Größe": 0.3, "Grüße": 0.6, "Straße": 0.2,
           "Übung": 0.1, "nicht gelesen": 0.99}
 ROWS = [("Bild", "1", "test"), ("Käse", "true", "test"), ("Größe", "OFFENSE", "test"),
@@ -28,8 +29,8 @@ ROWS = [("Bild", "1", "test"), ("Käse", "true", "test"), ("Größe", "OFFENSE",
 EXPECTED = {
     "scorer": "stub@1", "policy": "default", "rows": 6, "toxic": 3, "roc_auc": 0.8889,
     "cut_off": 0.35, "macro_f1": 0.6667, "precision": 0.6667, "recall": 0.6667,
-    "approved": 3, "review": 2, "rejected": 1, "approved_share": 0.5,
-    "review_share": 0.3333, "rejected_share": 0.1667, "toxic_published": 1,
+    "approved": 3, "review": 3, "rejected": 0, "approved_share": 0.5,
+    "review_share": 0.5, "rejected_share": 0.0, "toxic_published": 1,
 }
 
 
