@@ -4,7 +4,7 @@ Versions saved before keep deciding as they did: they include none.
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-10 10:00:00.000000
+Create Date: 2026-12-05 22:10:00.000000
 """
 
 from collections.abc import Sequence
