@@ -50,15 +50,15 @@ MINIMUM_RIGHT = {
     # never rejects, and the model cannot tell swearing from abuse to approve it).
     "profanity_untargeted": 0.05,
     "identity_neutral": 0.95,
-    "identity_positive": 0.90,
+    "identity_positive": 0.92,
     "identity_self": 0.95,
     "party_neutral": 0.95,
     "party_criticism": 0.95,
-    # Lowered from 0.30 and 0.80: the starter lists hold a quoted threat or slur for an
-    # editor, and a model that counts words cannot tell saying from quoting or denying.
-    "negation": 0.20,
+    # counter_quote lowered from 0.80: the starter lists hold a quoted threat or slur for an
+    # editor, and a model that counts words cannot tell saying from quoting.
+    "negation": 0.35,
     "counter_quote": 0.05,
-    "counter_reference": 0.60,
+    "counter_reference": 0.80,
     "product_names": 0.90,
     "numbers": 0.95,
     "short_replies": 0.95,
@@ -66,8 +66,8 @@ MINIMUM_RIGHT = {
 }
 # Ceilings, to be lowered (the goal: every group ≤ 0.05, spread ≤ 0.03): the share
 # of a group's neutral and positive mentions held, and the spread between groups.
-MAXIMUM_HELD_MENTIONS = 0.15
-MAXIMUM_HELD_SPREAD = 0.15
+MAXIMUM_HELD_MENTIONS = 0.08
+MAXIMUM_HELD_SPREAD = 0.08
 
 
 @pytest.fixture(scope="module")
