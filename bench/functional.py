@@ -58,9 +58,10 @@ def main() -> None:
         sys.exit(f"{args.scorer} unavailable: {error}")
     settings = configured(Config())
     cases = suite()
+    lists = ", ".join(f"{c.name} v{c.version} as {c.kind}" for c in settings.starter) or "none"
     print(f"Scorer: {scorer.name} {scorer.version}; policy: {settings.label} "
-          f"({len(settings.banned)} banned, {len(settings.suspect)} suspect entries); "
-          f"{len(cases)} cases\n")
+          f"({len(settings.banned)} banned, {len(settings.suspect)} suspect entries of its own; "
+          f"starter lists: {lists}); {len(cases)} cases\n")
     outcomes = decide_all(cases, scorer, settings)
 
     rows = table(outcomes)
