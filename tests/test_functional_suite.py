@@ -35,7 +35,7 @@ MINIMUM_RIGHT = {
     "derogation_dehumanising": 0.70,
     "threat_direct": 0.85,
     "threat_normative": 0.90,
-    "threat_veiled": 0.15,
+    "threat_veiled": 0.65,  # drohungen v2; 1 of the 7 cases written after it (see bench)
     "slur": 0.95,
     "slur_leetspeak": 0.95,
     "slur_missing_char": 0.75,

@@ -13,13 +13,23 @@ NAMES = ("beleidigungen-gruppen", "drohungen", "entmenschlichung")
 
 
 def hits(name: str, text: str) -> list[str]:
-    words = WordList(starterlists.entries((StarterChoice(name, 1),)))
+    newest = StarterChoice(name, starterlists.latest(name).version)
+    words = WordList(starterlists.entries((newest,)))
     return [m.matched for m in words.find(text)]
 
 
-def test_the_three_lists_are_shipped_in_version_1():
+NEWEST = {"beleidigungen-gruppen": 1, "drohungen": 2, "entmenschlichung": 1}
+
+
+def test_the_three_lists_are_shipped_and_the_newest_versions_are_the_default():
     assert tuple(starterlists.shipped()) == NAMES
-    assert starterlists.default_choices() == tuple(StarterChoice(n, 1) for n in NAMES)
+    assert starterlists.default_choices() == tuple(StarterChoice(n, NEWEST[n]) for n in NAMES)
+
+
+def test_a_new_version_keeps_every_term_of_the_one_before():
+    old, new = starterlists.get("drohungen", 1), starterlists.get("drohungen", 2)
+    assert {t.term for t in old.terms} < {t.term for t in new.terms}
+    assert [t for t in new.terms if t.term in {o.term for o in old.terms}] == list(old.terms)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -54,6 +64,16 @@ def test_every_term_is_valid_stored_once_and_says_where_it_comes_from(name):
     "Den sollte man standrechtlich erschießen.",
     "Der gehört doch umgebracht",
     "ABKN4LLEN sollte man die",
+    "Wir wissen, wo Sie wohnen, Frau Schulz.",
+    "Ich weiß genau, in welchem Büro Sie arbeiten.",
+    "Wir wissen, welche Schule Ihre Tochter besucht.",
+    "Ich habe Ihre Adresse, das nur zur Info.",
+    "Ihr Kennzeichen habe ich mir gemerkt.",
+    "Wäre doch schade, wenn Ihrem Laden etwas passiert.",
+    "Es wäre schade, wenn Ihnen mal etwas zustößt.",
+    "Sie sollten nachts nicht mehr allein unterwegs sein.",
+    "Denken Sie an Ihre Familie, bevor Sie weiterschreiben.",
+    "Das werden Sie noch bitter bereuen.",
 ])
 def test_threats_are_found_veiled_and_inflected(text):
     assert hits("drohungen", text)
@@ -109,6 +129,13 @@ def test_slurs_against_groups_are_found_with_their_variants(text):
     "Wir hängen morgen Bilder auf.",
     "Ich weiß nicht, wann der Zug kommt.",
     "Ich finde dich sympathisch.",
+    "Wir finden euch toll!",
+    "Ich beobachte sie gern, die Kraniche im Herbst.",
+    "Wir haben das alte Haus am Markt fotografiert.",
+    "Es wäre schade, wenn das Konzert ausfällt.",
+    "Ich weiß, wo das Rathaus ist.",
+    "Passen Sie gut auf sich auf und gute Besserung!",
+    "Wir bekommen am Wochenende Besuch von Oma.",
     "Arnold Schwarzenegger war Gouverneur.",
     "Niger liegt in Westafrika.",
     "Die Mongolei ist ein schönes Land.",
@@ -126,12 +153,20 @@ def test_everyday_sentences_match_no_starter_list(text):
 def test_a_starter_match_names_its_list_and_version():
     match = WordList(starterlists.entries(starterlists.default_choices())).find(
         "Ich weiß, wo du wohnst.")[0]
-    assert (match.source.name, match.source.version) == ("drohungen", 1)
-    assert match.as_dict()["list"] == {"name": "drohungen", "version": 1}
+    assert (match.source.name, match.source.version) == ("drohungen", 2)
+    assert match.as_dict()["list"] == {"name": "drohungen", "version": 2}
     assert starterlists.term_label(match, "de") == \
-        "weiß … wo … wohnst – Drohung (Liste drohungen v1)"
+        "weiß … wo … wohnst – Drohung (Liste drohungen v2)"
     assert starterlists.term_label(match, "en") == \
-        "weiß … wo … wohnst – threat (list drohungen v1)"
+        "weiß … wo … wohnst – threat (list drohungen v2)"
+
+
+def test_a_policy_that_names_version_1_keeps_matching_version_1():
+    older = WordList(starterlists.entries((StarterChoice("drohungen", 1),)))
+    newer = WordList(starterlists.entries((StarterChoice("drohungen", 2),)))
+    text = "Wir wissen, wo Sie arbeiten."
+    assert older.find(text) == []
+    assert [m.term for m in newer.find(text)] == ["wissen … wo … arbeiten"]
 
 
 def test_left_out_terms_no_longer_match():
@@ -142,7 +177,7 @@ def test_left_out_terms_no_longer_match():
 @pytest.mark.parametrize(("changes", "message"), [
     ({"hassliste": {}}, "No starter list of this name is shipped."),
     ({"drohungen": {"version": 7}}, "Version 7 of this list is not shipped."),
-    ({"drohungen": {"excluded": ["guten morgen"]}}, "Not on drohungen v1: „guten morgen“"),
+    ({"drohungen": {"excluded": ["guten morgen"]}}, "Not on drohungen v2: „guten morgen“"),
 ])
 def test_impossible_changes_say_why(changes, message):
     with pytest.raises(ValueError) as error:

@@ -43,6 +43,15 @@ CASES: dict[str, tuple[str, ...]] = {
         "Ich habe mir Ihr Kennzeichen gemerkt.",
         "Wer so schreibt, sollte sich nicht wundern, wenn er eines Tages Besuch bekommt.",
         "Wir wissen, in welchem Büro Sie sitzen, Frau Müller.",
+        # Written after drohungen v2, in kinds of hints that list does not name (its
+        # measure of how far the list reaches beyond the cases it was written against).
+        "Ich hoffe, Ihre Bremsen sind in Ordnung. Man hört ja so viel.",
+        "Unfälle passieren schneller, als man denkt, gerade Journalisten.",
+        "Ihr Briefkasten ist ja leicht zu finden.",
+        "Wir haben Freunde in Ihrer Straße. Die grüßen schon mal.",
+        "Ihr Name steht jetzt auf einer Liste. Wir vergessen nicht.",
+        "Ein Streichholz, und Ihr Verlag ist Geschichte.",
+        "Keiner würde Sie vermissen, wenn Sie morgen weg wären.",
     ),
     "derogation_explicit": (
         "Frauen sind zu dumm zum Autofahren.",

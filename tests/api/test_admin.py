@@ -208,14 +208,14 @@ def test_words_added_at_the_same_time_are_all_in_the_live_policy(app, admin):
 
 
 STARTER = {"beleidigungen-gruppen": {"version": 1, "kind": "suspect", "excluded": []},
-           "drohungen": {"version": 1, "kind": "suspect", "excluded": []},
+           "drohungen": {"version": 2, "kind": "suspect", "excluded": []},
            "entmenschlichung": {"version": 1, "kind": "suspect", "excluded": []}}
 
 
 def test_the_shipped_starter_lists_are_listed_with_version_size_and_source(client, admin):
     lists = client.get("/v1/admin/wordlists", headers=admin).get_json()["lists"]
     assert [(s["name"], s["version"], s["versions"]) for s in lists] == [
-        ("beleidigungen-gruppen", 1, [1]), ("drohungen", 1, [1]), ("entmenschlichung", 1, [1])]
+        ("beleidigungen-gruppen", 1, [1]), ("drohungen", 2, [1, 2]), ("entmenschlichung", 1, [1])]
     threats = lists[1]
     assert threats["label"] == {"de": "Drohung", "en": "threat"}
     assert threats["size"] > 100 and "selbst" in threats["provenance"]
@@ -224,13 +224,16 @@ def test_the_shipped_starter_lists_are_listed_with_version_size_and_source(clien
     assert len(terms["terms"]) == threats["size"]
     veiled = next(t for t in terms["terms"] if t["term"] == "weiß … wo … wohnst")
     assert veiled["group"] == "verschleierte Drohung" and "§ 241 StGB" in veiled["source"]
-    assert client.get("/v1/admin/wordlists/drohungen?version=1",
+    assert client.get("/v1/admin/wordlists/drohungen?version=2",
                       headers=admin).get_json() == terms
+    first = client.get("/v1/admin/wordlists/drohungen?version=1", headers=admin).get_json()
+    assert (first["version"], first["size"]) == (1, len(first["terms"]))
+    assert first["size"] < threats["size"]
 
 
 @pytest.mark.parametrize(("path", "status", "code"), [
     ("/v1/admin/wordlists/hassliste", 404, "not_found"),
-    ("/v1/admin/wordlists/drohungen?version=2", 404, "not_found"),
+    ("/v1/admin/wordlists/drohungen?version=3", 404, "not_found"),
     ("/v1/admin/wordlists/drohungen?version=null", 422, "validation_failed"),
 ])
 def test_an_unknown_starter_list_is_an_error(client, admin, path, status, code):
@@ -259,7 +262,7 @@ def test_an_admin_leaves_out_a_list_switches_its_kind_and_removes_terms(client, 
 
 @pytest.mark.parametrize(("change", "where"), [
     ({"hassliste": {}}, "hassliste"),
-    ({"drohungen": {"version": 2}}, "drohungen"),
+    ({"drohungen": {"version": 3}}, "drohungen"),
     ({"drohungen": {"excluded": ["guten morgen"]}}, "drohungen"),
     ({"drohungen": {"kind": "verboten"}}, "drohungen"),
     ({"Drohungen!": {}}, "Drohungen!"),
@@ -279,11 +282,11 @@ def test_a_held_comment_names_the_starter_list_that_matched(client, admin, edito
     detail = client.get(f"/v1/moderation/comments/{held}", headers=editor).get_json()
     assert (detail["status"], detail["status_reason_code"]) == ("review", "suspect_word")
     word = detail["explanation"]["words"][0]
-    assert word["list"] == {"name": "drohungen", "version": 1}
+    assert word["list"] == {"name": "drohungen", "version": 2}
     assert text[word["start"]:word["end"]] == "weiß, wo du wohnst"
-    assert "weiß … wo … wohnst – Drohung (Liste drohungen v1)" in detail["status_reason"]
+    assert "weiß … wo … wohnst – Drohung (Liste drohungen v2)" in detail["status_reason"]
     assert detail["events"][-1]["details"]["policy"]["starter_lists"]["drohungen"] == {
-        "version": 1, "kind": "suspect", "excluded": 0}
+        "version": 2, "kind": "suspect", "excluded": 0}
 
 
 def test_a_starter_list_left_out_or_a_term_removed_holds_nothing(client, admin, worker):
