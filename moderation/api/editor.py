@@ -27,6 +27,7 @@ from moderation.schemas import (
     checked_article_key,
 )
 from moderation.services import articles, moderation, policies, queue, reports
+from moderation.services.actors import Decider
 from moderation.services.status import scoring_status
 from moderation.statements import PublisherTerms
 
@@ -88,7 +89,7 @@ def _decision_view(action: moderation.Action) -> type[MethodView]:
             "erased, nothing is left to decide."))
         def post(self, data: dict[str, Any], comment_id: str) -> Any:
             session = request_session()
-            return moderation.decide(session, comment_id, action, current_key(),
+            return moderation.decide(session, comment_id, action, Decider.editor(current_key()),
                                      now=now(), terms=PublisherTerms.of(state().config),
                                      **data)
 
@@ -110,7 +111,7 @@ class BulkDecision(MethodView):
         """Approve or reject many comments at once, in one transaction."""
         session = request_session()
         results = moderation.decide_many(
-            session, data["ids"], data["action"], current_key(),
+            session, data["ids"], data["action"], Decider.editor(current_key()),
             reason_code=data["reason_code"], reason=data["reason"], now=now(),
             terms=PublisherTerms.of(state().config), ground=data["ground"])
         return {"results": results}
@@ -175,4 +176,5 @@ class DismissReport(MethodView):
     def post(self, data: dict[str, Any], report_id: str) -> Any:
         """Dismiss one unfounded report and leave the comment as it is (idempotent)."""
         session = request_session()
-        return reports.dismiss(session, report_id, current_key(), data["reason"], now())
+        return reports.dismiss(session, report_id, Decider.editor(current_key()), data["reason"],
+                               now())

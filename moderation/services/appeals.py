@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session
 
-from moderation.domain import CommentStatus, Reason, Resolution
+from moderation.domain import SYSTEM_ACTOR, CommentStatus, Reason, Resolution
 from moderation.errors import Conflict
 from moderation.models import ApiKey, Appeal, Comment
 from moderation.services import webhooks
+from moderation.services.actors import Decider
 from moderation.services.keys import actor_name
 
 
@@ -19,12 +20,12 @@ class NeedsOtherEditor(Conflict):
     code = "appeal_needs_other_editor"
 
 
-def open_appeal(comment: Comment, editor: ApiKey, now: datetime) -> Appeal | None:
+def open_appeal(comment: Comment, editor: Decider, now: datetime) -> Appeal | None:
     """The open appeal an editor's decision on ``comment`` will decide, if any.
 
-    A different editor should decide an appeal than the one who rejected: the key that
-    rejected is refused while another active key could decide (``NeedsOtherEditor``); where
-    it is the only one, it decides, and the appeal records both names.
+    A different editor should decide an appeal than the one who rejected: the person who
+    rejected (by key or account) is refused while someone else could decide
+    (``NeedsOtherEditor``); where nobody else can, they decide, and the appeal records both.
     """
     if comment.status_reason_code != Reason.APPEALED:  # an open appeal holds it in review
         return None
@@ -34,21 +35,21 @@ def open_appeal(comment: Comment, editor: ApiKey, now: datetime) -> Appeal | Non
     appeal = session.scalars(select(Appeal).where(
         Appeal.comment_id == comment.id, Appeal.status == Resolution.OPEN.value)
         .with_for_update()).first()
-    if appeal is not None and appeal.rejected_by_key_id == editor.id \
-            and _another_active_key(session, editor, now):
+    if appeal is not None and appeal.rejected_by == editor.actor \
+            and _someone_else_could_decide(session, editor, now):
         raise NeedsOtherEditor("You rejected this comment: another editor decides the "
                                "author's appeal.")
     return appeal
 
 
-def _another_active_key(session: Session, editor: ApiKey, now: datetime) -> bool:
+def _someone_else_could_decide(session: Session, editor: Decider, now: datetime) -> bool:
     # Every key is an editor's or an admin's, and admins may decide too.
-    return session.scalars(select(ApiKey.id).where(
-        ApiKey.id != editor.id, ApiKey.revoked_at.is_(None),
-        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)).limit(1)).first() is not None
+    other_keys = select(ApiKey).where(
+        ApiKey.revoked_at.is_(None), or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now))
+    return any(actor_name(key) != editor.actor for key in session.scalars(other_keys.limit(2)))
 
 
-def resolve(appeal: Appeal, decided: CommentStatus, editor: ApiKey, now: datetime) -> None:
+def resolve(appeal: Appeal, decided: CommentStatus, editor: Decider, now: datetime) -> None:
     """The editor's decision on the comment decides its appeal: publishing it upholds the
     appeal, rejecting it again dismisses it."""
     outcome = Resolution.UPHELD if decided is CommentStatus.APPROVED else Resolution.DISMISSED
@@ -62,10 +63,11 @@ def close_for_erased(session: Session, comment_ids: list[int], now: datetime) ->
         _close(appeal, Resolution.CLOSED, None, now)
 
 
-def _close(appeal: Appeal, outcome: Resolution, editor: ApiKey | None, now: datetime) -> None:
+def _close(appeal: Appeal, outcome: Resolution, editor: Decider | None,
+           now: datetime) -> None:
     """Record ``outcome`` (by ``editor``, or by the system) and tell subscribers."""
     appeal.status = outcome.value
-    appeal.decided_by = actor_name(editor)
+    appeal.decided_by = editor.actor if editor else SYSTEM_ACTOR
     appeal.decided_at = now
     session = object_session(appeal)
     assert session is not None, "an appeal to close belongs to a session"
@@ -73,7 +75,7 @@ def _close(appeal: Appeal, outcome: Resolution, editor: ApiKey | None, now: date
     webhooks.emit(session, "appeal.decided", {
         "appeal_id": appeal.public_id, "comment_id": comment.public_id,
         "article_key": comment.article.key, "outcome": outcome.value,
-        "actor": {"type": "editor", "key": editor.name} if editor else {"type": "system"},
+        "actor": editor.payload() if editor else {"type": SYSTEM_ACTOR},
         "decided_by_rejecting_editor": editor is not None
-        and appeal.rejected_by_key_id == editor.id,
+        and appeal.rejected_by == editor.actor,
         "links": webhooks.comment_links(comment)}, now, comment_id=comment.id)

@@ -24,35 +24,18 @@ from sqlalchemy.orm import object_session
 
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
 from moderation.errors import Conflict
-from moderation.models import ApiKey, Article, Comment, ModerationEvent
+from moderation.models import Article, Comment, ModerationEvent
 from moderation.services import appeals, reports, webhooks
-from moderation.services.keys import actor_name
+from moderation.services.actors import AUTHOR, AUTOMATION, Decider
 from moderation.services.rejections import statement_for
 from moderation.statements import Ground, PublisherTerms
+
+__all__ = ["AUTHOR", "AUTOMATION", "Change", "CommentErased", "Decider", "apply", "erase",
+           "receive"]
 
 
 class CommentErased(Conflict):
     code = "comment_erased"
-
-
-@dataclass(frozen=True)
-class Decider:
-    """Who decides: automation, an editor's key, or the comment's author."""
-
-    actor: str
-    key: ApiKey | None = None
-
-    @classmethod
-    def editor(cls, key: ApiKey) -> Decider:
-        return cls(actor_name(key), key)
-
-    @property
-    def automatic(self) -> bool:
-        return self.actor == SYSTEM_ACTOR
-
-
-AUTOMATION = Decider(SYSTEM_ACTOR)
-AUTHOR = Decider(AUTHOR_ACTOR)
 
 
 @dataclass(frozen=True)
@@ -91,7 +74,7 @@ def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
     if by.automatic and (comment.editor_decided_at is not None
                          or comment.status_reason_code == Reason.APPEALED):
         return False
-    appeal = appeals.open_appeal(comment, by.key, now) if by.key else None
+    appeal = appeals.open_appeal(comment, by, now) if by.person else None
     changes = comment.status is not change.to_status
     if changes and change.explanation is not None:
         comment.explanation = change.explanation  # the evidence the statement cites
@@ -100,19 +83,19 @@ def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
         raise ValueError("a rejection states its reasons under the publisher's terms")
     statement = statement_for(
         comment, reason_code=change.reason_code, reason=change.reason, terms=terms, now=now,
-        api_key=by.key, ground=change.ground,
+        by_editor=by.person, ground=change.ground,
     ) if rejects else None
-    if by.key is not None:
+    if by.person:
         comment.editor_decided_at = now
         # After the statement: it says whether readers' reports led to the decision.
-        reports.resolve_for(comment, change.to_status, by.key, change.reason, now)
+        reports.resolve_for(comment, change.to_status, by, change.reason, now)
     elif by.actor == AUTHOR_ACTOR:
         comment.editor_decided_at = None  # the earlier decision is contested: decide again
     if not changes:
         return False
     _record(comment, change, by, now, statement)
     if appeal is not None:
-        appeals.resolve(appeal, change.to_status, by.key, now)
+        appeals.resolve(appeal, change.to_status, by, now)
     return True
 
 
@@ -185,6 +168,6 @@ def _webhook_data(comment: Comment, from_status: CommentStatus | None, reason_co
         "previous_status": from_status.value if from_status else None,
         "reason_code": reason_code,
         "reason": reason,
-        "actor": {"type": "editor", "key": by.key.name} if by.key else {"type": by.actor},
+        "actor": by.payload(),
         "links": webhooks.comment_links(comment),
     }

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation.domain import CommentStatus, Reason
 from moderation.errors import NotFound
-from moderation.models import ApiKey, Comment
+from moderation.models import Comment
 from moderation.services import appeals, decisions
 from moderation.statements import Ground, PublisherTerms
 
@@ -36,7 +36,7 @@ def get_comment(session: Session, public_id: str, *, for_update: bool = False) -
     return comment
 
 
-def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
+def decide(session: Session, public_id: str, action: Action, editor: decisions.Decider, *,
            reason_code: str | None, reason: str | None, now: datetime,
            terms: PublisherTerms, ground: Ground | None = None) -> Comment:
     """An editor approves or rejects a comment, whatever its status. A rejection states its
@@ -49,7 +49,7 @@ def decide(session: Session, public_id: str, action: Action, editor: ApiKey, *,
     # Locked: an appeal or a report arriving meanwhile is decided with it, not left open.
     comment = get_comment(session, public_id, for_update=True)
     decisions.apply(comment, _change(action, reason_code, reason, ground),
-                    decisions.Decider.editor(editor), now, terms=terms)
+                    editor, now, terms=terms)
     return comment
 
 
@@ -66,7 +66,8 @@ class BulkResult:
     status: CommentStatus | None
 
 
-def decide_many(session: Session, public_ids: list[str], action: Action, editor: ApiKey, *,
+def decide_many(session: Session, public_ids: list[str], action: Action,
+                editor: decisions.Decider, *,
                 reason_code: str | None, reason: str | None, now: datetime,
                 terms: PublisherTerms, ground: Ground | None = None) -> list[BulkResult]:
     """Apply one decision to many comments in one transaction; unknown ids are reported, and
@@ -77,7 +78,7 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
         select(Comment).where(Comment.public_id.in_(public_ids))
         .options(selectinload(Comment.events)).order_by(Comment.id)
         .with_for_update(of=Comment).execution_options(populate_existing=True))}
-    change, by = _change(action, reason_code, reason, ground), decisions.Decider.editor(editor)
+    change = _change(action, reason_code, reason, ground)
     results = []
     for public_id in dict.fromkeys(public_ids):  # each id once, in the order given
         comment = found.get(public_id)
@@ -85,7 +86,7 @@ def decide_many(session: Session, public_ids: list[str], action: Action, editor:
             results.append(BulkResult(public_id, "not_found", None))
             continue
         try:
-            changed = decisions.apply(comment, change, by, now, terms=terms)
+            changed = decisions.apply(comment, change, editor, now, terms=terms)
         except (appeals.NeedsOtherEditor, decisions.CommentErased):
             results.append(BulkResult(public_id, "refused", comment.status))
             continue

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from moderation.domain import CommentStatus, Reason
-from moderation.models import ApiKey, Comment
+from moderation.models import Comment
 from moderation.statements import (
     Evidence,
     Ground,
@@ -17,9 +17,9 @@ from moderation.statements import (
 
 
 def statement_for(comment: Comment, *, reason_code: str, reason: str | None,
-                  terms: PublisherTerms, now: datetime, api_key: ApiKey | None = None,
+                  terms: PublisherTerms, now: datetime, by_editor: bool = False,
                   ground: Ground | None = None) -> dict[str, Any]:
-    """The statement of reasons for rejecting ``comment`` now, by ``api_key`` or by automation.
+    """The statement of reasons for rejecting ``comment`` now, by an editor or by automation.
 
     Call it before ``change_status``: it reads the comment's history as it stood. A comment
     that was ever public is removed; the automated evidence is that of the latest automatic
@@ -30,7 +30,7 @@ def statement_for(comment: Comment, *, reason_code: str, reason: str | None,
     events = comment.events
     return statement_of_reasons(Rejection(
         comment_id=comment.public_id, reason_code=reason_code, reason=reason,
-        by_editor=api_key is not None,
+        by_editor=by_editor,
         was_published=any(e.to_status is CommentStatus.APPROVED for e in events),
         evidence=Evidence.from_record(comment.explanation, comment.scored_by, comment.spam),
         ground=ground or Ground(),

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, object_session
 
-from moderation.domain import CommentStatus, ReportCategory, Resolution
+from moderation.domain import SYSTEM_ACTOR, CommentStatus, ReportCategory, Resolution
 from moderation.errors import Conflict, Invalid, NotFound
-from moderation.models import ApiKey, Comment, Report
+from moderation.models import Comment, Report
 from moderation.services import webhooks
+from moderation.services.actors import Decider
 from moderation.services.addresses import client_hash
-from moderation.services.keys import actor_name
 from moderation.texts import DEFAULT_LANGUAGE, text
 from moderation.tokens import hash_token, token_matches
 
@@ -112,7 +112,7 @@ def get_report(session: Session, report_id: str) -> Report:
     return report
 
 
-def dismiss(session: Session, report_id: str, editor: ApiKey, reason: str | None,
+def dismiss(session: Session, report_id: str, editor: Decider, reason: str | None,
             now: datetime) -> Report:
     """Dismiss one unfounded report and leave the comment as it is. Idempotent; a report
     upheld already cannot be dismissed."""
@@ -128,8 +128,8 @@ def dismiss(session: Session, report_id: str, editor: ApiKey, reason: str | None
     return report
 
 
-def resolve_for(comment: Comment, decided: CommentStatus, editor: ApiKey, reason: str | None,
-                now: datetime) -> None:
+def resolve_for(comment: Comment, decided: CommentStatus, editor: Decider,
+                reason: str | None, now: datetime) -> None:
     """An editor's decision on a comment answers its open reports in the same transaction:
     rejecting it upholds them, approving (keeping) it dismisses them."""
     if not comment.open_reports:
@@ -155,10 +155,10 @@ def close_for_erased(session: Session, comment_ids: list[int], now: datetime) ->
         report.comment.open_reports = 0
 
 
-def _decide(session: Session, report: Report, outcome: Resolution, editor: ApiKey | None,
+def _decide(session: Session, report: Report, outcome: Resolution, editor: Decider | None,
             note: str | None, now: datetime) -> None:
     report.status = outcome.value
-    report.decided_by = actor_name(editor)
+    report.decided_by = editor.actor if editor else SYSTEM_ACTOR
     report.decided_at = now
     report.decision_note = note
     comment = report.comment
@@ -166,7 +166,7 @@ def _decide(session: Session, report: Report, outcome: Resolution, editor: ApiKe
         "report_id": report.public_id, "comment_id": comment.public_id,
         "article_key": comment.article.key, "category": report.category,
         "outcome": outcome.value,
-        "actor": {"type": "editor", "key": editor.name} if editor else {"type": "system"},
+        "actor": editor.payload() if editor else {"type": SYSTEM_ACTOR},
         "links": _links(report)}, now, comment_id=comment.id)
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from moderation.domain import CommentStatus, Reason, Role
-from moderation.models import ModerationEvent, WebhookMessage
-from moderation.services import decisions, keys
+from moderation.domain import CommentStatus, Reason, Resolution, Role
+from moderation.models import Appeal, ModerationEvent, WebhookMessage
+from moderation.services import appeals, decisions, keys
 from moderation.statements import PublisherTerms
 from tests.support.records import add_comment
 
 TERMS = PublisherTerms("Kommentarrichtlinien", None, 183)
 HOLD = decisions.Change(CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW, "Zurückgehalten.")
 REJECT = decisions.Change(CommentStatus.REJECTED, Reason.BANNED_WORD, "Abgelehnt.")
+APPROVE = decisions.Change(CommentStatus.APPROVED, Reason.EDITOR_DECISION)
 
 
 def anna(session, clock) -> decisions.Decider:
@@ -89,3 +90,38 @@ def test_a_new_comment_is_heard_of_before_its_first_decision(database, clock, su
     assert [m.event_type for m in told] == ["comment.created", "comment.rejected"]
     assert told[0].created_at < told[1].created_at  # one moment, two events, in order
     assert [m.payload["data"]["previous_status"] for m in told] == [None, "pending"]
+
+
+def test_a_person_signed_in_to_the_workspace_decides_like_an_editors_key(
+        database, clock, subscribed):
+    with database.transaction() as session:
+        comment = add_comment(session, clock(), status=CommentStatus.REVIEW)
+        jana = decisions.Decider.user("jana@zeitung.de")
+        assert jana.person and not jana.automatic
+        assert decisions.apply(comment, REJECT, jana, clock(), terms=TERMS)
+
+        assert not decisions.apply(comment, HOLD, decisions.AUTOMATION, clock())
+        assert events(session, comment)[-1] == ("review", "rejected", "user:jana@zeitung.de")
+        assert comment.statement_of_reasons["automated_decision"] is False
+        told = session.scalars(select(WebhookMessage)).one()
+        assert told.payload["data"]["actor"] == {"type": "editor", "user": "jana@zeitung.de"}
+
+
+def test_the_person_who_rejected_does_not_decide_the_appeal_while_another_could(
+        database, clock):
+    with database.transaction() as session:
+        other = anna(session, clock)
+        comment = add_comment(session, clock(), status=CommentStatus.REVIEW)
+        jana = decisions.Decider.user("jana@zeitung.de")
+        decisions.apply(comment, REJECT, jana, clock(), terms=TERMS)
+        appeal = Appeal(public_id="widerspruch-1", comment_id=comment.id, explanation=None,
+                        rejected_by=jana.actor, status=Resolution.OPEN.value,
+                        created_at=clock())
+        session.add(appeal)
+        decisions.apply(comment, decisions.Change(
+            CommentStatus.REVIEW, Reason.APPEALED, "Widerspruch."), decisions.AUTHOR, clock())
+
+        with pytest.raises(appeals.NeedsOtherEditor):
+            decisions.apply(comment, APPROVE, jana, clock())
+        assert decisions.apply(comment, APPROVE, other, clock())
+        assert (appeal.status, appeal.decided_by) == ("upheld", "key:anna")
