@@ -1,0 +1,79 @@
+"""Browser fixtures: one ``moderation serve`` per test run on its own database (SQLite, or
+PostgreSQL via MODERATION_TEST_DATABASE_URL) with the demo data, one headless Chromium, and a
+fresh browser context per test whose pages are watched for console errors, CSP violations
+and requests to other hosts.
+
+Use ``page`` (already watched: a test fails when the page misbehaves) and ``service``
+(``service.url``, ``service.database_url``); ``watch`` to allow an error a test provokes;
+``checks.assert_accessible(page)`` for axe-core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from moderation import migrate
+from tests.browser import demo
+from tests.browser.checks import PageWatch
+from tests.browser.live import LiveServer, launch_chromium, serving
+from tests.conftest import drop_database, fresh_database_url
+
+# Long enough for a page under load on a shared CI machine, short enough to fail fast.
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The service on loopback, on a database of its own with the demo data."""
+    folder = tmp_path_factory.mktemp("browser")
+    database_url = fresh_database_url("moderation_browser", folder)
+    migrate.upgrade(database_url)
+    demo.seed(database_url)
+    with serving(database_url, folder) as server:
+        yield server
+    drop_database(database_url)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, service: LiveServer) -> Iterator[BrowserContext]:
+    """A fresh profile (no cookies) in German, with ``page.goto("/…")`` relative to the
+    service."""
+    context = browser.new_context(base_url=service.url, locale="de-DE",
+                                  viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def watch(context: BrowserContext) -> PageWatch:
+    """What the context's pages did wrong; checked after the test (see
+    ``pytest_runtest_call``)."""
+    return PageWatch.attach(context)
+
+
+@pytest.fixture
+def page(context: BrowserContext, watch: PageWatch) -> Page:
+    return context.new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    """A test that passed fails after all if its pages logged an error, broke the CSP or
+    asked another host for anything."""
+    result = yield
+    watch = getattr(item, "funcargs", {}).get("watch")
+    if watch is not None:
+        watch.assert_clean()
+    return result
