@@ -21,6 +21,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     from moderation.api.context import AppState, close_session
     from moderation.api.limits import init_limits
     from moderation.services.policies import configured
+    from moderation.workspace import init_workspace
 
     config = config or Config.from_env()
     configured(config)  # thresholds the policy cannot use stop the start, not the first comment
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     init_limits(app, config)
     init_api(app)
     app.register_blueprint(docs.blueprint)
+    init_workspace(app)
     if config.cors_origins:
         CORS(app, resources={route: {"origins": config.cors_origins} for route in PUBLIC_ROUTES},
              methods=["GET", "POST"],

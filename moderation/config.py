@@ -149,6 +149,9 @@ class Config:
     terms_clause: str = "Kommentarrichtlinien"
     # The language of every text readers and editors read about decisions.
     language: str = DEFAULT_LANGUAGE
+    # The editors' workspace: its cookies travel over HTTPS only, unless switched off for
+    # http://localhost.
+    session_cookie_secure: bool = True
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:

@@ -1,0 +1,54 @@
+"""The workspace's main navigation: one entry per screen, shown once its view exists.
+
+Screens are added by giving a view the entry's endpoint; until then the entry is shown as
+not yet available, so the navigation never links to a page that is not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask_babel import lazy_gettext as _l
+
+from moderation.domain import Role
+
+
+@dataclass(frozen=True)
+class Entry:
+    endpoint: str
+    label: str
+    role: Role = Role.EDITOR
+
+
+ENTRIES = (
+    Entry("workspace.queue", _l("Queue")),
+    Entry("workspace.articles", _l("Articles")),
+    Entry("workspace.policy", _l("Policy"), Role.ADMIN),
+    Entry("workspace.webhooks", _l("Webhooks"), Role.ADMIN),
+    Entry("workspace.accounts", _l("Accounts"), Role.ADMIN),
+    Entry("workspace.audit", _l("Audit log"), Role.ADMIN),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    endpoint: str
+    available: bool
+    current: bool
+
+
+def navigation() -> list[Link]:
+    """The entries the signed-in person may open; nobody signed in sees none."""
+    account = g.get("account")
+    if account is None:
+        return []
+    return [Link(str(entry.label), entry.endpoint,
+                 available=entry.endpoint in current_app.view_functions,
+                 current=request.endpoint == entry.endpoint)
+            for entry in ENTRIES if account.role.allows(entry.role)]
+
+
+def init_navigation(app: Flask) -> None:
+    app.jinja_env.globals["navigation"] = navigation
