@@ -17,6 +17,7 @@ from moderation.domain import (
 )
 from moderation.errors import Invalid
 from moderation.pagination import check_cursor
+from moderation.policy import DEFAULT_THRESHOLDS
 from moderation.services.threads import MAX_PAGE_COMMENTS, MAX_REPLIES
 from moderation.statements import Ground
 from moderation.text import normalize
@@ -382,9 +383,35 @@ class QueueQuerySchema(Schema):
     q = PlainText(load_default=None, validate=validate.Length(min=1, max=200), metadata={
         "description": "Text in the body or the author's name, case-insensitively (Ärger "
                        "finds ärger, STRASSE finds Straße); % and _ are plain characters."})
+    reason = fields.List(Text(validate=validate.Length(min=1, max=64)), load_default=list,
+                         validate=validate.Length(max=20), metadata={
+        "description": "Only comments with one of these reason codes (repeat the parameter)."})
+    category = Text(load_default=None, validate=validate.OneOf(sorted(DEFAULT_THRESHOLDS)),
+                    metadata={"description": "The score that score_min and score_max bound "
+                                             "(default: the highest); only scored comments."})
+    score_min = fields.Float(load_default=None, validate=validate.Range(min=0, max=1))
+    score_max = fields.Float(load_default=None, validate=validate.Range(min=0, max=1))
     sort = Text(load_default="risk", validate=validate.OneOf(["risk", "oldest", "newest"]))
     cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def bounds_in_order(self, data: dict, **_: Any) -> None:
+        low, high = data.get("score_min"), data.get("score_max")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("score_min is above score_max.", "score_min")
+
+
+class QueueCountsQuerySchema(QueueQuerySchema):
+    class Meta:
+        exclude = ("status", "sort", "cursor", "limit")
+
+
+class QueueCountsSchema(Schema):
+    review = fields.Integer(metadata={"description": "Held for review."})
+    reported = fields.Integer(metadata={"description": "With open reader reports."})
+    appealed = fields.Integer(metadata={"description": "With an open appeal."})
+    pending = fields.Integer(metadata={"description": "Received, not yet scored."})
 
 
 class QueuePageSchema(Schema):

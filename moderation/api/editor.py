@@ -20,6 +20,8 @@ from moderation.schemas import (
     DecisionSchema,
     EditorCommentDetailSchema,
     EditorReportSchema,
+    QueueCountsQuerySchema,
+    QueueCountsSchema,
     QueuePageSchema,
     QueueQuerySchema,
     ReportDismissSchema,
@@ -56,16 +58,25 @@ class ReviewQueue(MethodView):
     @blp.arguments(QueueQuerySchema, location="query")
     @blp.response(200, QueuePageSchema)
     def get(self, query: dict[str, Any]) -> Any:
-        """The review queue: filter by status, article, time and text; riskiest first by
-        default."""
+        """The review queue: filter by status, article, time, text, reason code and score
+        range (of one category or the highest); riskiest first by default."""
         if query["article"] is not None:
             checked_article_key(query["article"])
-        session = request_session()
-        return queue.view(session, query["status"], article_key=query["article"],
-                          created_after=query["created_after"],
-                          created_before=query["created_before"], text=query["q"],
-                          sort=query["sort"], cursor=query["cursor"],
-                          limit=query["limit"])
+        return queue.view(request_session(), query["status"],
+                          queue.QueueFilter.of_query(query), sort=query["sort"],
+                          cursor=query["cursor"], limit=query["limit"])
+
+
+@blp.route("/queue/counts")
+@key_required(blp, Role.EDITOR)
+class QueueCounts(MethodView):
+    @blp.arguments(QueueCountsQuerySchema, location="query")
+    @blp.response(200, QueueCountsSchema)
+    def get(self, query: dict[str, Any]) -> Any:
+        """How many comments each working view holds, under the same filters as the queue."""
+        if query["article"] is not None:
+            checked_article_key(query["article"])
+        return queue.counts(request_session(), queue.QueueFilter.of_query(query))
 
 
 @blp.route("/comments/<string:comment_id>")

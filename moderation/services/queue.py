@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,11 +21,27 @@ UNSCORED_RISK = -1.0  # unscored comments sort after every scored one
 
 @dataclass(frozen=True)
 class QueueFilter:
+    """Which comments a queue view shows. ``category`` names the score that ``score_min``
+    and ``score_max`` bound (and that must be there); without it they bound the highest."""
+
     status: CommentStatus | None = CommentStatus.REVIEW  # None: every status
     article_key: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     text: str | None = None  # in the body or the author's name, case-insensitively
+    reason_codes: tuple[str, ...] = ()
+    category: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+
+    @classmethod
+    def of_query(cls, query: Mapping[str, Any]) -> QueueFilter:
+        """The filter a parsed ``QueueQuerySchema`` query asks for (its status aside)."""
+        return cls(article_key=query.get("article"), created_after=query.get("created_after"),
+                   created_before=query.get("created_before"), text=query.get("q"),
+                   reason_codes=tuple(query.get("reason") or ()),
+                   category=query.get("category"), score_min=query.get("score_min"),
+                   score_max=query.get("score_max"))
 
 
 @dataclass(frozen=True)
@@ -33,16 +50,12 @@ class QueuePage:
     next_cursor: str | None
 
 
-def view(session: Session, view: str, *, article_key: str | None,
-         created_after: datetime | None, created_before: datetime | None,
-         text: str | None, sort: QueueSort, cursor: str | None,
-         limit: int) -> QueuePage:
+def view(session: Session, view: str, which: QueueFilter, *, sort: QueueSort,
+         cursor: str | None, limit: int) -> QueuePage:
     """The editors' queue in one of its views: one status, ``all``, ``reported`` (open
     reader reports) or ``appealed`` (open appeals); the last two have an order of their own.
-    ``text`` narrows any view to comments with it in the body or the author's name."""
-    status = None if view in QUEUE_VIEWS else CommentStatus(view)
-    which = QueueFilter(status=status, article_key=article_key, created_after=created_after,
-                        created_before=created_before, text=text)
+    ``which`` narrows any view (its ``status`` is the view's own)."""
+    which = replace(which, status=None if view in QUEUE_VIEWS else CommentStatus(view))
     if view == "reported":
         return reported_queue(session, which, cursor=cursor, limit=limit)
     if view == "appealed":
@@ -104,6 +117,25 @@ def appealed_queue(session: Session, queue: QueueFilter, *, cursor: str | None,
     return QueuePage([row.Comment for row in page], next_cursor)
 
 
+COUNTED_VIEWS = ("review", "reported", "appealed", "pending")
+
+
+def counts(session: Session, which: QueueFilter) -> dict[str, int]:
+    """How many comments each working view holds under ``which`` (its status aside): what
+    the workspace shows beside each view's name."""
+    found = {}
+    for name in COUNTED_VIEWS:
+        narrowed = replace(which, status=None if name in QUEUE_VIEWS else CommentStatus(name))
+        query = _filtered(select(func.count()).select_from(Comment), narrowed)
+        if name == "reported":
+            query = query.where(Comment.open_reports > 0)
+        elif name == "appealed":
+            query = query.join(Appeal, Appeal.comment_id == Comment.id).where(
+                Appeal.status == Resolution.OPEN.value)
+        found[name] = session.scalar(query) or 0
+    return found
+
+
 def _filtered(query: Select, queue: QueueFilter) -> Select:
     if queue.status is not None:
         # Tombstones are in no one's queue: nothing is left to judge (``all`` shows them).
@@ -111,6 +143,16 @@ def _filtered(query: Select, queue: QueueFilter) -> Select:
     if queue.text is not None:
         query = query.where(textsearch.contains(Comment.body, queue.text)
                             | textsearch.contains(Comment.author_name, queue.text))
+    if queue.reason_codes:
+        query = query.where(Comment.status_reason_code.in_(queue.reason_codes))
+    score = (Comment.max_score if queue.category is None
+             else Comment.scores[queue.category].as_float())
+    if queue.category is not None:
+        query = query.where(score.is_not(None))
+    if queue.score_min is not None:
+        query = query.where(score >= queue.score_min)
+    if queue.score_max is not None:
+        query = query.where(score <= queue.score_max)
     return of_article_and_time(query, queue.article_key, queue.created_after,
                                queue.created_before)
 

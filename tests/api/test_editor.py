@@ -121,6 +121,37 @@ def test_queue_items_carry_scores_reasons_and_email(client, editor, judged):
     assert pending["scored_by"] is None
 
 
+def test_queue_filters_by_reason_code(client, editor, judged):
+    assert queue_ids(client, editor, status="all", reason="score_above_review") == [
+        judged["review"]]
+    both = queue_ids(client, editor, status="all",
+                     reason=["score_above_review", "score_above_reject"])
+    assert sorted(both) == sorted([judged["review"], judged["rejected"]])
+    assert queue_ids(client, editor, reason="banned_word") == []
+
+
+def test_queue_filters_by_score_range_of_one_category_or_the_highest(
+        client, editor, judged):
+    assert queue_ids(client, editor, status="all", score_min=0.6, score_max=0.7) == [
+        judged["review"]]
+    assert queue_ids(client, editor, status="all", category="insult", score_min=0.5,
+                     score_max=0.6) == [judged["review"]]
+    # A category bound keeps only comments scored in it: the pending one is not.
+    unbounded = queue_ids(client, editor, status="all", category="toxicity")
+    assert judged["pending"] not in unbounded and len(unbounded) == 3
+
+
+def test_queue_counts_each_working_view_under_the_same_filters(client, editor, judged):
+    counts = client.get("/v1/moderation/queue/counts", headers=editor).get_json()
+    assert counts == {"review": 1, "reported": 0, "appealed": 0, "pending": 1}
+    narrowed = client.get("/v1/moderation/queue/counts", headers=editor,
+                          query_string={"q": "Görlitz"}).get_json()
+    assert narrowed == {"review": 0, "reported": 0, "appealed": 0, "pending": 1}
+    assert_error(client.get("/v1/moderation/queue/counts", headers=editor,
+                            query_string={"score_min": 2}), 422, "validation_failed")
+    assert client.get("/v1/moderation/queue/counts").status_code == 401
+
+
 def test_queue_sorts_by_risk_with_unscored_comments_last(client, editor, judged):
     page = queue(client, editor, status="all", sort="risk")
 
@@ -205,6 +236,12 @@ def test_queue_refuses_a_naive_datetime(client, editor, field):
     ({"q": ""}, "q"),
     ({"q": " \n "}, "q"),
     ({"q": "ä" * 201}, "q"),
+    ({"category": "frechheit"}, "category"),
+    ({"score_min": "viel"}, "score_min"),
+    ({"score_min": 1.5}, "score_min"),
+    ({"score_max": "nan"}, "score_max"),
+    ({"score_min": 0.8, "score_max": 0.2}, "score_min"),
+    ({"reason": ""}, "reason"),
 ])
 def test_queue_refuses_bad_query_parameters(client, editor, query, field):
     response = client.get(QUEUE, headers=editor, query_string=query)

@@ -18,9 +18,8 @@ def found(database, text: str, view: str = "review", sort: str = "oldest",
     bodies, cursor = [], None
     while True:
         with database.transaction() as session:
-            page = queue.view(session, view, article_key=None, created_after=None,
-                              created_before=None, text=text, sort=sort, cursor=cursor,
-                              limit=limit)
+            page = queue.view(session, view, queue.QueueFilter(text=text), sort=sort,
+                              cursor=cursor, limit=limit)
         bodies += [comment.body for comment in page.comments]
         if page.next_cursor is None:
             return bodies
