@@ -1,10 +1,11 @@
-"""The ``moderation`` command: serve, worker, db, keys."""
+"""The ``moderation`` command: serve, worker, db, keys, users."""
 
 from __future__ import annotations
 
 import json
 import logging
 import signal
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from moderation import create_app, migrate
+from moderation.accounts import manage as accounts
 from moderation.clock import utcnow
 from moderation.config import Config, InvalidSetting
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
@@ -255,6 +257,89 @@ def revoke(name: str) -> None:
         keys.revoke_key(session, name, now)
         audit.record(session, "key.revoked", actor=audit.CLI, target=f"key:{name}", now=now)
     click.echo(f"Key {name!r} revoked.")
+
+
+@main.group(name="users")
+def users_group() -> None:
+    """People who sign in to the editors' workspace (/redaktion/)."""
+
+
+def _new_password(password_stdin: bool) -> str:
+    """A password from standard input (one line), or typed twice at a hidden prompt."""
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+_PASSWORD_STDIN = click.option("--password-stdin", is_flag=True,
+                               help="Read the password from standard input instead of a prompt.")
+
+
+@users_group.command(name="create")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The name colleagues know the person by.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EDITOR.value,
+              show_default=True)
+@click.option("--locale", type=click.Choice(["de", "en"]), default=None,
+              help="The workspace's language for this person. Default: MODERATION_LANGUAGE.")
+@_PASSWORD_STDIN
+def users_create(email: str, name: str, role: str, locale: str | None,
+                 password_stdin: bool) -> None:
+    """Create an account that signs in with a password."""
+    config = Config.from_env()
+    password = _new_password(password_stdin)
+    with Database(config.database_url) as database, database.transaction() as session:
+        account = accounts.create_account(
+            session, email=email, name=name, role=Role(role), password=password,
+            locale=locale or config.language, actor=audit.CLI, now=utcnow())
+    click.echo(f"Account {account.email} ({role}) created.")
+
+
+@users_group.command(name="list")
+def users_list() -> None:
+    """List accounts (never their passwords)."""
+    with _database() as database, database.transaction() as session:
+        for account in accounts.list_accounts(session):
+            state = "disabled" if account.disabled else "active"
+            second = "totp" if account.totp_secret else (
+                "totp required" if account.totp_required else "password only")
+            last = account.last_signed_in_at.isoformat(timespec="seconds") \
+                if account.last_signed_in_at else "never"
+            click.echo(f"{account.email}\t{account.name}\t{account.role.value}\t{state}\t"
+                       f"{second}\tlast sign-in {last}")
+
+
+@users_group.command(name="disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Disable an account; its sessions end at once."""
+    with _database() as database, database.transaction() as session:
+        accounts.disable(session, accounts.get_account(session, email), actor=audit.CLI,
+                         now=utcnow())
+    click.echo(f"Account {email} disabled.")
+
+
+@users_group.command(name="reset-password")
+@click.argument("email")
+def users_reset_password(email: str) -> None:
+    """Give an account a one-time password (shown once); it must be changed at sign-in."""
+    with _database() as database, database.transaction() as session:
+        one_time = accounts.reset_password(session, accounts.get_account(session, email),
+                                           actor=audit.CLI, now=utcnow())
+    click.echo(one_time)
+    click.echo(f"One-time password for {email}: pass it on now, it is not shown again.",
+               err=True)
+
+
+@users_group.command(name="require-totp")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Make the second factor optional again.")
+def users_require_totp(email: str, off: bool) -> None:
+    """Require a second factor (TOTP) at sign-in; set up at the next sign-in if missing."""
+    with _database() as database, database.transaction() as session:
+        accounts.require_totp(session, accounts.get_account(session, email), not off,
+                              actor=audit.CLI, now=utcnow())
+    click.echo(f"Second factor {'optional' if off else 'required'} for {email}.")
 
 
 @main.group(name="privacy")

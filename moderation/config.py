@@ -150,8 +150,16 @@ class Config:
     # The language of every text readers and editors read about decisions.
     language: str = DEFAULT_LANGUAGE
     # The editors' workspace: its cookies travel over HTTPS only, unless switched off for
-    # http://localhost.
+    # http://localhost. A session ends after this long without a request, and this long
+    # after sign-in however active (one shift).
     session_cookie_secure: bool = True
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    # Failed sign-ins (limits syntax) per email and per client network before every
+    # sign-in from there is refused for the rest of the window; counted even when
+    # MODERATION_RATE_LIMITS is off.
+    limit_signin_failures_per_account: str = "5/15 minutes"
+    limit_signin_failures_per_address: str = "30/15 minutes"
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
@@ -162,6 +170,9 @@ class Config:
         if self.appeal_days < MIN_APPEAL_DAYS:
             raise InvalidSetting(f"MODERATION_APPEAL_DAYS must be at least {MIN_APPEAL_DAYS}: "
                                  "the DSA gives authors at least six months to appeal.")
+        if min(self.session_idle_minutes, self.session_max_hours) < 1:
+            raise InvalidSetting("MODERATION_SESSION_IDLE_MINUTES and "
+                                 "MODERATION_SESSION_MAX_HOURS must be at least 1.")
         if min(self.address_retention_days, self.rejected_retention_days,
                self.report_retention_days, self.webhook_log_retention_days) < 1:
             raise InvalidSetting("Retention periods (MODERATION_ADDRESS_RETENTION_DAYS, "

@@ -469,6 +469,64 @@ class WorkerHeartbeat(Base):
     details: Mapped[dict[str, Any] | None]
 
 
+class Account(Base):
+    """A person who signs in to the editors' workspace. Records name them ``user:<email>``."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # normalised_email: one spelling per person, whatever case or composition they type.
+    email: Mapped[str] = mapped_column(String(115), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # After an admin's reset the one-time password must be replaced at the next sign-in.
+    password_change_required: Mapped[bool] = mapped_column(default=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_required: Mapped[bool] = mapped_column(default=False)
+    # The time step of the last code accepted: each code signs in once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(8))
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    last_signed_in_at: Mapped[datetime | None]
+
+    @validates("email")
+    def _normalise_email(self, _key: str, email: str) -> str:
+        return normalised_email(email) or ""
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def actor(self) -> str:
+        """How records name this person."""
+        return f"user:{self.email}"
+
+
+class WebSession(Base):
+    """A browser signed in to the workspace. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    # The password was right, the second factor is still to come: no access yet.
+    second_factor_pending: Mapped[bool] = mapped_column(default=False)
+    # A TOTP secret shown for enrolment, kept until a code confirms it.
+    enrolling_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # the absolute end, however active the session is
+    revoked_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship()
+
+
 def _latest_appeal_of_comment() -> ColumnElement[bool]:
     # The author may appeal once, but nothing in the schema says so: take the latest.
     later = aliased(Appeal)

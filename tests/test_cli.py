@@ -10,14 +10,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 
 from moderation import create_app
+from moderation.accounts.manage import find_account
+from moderation.accounts.passwords import check_password
 from moderation.cli import main
 from moderation.clock import utcnow
 from moderation.config import Config
 from moderation.db import Database
-from moderation.domain import CommentStatus
+from moderation.domain import CommentStatus, Role
+from moderation.models import AuditEvent
 from tests.support.records import add_comment, comment_by_id
 
 TABLES = {"articles", "comments", "moderation_events", "api_keys", "jobs", "worker_heartbeats"}
@@ -401,3 +404,102 @@ def test_thresholds_the_policy_cannot_use_stop_the_start(tmp_path, command):
     assert "MODERATION_THRESHOLDS cannot be used" in result.output
     assert "reject threshold must lie between" in result.output
     assert "Traceback" not in result.output
+
+
+# --- users --------------------------------------------------------------------------------
+
+ADMIN_PASSWORD = "Grüße an die Chefredaktion"
+
+
+def stored_account(cli_url: str, email: str):
+    with Database(cli_url) as database, database.transaction() as session:
+        return find_account(session, email)
+
+
+def test_users_create_an_admin_with_the_password_typed_twice(moderation, migrated, cli_url):
+    result = moderation("users", "create", "--email", "Chefin@Zeitung.de", "--name",
+                        "Petra Chefin", "--role", "admin",
+                        input=f"{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Account chefin@zeitung.de (admin) created." in result.stdout
+    assert ADMIN_PASSWORD not in result.output
+    account = stored_account(cli_url, "chefin@zeitung.de")
+    assert (account.name, account.role, account.locale) == ("Petra Chefin", Role.ADMIN, "de")
+    assert check_password(account.password_hash, ADMIN_PASSWORD).matches
+
+
+def test_users_create_refuses_two_passwords_that_differ(moderation, migrated, cli_url):
+    result = moderation("users", "create", "--email", "chefin@zeitung.de", "--name", "Petra",
+                        input=f"{ADMIN_PASSWORD}\nanders\n")
+
+    assert result.exit_code != 0
+    assert stored_account(cli_url, "chefin@zeitung.de") is None
+
+
+def test_users_create_reads_the_password_from_stdin(moderation, migrated, cli_url):
+    result = moderation("users", "create", "--email", "anna@zeitung.de", "--name", "Anna",
+                        "--locale", "en", "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+
+    assert result.exit_code == 0, result.output
+    account = stored_account(cli_url, "anna@zeitung.de")
+    assert (account.role, account.locale) == (Role.EDITOR, "en")
+    assert check_password(account.password_hash, ADMIN_PASSWORD).matches
+
+
+@pytest.mark.parametrize(("password", "says"), [("kurz", "too short"),
+                                                 ("anna@zeitung.de", "email")])
+def test_users_create_refuses_a_weak_password_cleanly(moderation, migrated, password, says):
+    result = moderation("users", "create", "--email", "anna@zeitung.de", "--name", "Anna",
+                        "--password-stdin", input=f"{password}\n")
+
+    assert_clean_refusal(result, says)
+
+
+def test_users_create_refuses_an_email_taken(moderation, migrated):
+    for _ in range(2):
+        result = moderation("users", "create", "--email", "anna@zeitung.de", "--name", "Anna",
+                            "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+
+    assert_clean_refusal(result, "exists")
+
+
+def test_users_list_disable_reset_and_require_totp(moderation, migrated, cli_url):
+    for email, role in [("chefin@zeitung.de", "admin"), ("anna@zeitung.de", "editor")]:
+        moderation("users", "create", "--email", email, "--name", email.split("@")[0],
+                   "--role", role, "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+
+    assert moderation("users", "require-totp", "ANNA@zeitung.de").exit_code == 0
+    reset = moderation("users", "reset-password", "anna@zeitung.de")
+    assert reset.exit_code == 0, reset.output
+    one_time = reset.stdout.strip()
+    assert reset.stdout == f"{one_time}\n" and len(one_time) == 20
+    assert moderation("users", "disable", "anna@zeitung.de").exit_code == 0
+
+    lines = moderation("users", "list").stdout.splitlines()
+    assert [line.split("\t")[:6] for line in lines] == [
+        ["anna@zeitung.de", "anna", "editor", "disabled", "totp required",
+         "last sign-in never"],
+        ["chefin@zeitung.de", "chefin", "admin", "active", "password only",
+         "last sign-in never"]]
+    anna = stored_account(cli_url, "anna@zeitung.de")
+    assert check_password(anna.password_hash, one_time).matches
+    assert anna.password_change_required
+    assert ADMIN_PASSWORD not in "\n".join(lines)
+
+
+def test_users_commands_name_an_unknown_email_cleanly(moderation, migrated):
+    for command in ("disable", "reset-password", "require-totp"):
+        assert_clean_refusal(moderation("users", command, "niemand@zeitung.de"), "niemand")
+
+
+def test_users_changes_are_on_the_audit_log_as_the_command_line(moderation, migrated, cli_url):
+    moderation("users", "create", "--email", "anna@zeitung.de", "--name", "Anna",
+               "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+    moderation("users", "reset-password", "anna@zeitung.de")
+
+    with Database(cli_url) as database, database.transaction() as session:
+        logged = [(e.action, e.actor, e.target) for e in session.scalars(
+            select(AuditEvent).order_by(AuditEvent.id))]
+    assert logged == [("account.created", "cli", "user:anna@zeitung.de"),
+                      ("account.password_reset", "cli", "user:anna@zeitung.de")]
