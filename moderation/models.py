@@ -539,3 +539,48 @@ _parent = aliased(Comment)
 Comment.parent_public_id = column_property(
     select(_parent.public_id).where(_parent.id == Comment.parent_id).scalar_subquery()
 )
+
+
+class NotificationSettings(Base):
+    """What mail a workspace account wants; an account without a row has the defaults
+    (immediate mails on, no digest)."""
+
+    __tablename__ = "notification_settings"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    # Mails about reports of illegal content and threats, one per report.
+    immediate: Mapped[bool] = mapped_column(default=True)
+    digest: Mapped[str] = mapped_column(String(16), default="off")  # off | hourly | daily
+    # The digest slot last looked at (a digest was queued, or nothing waited), and when a
+    # digest was last queued.
+    digest_checked_at: Mapped[datetime | None]
+    last_digest_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class MailMessage(Base):
+    """The mail outbox: a notification to one account, written in the transaction of the
+    change it tells of and sent by the mail worker; one that could not be sent stays with
+    its error. ``dedupe_key`` makes each notification one mail, however often it is made."""
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # report_alert | digest
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    # The comment a mail quotes: an erasure deletes its mails.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_name: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
