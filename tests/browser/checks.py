@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from axe_playwright_python.base import AXE_SCRIPT
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, WebError
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 # URLs a page may make without asking any host.
@@ -45,7 +45,7 @@ class PageWatch:
         context.expose_function("__reportCspViolation", watch._csp_violation)
         context.add_init_script(CSP_LISTENER)
         context.on("console", watch._console)
-        context.on("weberror", lambda error: watch.script_errors.append(str(error.error)))
+        context.on("weberror", watch._script_error)
         context.on("request", watch._request)
         return watch
 
@@ -72,6 +72,10 @@ class PageWatch:
         if message.type == "error" and not message.location.get("url", "").endswith(
                 "/favicon.ico"):
             self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def _script_error(self, error: WebError) -> None:
+        self.script_errors.append(f"{error.error.name}: {error.error.message} "
+                                  f"({error.page.url if error.page else ''})")
 
     def _csp_violation(self, description: str) -> None:
         self.csp_violations.append(description)
