@@ -86,9 +86,12 @@ def revoke(web_session: WebSession, now: datetime) -> None:
         web_session.revoked_at = now
 
 
-def revoke_all(session: Session, account: Account, now: datetime) -> int:
-    """End every live session of ``account``; how many there were."""
-    result = session.execute(update(WebSession).where(
+def revoke_all(session: Session, account: Account, now: datetime, *,
+               keep: WebSession | None = None) -> int:
+    """End every live session of ``account`` but ``keep``; how many there were."""
+    query = update(WebSession).where(
         WebSession.account_id == account.id, WebSession.revoked_at.is_(None),
-        WebSession.expires_at > now).values(revoked_at=now))
-    return result.rowcount
+        WebSession.expires_at > now)
+    if keep is not None:
+        query = query.where(WebSession.id != keep.id)
+    return session.execute(query.values(revoked_at=now)).rowcount

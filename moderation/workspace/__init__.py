@@ -15,10 +15,23 @@ from flask import Flask
 def init_workspace(app: Flask) -> None:
     """Mount the workspace on ``app``: its views, catalogues, assets, headers, error pages."""
     # The views attach themselves to the blueprint when imported: import every one first.
-    from moderation.workspace import assets, csrf, errors, headers, i18n, navigation, views  # noqa: F401
+    from moderation.workspace import (  # noqa: F401
+        account,
+        assets,
+        csrf,
+        errors,
+        headers,
+        i18n,
+        navigation,
+        sessions,
+        signin,
+        views,
+    )
     from moderation.workspace.blueprint import blueprint
 
     i18n.init_babel(app)
+    sessions.init_sessions(app)
+    signin.init_signin(app)
     assets.init_assets(app)
     navigation.init_navigation(app)
     errors.init_errors(app)

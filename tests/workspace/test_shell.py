@@ -48,8 +48,9 @@ def parsed(html: str) -> Page:
     return page
 
 
-def test_the_start_page_is_german_with_a_skip_link_and_no_inline_code(client: FlaskClient):
-    response = client.get("/redaktion/")
+def test_the_start_page_is_german_with_a_skip_link_and_no_inline_code(
+        editor_browser: FlaskClient):
+    response = editor_browser.get("/redaktion/")
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -58,11 +59,13 @@ def test_the_start_page_is_german_with_a_skip_link_and_no_inline_code(client: Fl
     assert re.search(r'<meta name="csrf-token" content="[\w-]{43}">', html)
     page = parsed(html)
     assert page.inline == 0
-    assert {"header", "main"} <= page.landmarks
+    assert {"header", "nav", "main"} <= page.landmarks
 
 
-def test_every_script_and_stylesheet_is_ours_with_its_integrity(client: FlaskClient):
-    page = parsed(client.get("/redaktion/").get_data(as_text=True))
+@pytest.mark.parametrize("path", ["/redaktion/anmelden", "/redaktion/gibt-es-nicht"])
+def test_every_script_and_stylesheet_is_ours_with_its_integrity(client: FlaskClient,
+                                                               path: str):
+    page = parsed(client.get(path).get_data(as_text=True))
 
     assert [s["type"] for s in page.scripts] == ["module"]
     for reference in [*page.scripts, *page.stylesheets]:
@@ -77,11 +80,13 @@ def test_every_script_and_stylesheet_is_ours_with_its_integrity(client: FlaskCli
         assert body == (STATIC / name).read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/redaktion/", "/redaktion/static/workspace.js",
-                                  "/redaktion/gibt-es-nicht"])
-def test_workspace_answers_carry_the_strict_policy(client: FlaskClient, path: str):
-    with client.get(path) as response:
-        pass
+@pytest.mark.parametrize("path", ["/redaktion/", "/redaktion/konto",
+                                  "/redaktion/konto/zwei-faktor", "/redaktion/anmelden",
+                                  "/redaktion/static/workspace.js",
+                                  "/redaktion/static/workspace.css", "/redaktion/gibt-es-nicht"])
+def test_workspace_answers_carry_the_strict_policy(editor_browser: FlaskClient, path: str):
+    with editor_browser.get(path) as response:
+        assert response.status_code in {200, 302, 404}
 
     assert response.headers["Content-Security-Policy"] == WORKSPACE_CSP
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -115,7 +120,7 @@ def test_a_fetch_gets_the_error_as_json(client: FlaskClient):
 
 
 def test_a_wrong_method_is_a_german_405_page_naming_the_allowed_ones(client: FlaskClient):
-    response = client.delete("/redaktion/")
+    response = client.delete("/redaktion/anmelden")
 
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
