@@ -16,7 +16,9 @@ features of a normalised text:
    compounds), read across the whole text or, with ``char_scope="word"``, inside each token
    between boundary markers, and word 1–2-grams; each block is weighted sub-linear tf × idf
    and L2-normalised, like scikit-learn's ``TfidfVectorizer``. With ``mask_groups`` every
-   name of a group of people is read as one token (``GROUP``).
+   name of a group of people is read as one token (``GROUP``). With ``evaluative`` the word
+   block also reads praise and blame (see ``evaluations``): what is said of a group, and
+   whether it is denied, not only that a group is named.
 3. One weight column per output head (``toxicity``, optionally ``insult``/``obscene``) and an
    affine calibration per head, ``p = sigmoid(a · raw + b)``. Training stacks several linear
    models (NB-SVM on each block, a logistic regression on both) under a logistic meta-model;
@@ -132,9 +134,14 @@ def normalize_for_model(text: str, lexicon: Mapping[str, int] | None = None) -> 
     return " ".join(text.split())
 
 
+def tokenize(normalized: str) -> list[str]:
+    """The tokens of a normalised text: runs of word characters, and each other mark."""
+    return _TOKEN.findall(normalized)
+
+
 def known_words(normalized: str) -> list[str]:
     """The tokens of a normalised text that may enter a lexicon: letters only, three or more."""
-    return [t for t in _TOKEN.findall(normalized) if len(t) >= 3 and t.isalpha()]
+    return [t for t in tokenize(normalized) if len(t) >= 3 and t.isalpha()]
 
 
 CHAR_SCOPES = ("text", "word", "unknown")
@@ -169,6 +176,65 @@ GROUP_TERMS = frozenset(
        "sozialdemokrat", "sozialdemokraten", "spd", "cdu", "csu", "fdp", "afd", "bsw"})
 
 
+# Groups of people whose praise or blame is read as a pair (see ``evaluations``). Parties and
+# political camps are left out: criticising them is legitimate debate, not derogation.
+POLITICAL_TERMS = frozenset(
+    _declined("konservativ", "liberal", "link", "gruen", "sozialdemokratisch")
+    | {"sozialdemokrat", "sozialdemokraten", "spd", "cdu", "csu", "fdp", "afd", "bsw"})
+PEOPLE_TERMS = GROUP_TERMS - POLITICAL_TERMS
+
+# What a sentence says of someone: praise and blame, our own lexicons (normalised, with the
+# common endings). Blame holds judgements of worth and character that derogation of a group
+# uses without a swear word; swear words and slurs are left to the n-grams and word lists.
+PRAISE, BLAME = "<lob>", "<tadel>"
+NEGATED = "nicht"
+PRAISE_TERMS = frozenset(
+    _declined("toll", "grossartig", "wunderbar", "klug", "fleissig", "freundlich",
+              "hilfsbereit", "herzlich", "nett", "lieb", "ehrlich", "mutig", "talentiert",
+              "kreativ", "wertvoll", "willkommen", "schoen", "sympathisch", "warmherzig",
+              "zuverlaessig", "liebenswert", "bewundernswert", "inspirierend", "tapfer",
+              "grosszuegig", "engagiert", "kompetent", "fair", "offen", "witzig",
+              "super", "prima", "stark", "gebildet", "friedlich", "anstaendig", "tolerant",
+              "respektvoll", "gastfreundlich", "bereichernd")
+    | {"bereicherung", "gewinn", "vorbild", "vorbilder", "respekt"})
+BLAME_TERMS = frozenset(
+    _declined("faul", "kriminell", "gefaehrlich", "widerlich", "eklig", "primitiv",
+              "dreckig", "asozial", "minderwertig", "krank", "gestoert", "hinterhaeltig",
+              "verlogen", "gewalttaetig", "unfaehig", "nutzlos", "ueberfluessig", "laestig",
+              "abartig", "pervers", "verdorben", "unterentwickelt", "rueckstaendig",
+              "schmarotzend", "unerwuenscht", "wertlos", "unzivilisiert", "ungebildet",
+              "verkommen", "unmenschlich", "unnatuerlich", "degeneriert", "bloed", "dumm")
+    | {"plage", "gefahr", "schande", "problem", "abschaum", "pack", "gesindel",
+       "schmarotzer", "kriminelle", "verbrecher", "taugenichtse",
+       # Dehumanising: people called vermin, parasites or a disease.
+       "ungeziefer", "parasit", "parasiten", "ratte", "ratten", "kakerlake", "kakerlaken",
+       "pest", "seuche", "geschwuer", "krebsgeschwuer"})
+NEGATIONS = frozenset({"nicht", "kein", "keine", "keinen", "keiner", "keinem", "keines",
+                       "nie", "niemals", "nirgends"})
+# How many tokens before a praise or blame word a negation may stand ("sind nicht alle faul").
+NEGATION_REACH = 2
+
+
+def evaluations(tokens: Sequence[str]) -> list[str]:
+    """The evaluative features of a tokenised, normalised text: ``<lob>`` or ``<tadel>`` per
+    praise or blame word, ``nicht <…>`` where a negation stands up to ``NEGATION_REACH``
+    tokens before it, and the same prefixed with ``<gruppe>`` where the text names a group of
+    people (not a party): "Flüchtlinge sind faul" gives ``<tadel>`` and ``<gruppe> <tadel>``,
+    "… sind nicht faul" ``nicht <tadel>`` and ``<gruppe> nicht <tadel>``."""
+    names_people = any(t in PEOPLE_TERMS for t in tokens)
+    features = []
+    for i, token in enumerate(tokens):
+        tag = PRAISE if token in PRAISE_TERMS else BLAME if token in BLAME_TERMS else None
+        if tag is None:
+            continue
+        if any(t in NEGATIONS for t in tokens[max(0, i - NEGATION_REACH):i]):
+            tag = f"{NEGATED} {tag}"
+        features.append(tag)
+        if names_people:
+            features.append(f"{GROUP} {tag}")
+    return features
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """Which n-grams the model reads; stored in the model so training and scoring agree.
@@ -177,7 +243,8 @@ class FeatureSpec:
     ``word``, inside each token padded with spaces (scikit-learn's ``char_wb``); ``unknown``,
     as ``word`` but only for tokens not in the lexicon: a known word counts as one whole-token
     feature, so "switch" is read as itself and not as the "itch" of a slur, while a typo, a
-    compound or a word in disguise is still read by its parts.
+    compound or a word in disguise is still read by its parts. ``evaluative`` adds
+    ``evaluations`` to the word n-grams.
     """
 
     char_min: int = 2
@@ -186,6 +253,7 @@ class FeatureSpec:
     word_max: int = 2
     char_scope: str = "text"
     mask_groups: bool = False
+    evaluative: bool = False
 
     def __post_init__(self) -> None:
         if self.char_scope not in CHAR_SCOPES:
@@ -195,7 +263,8 @@ class FeatureSpec:
     def grams(self, normalized: str, lexicon: Mapping[str, int] | None = None
               ) -> tuple[list[str], list[str]]:
         """(character n-grams, word n-grams) of a normalised text, with repeats."""
-        tokens = _TOKEN.findall(normalized)
+        tokens = tokenize(normalized)
+        evaluative = evaluations(tokens) if self.evaluative else []
         if self.mask_groups:
             tokens = [GROUP if t in GROUP_TERMS else t for t in tokens]
         sizes = range(self.char_min, self.char_max + 1)
@@ -215,12 +284,13 @@ class FeatureSpec:
         words = []
         for n in range(self.word_min, self.word_max + 1):
             words += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-        return chars, words
+        return chars, words + evaluative
 
     def as_dict(self) -> dict[str, int | str | bool]:
         return {"char_min": self.char_min, "char_max": self.char_max,
                 "word_min": self.word_min, "word_max": self.word_max,
-                "char_scope": self.char_scope, "mask_groups": self.mask_groups}
+                "char_scope": self.char_scope, "mask_groups": self.mask_groups,
+                "evaluative": self.evaluative}
 
 
 class SparseRows:
@@ -320,7 +390,7 @@ class CompactModel:
             "heads": encode_vocabulary(self.heads),
             "spec": np.asarray([self.spec.char_min, self.spec.char_max, self.spec.word_min,
                                 self.spec.word_max, CHAR_SCOPES.index(self.spec.char_scope),
-                                int(self.spec.mask_groups)],
+                                int(self.spec.mask_groups), int(self.spec.evaluative)],
                                dtype=np.int32),
             "lexicon": encode_vocabulary(sorted(self.lexicon, key=self.lexicon.__getitem__)),
             "bias": self.bias.astype(np.float32),
@@ -339,9 +409,11 @@ class CompactModel:
         with np.load(path, allow_pickle=False) as data:
             if int(data["format"][0]) != FORMAT:
                 raise ValueError(f"model format {int(data['format'][0])}, expected {FORMAT}")
-            char_min, char_max, word_min, word_max, scope, mask = (int(v) for v in data["spec"])
+            # Models written before the evaluative block store six numbers.
+            char_min, char_max, word_min, word_max, scope, mask, evaluative = (
+                [int(v) for v in data["spec"]] + [0])[:7]
             spec = FeatureSpec(char_min, char_max, word_min, word_max, CHAR_SCOPES[scope],
-                               bool(mask))
+                               bool(mask), bool(evaluative))
             blocks = sum(1 for key in data.files if key.startswith("vocabulary"))
             return cls(
                 spec=spec,

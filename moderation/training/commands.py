@@ -66,6 +66,9 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 @click.option("--mask-groups/--keep-groups", default=False, show_default=True,
               help="Read every name of a group of people (Frauen, Muslime, Schwule, Linke …) "
                    "as one token, so no group's name is evidence of abuse by itself.")
+@click.option("--evaluative/--no-evaluative", default=False, show_default=True,
+              help="Also read praise and blame words, their negation (nicht …) and whether "
+                   "they are said where a group of people is named.")
 @click.option("--word-ngrams", default="1-2", show_default=True)
 @click.option("--min-df", default=2, show_default=True)
 @click.option("--max-char-features", default=300_000, show_default=True)
@@ -73,13 +76,15 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 @click.option("--augment", "augment_sets", multiple=True, type=click.Choice(AUGMENT_SETS),
               help="Add generated rows (repeatable; weigh them with --file-weight "
                    "augment=W): identity (the same sentences about every group, neutral and "
-                   "abusive), everyday (harmless words, products and numbers).")
+                   "abusive), everyday (harmless words, products and numbers), evaluative "
+                   "(praise, blame and their denial said of every group).")
 def train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
           fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
           components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
           match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, char_scope: str,
-          mask_groups: bool, word_ngrams: str, min_df: int, max_char_features: int,
-          max_word_features: int, augment_sets: tuple[str, ...]) -> None:
+          mask_groups: bool, evaluative: bool, word_ngrams: str, min_df: int,
+          max_char_features: int, max_word_features: int, augment_sets: tuple[str, ...]
+          ) -> None:
     """Train the compact toxicity model on the train split of labelled CSVs and write
     model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
     from moderation.training.train import train as run_training
@@ -106,7 +111,7 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
         params = TrainParams(
             components=tuple(components), char_min=char_min, char_max=char_max,
             word_min=word_min, word_max=word_max, char_scope=char_scope, mask_groups=mask_groups,
-            min_df=min_df,
+            evaluative=evaluative, min_df=min_df,
             max_char_features=max_char_features, max_word_features=max_word_features,
             folds=folds, seed=seed, match_base_rate=match_base_rate, file_weights=weights,
             heads=head_labels, augment=augment_sets)

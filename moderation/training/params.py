@@ -52,6 +52,7 @@ class TrainParams:
     word_max: int = 2
     char_scope: str = "text"
     mask_groups: bool = False
+    evaluative: bool = False
     min_df: int = 2
     max_char_features: int = 300_000
     max_word_features: int = 100_000
@@ -80,7 +81,7 @@ class TrainParams:
     @property
     def spec(self) -> FeatureSpec:
         return FeatureSpec(self.char_min, self.char_max, self.word_min, self.word_max,
-                           self.char_scope, self.mask_groups)
+                           self.char_scope, self.mask_groups, self.evaluative)
 
     @property
     def parsed_components(self) -> list[Component]:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from moderation.scoring.base import ScorerUnavailable, Scores
 from moderation.scoring.compact import (
     CombinedScorer,
+    CompactModel,
     CompactScorer,
+    FeatureSpec,
+    evaluations,
     normalize_for_model,
     shipped_model_dir,
+    tokenize,
 )
 
 ODD_INPUTS = ["", "   \n\t ", "Größe 😀", "Ärger über die Grüße 🤬🤬🤬", "x" * 5000,
@@ -145,6 +151,60 @@ def test_abuse_of_a_group_still_scores_high(shipped: CompactScorer) -> None:
     for scores in shipped.score(["Schwule sind widerliche Missgeburten, verpisst euch",
                                  "Diese dreckigen Türken sind alle Abschaum"]):
         assert scores["toxicity"] > 0.5
+
+
+def _evaluations(text: str) -> list[str]:
+    return evaluations(tokenize(normalize_for_model(text)))
+
+
+@pytest.mark.parametrize(("text", "features"), [
+    ("Das Essen war toll", ["<lob>"]),
+    ("Das ist widerlich", ["<tadel>"]),
+    ("Flüchtlinge sind faul", ["<tadel>", "<gruppe> <tadel>"]),
+    ("Flüchtlinge sind nicht faul", ["nicht <tadel>", "<gruppe> nicht <tadel>"]),
+    ("Frauen sind gar nicht klug", ["nicht <lob>", "<gruppe> nicht <lob>"]),
+    ("Muslime sind keine Bereicherung", ["nicht <lob>", "<gruppe> nicht <lob>"]),
+    # A negation further back than two words is about something else.
+    ("Nicht jeder weiß, dass Schwule herzlich sind",
+     ["<lob>", "<gruppe> <lob>"]),
+    ("Meine Nachbarn sind freundlich und ehrlich", ["<lob>", "<lob>"]),
+    # Parties and political camps are named, but their blame is no pair: criticism of them
+    # is debate.
+    ("Die SPD ist verlogen", ["<tadel>"]),
+    ("Die Grünen sind unfähig", ["<tadel>"]),
+    ("Nintendo Switch", []),
+    ("Die Klasse 7b hat gewonnen", []),
+])
+def test_praise_and_blame_are_read_with_their_negation_and_the_group_named(
+        text: str, features: list[str]) -> None:
+    assert _evaluations(text) == features
+
+
+def test_evaluative_features_join_the_word_block_only_when_asked() -> None:
+    text = normalize_for_model("Juden sind nicht gefährlich")
+    plain = FeatureSpec(char_scope="word", mask_groups=True)
+    evaluative = FeatureSpec(char_scope="word", mask_groups=True, evaluative=True)
+    chars, words = evaluative.grams(text)
+    assert chars == plain.grams(text)[0]
+    assert words == plain.grams(text)[1] + ["nicht <tadel>", "<gruppe> nicht <tadel>"]
+
+
+def test_the_feature_spec_round_trips_through_the_model_file(tmp_path: Path,
+                                                             shipped: CompactScorer) -> None:
+    model = copy.copy(shipped.model)  # the module's scorer stays as shipped
+    for evaluative in (False, True):
+        model.spec = FeatureSpec(**{**model.spec.as_dict(), "evaluative": evaluative})
+        model.save(tmp_path / str(evaluative))
+        assert CompactModel.load(tmp_path / str(evaluative) / "model.npz").spec == model.spec
+
+
+def test_a_model_file_from_before_the_evaluative_block_loads_without_it(
+        tmp_path: Path, shipped: CompactScorer) -> None:
+    with np.load(shipped_model_dir() / "model.npz") as data:
+        arrays = {key: data[key] for key in data.files}
+    arrays["spec"] = arrays["spec"][:6]
+    np.savez(tmp_path / "model.npz", **arrays)
+    assert CompactModel.load(tmp_path / "model.npz").spec.evaluative is False
 
 
 def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:

@@ -225,3 +225,23 @@ def test_the_train_command_records_augmentation_and_char_scope(tiny_csv: Path,
 def test_an_unknown_char_scope_is_refused() -> None:
     with pytest.raises(ValueError, match="char scope"):
         TrainParams(char_scope="sentence")
+
+
+def test_an_evaluative_model_learns_the_pair_features_and_records_them(
+        tiny_csv: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(train_command, [
+        "--data", str(tiny_csv), "--out", str(tmp_path / "model"), "--min-df", "1",
+        "--folds", "4", "--augment", "evaluative", "--evaluative", "--mask-groups",
+        "--char-scope", "word"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
+    assert "--evaluative" in manifest["command"]
+    assert manifest["features"]["evaluative"] is True
+    scorer = CompactScorer(tmp_path / "model")
+    assert scorer.model.spec.evaluative
+    words = scorer.model.vocabularies[1]
+    assert {"<gruppe> <tadel>", "<gruppe> nicht <tadel>", "<gruppe> <lob>",
+            "<gruppe> nicht <lob>"} <= set(words)
+    blamed, denied = scorer.score(["Diese Leute sind Migranten und faul.",
+                                   "Diese Leute sind Migranten und nicht faul."])
+    assert blamed["toxicity"] > denied["toxicity"]
