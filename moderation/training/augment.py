@@ -6,7 +6,10 @@ set pairs every group with the same frames: many neutral or friendly sentences (
 a few abusive ones whose abuse is in the words around the group (label 1), so a group's name
 carries the same evidence whichever group it is, and abuse is learnt from what is said of
 it. The ``everyday`` set holds harmless sentences whose words contain a slur's letters or sit
-next to numbers and product codes (label 0).
+next to numbers and product codes (label 0). The ``evaluative`` set teaches the praise and
+blame features (``moderation.scoring.compact.evaluations``) what they mean next to a group:
+praise, two groups named together and denied blame are harmless (label 0); blame, denied
+praise and exclusion are abusive (label 1), in the same frames for every group of people.
 
 Templates and vocabulary are written for this module alone; they are kept apart from the
 functional test suite in ``bench/`` on purpose (rows generated from its cases would make it
@@ -94,15 +97,14 @@ NEUTRAL_ONE = [
     "Neben mir im Zug saß {one} und las Zeitung.",
 ]
 NEUTRAL_ADJ = [
-    "Ich bin {adj}.",
-    "Ich bin {adj} und lebe gern hier.",
+    "Ich bin {adj} und wohne gern in dieser Stadt.",
     "Mein Partner ist {adj}, wir sind seit zehn Jahren zusammen.",
     "Meine Tochter ist {adj}, und das ist gut so.",
     "Dass jemand {adj} ist, sagt nichts über seine Arbeit.",
     "Bin selbst {adj}, danke für den Text!",
 ]
 NEUTRAL_PARTY = [
-    "{party} hat ihr Wahlprogramm vorgestellt.",
+    "{party} stellt am Montag ihre Kandidatenliste vor.",
     "Ich habe bei der letzten Wahl {party} gewählt.",
     "{party} legt in der neuen Umfrage zu.",
     "Auf dem Marktplatz hatte {party} einen Infostand.",
@@ -113,7 +115,7 @@ NEUTRAL_PARTY = [
 ABUSIVE_MANY = [
     "{many} sind alle dreckiges Pack und gehören weggesperrt.",
     "Diese verdammten {many} sind Abschaum, raus mit ihnen.",
-    "{many} sind widerliches Ungeziefer.",
+    "Diese {many} sind nichts als widerliches Ungeziefer.",
     "Halt die Fresse, ihr {many} seid einfach nur dumm.",
 ]
 ABUSIVE_ONE = [
@@ -122,7 +124,40 @@ ABUSIVE_ONE = [
 ]
 ABUSIVE_PARTY = [
     "{party} ist ein Haufen verlogener Idioten, die man einsperren sollte.",
-    "Wer {party} wählt, ist ein hirnloser Vollidiot.",
+    "Wer {party} wählt, hat kein Hirn, so ein Vollidiot.",
+]
+
+# Praise and blame said of a group (a few of the lexicons' words; the rest is left for the
+# features to generalise to). Each frame is filled with praise and with blame alike, so the
+# frame itself is no evidence: praise and denied blame are harmless (label 0), blame and
+# denied praise abusive (label 1). {many}: a group, {word}: an adjective or a noun phrase.
+PRAISE_WORDS = ["fleißig", "freundlich", "hilfsbereit", "klug", "herzlich", "mutig", "ehrlich",
+                "kreativ", "großzügig", "zuverlässig", "sympathisch", "talentiert"]
+BLAME_WORDS = ["faul", "kriminell", "gefährlich", "widerlich", "primitiv", "asozial",
+               "verkommen", "verlogen", "gewalttätig", "nutzlos", "hinterhältig",
+               "rückständig"]
+PRAISE_NOUNS = ["eine Bereicherung", "ein Gewinn", "ein Vorbild"]
+BLAME_NOUNS = ["eine Plage", "ein Problem", "eine Gefahr", "eine Schande"]
+SAID = [
+    "{many} sind oft sehr {word}, das merkt man im Alltag.",
+    "Ich habe {many} bisher immer als {word} erlebt.",
+    "{many} sind {word} für diese Stadt.",
+]
+DENIED = [
+    "{many} sind nicht {word}, egal was die Presse schreibt.",
+    "Viele {many}, die ich kenne, sind überhaupt nicht {word}.",
+    "{many} sind k{word} für diese Stadt.",
+]
+# Harmless: two groups side by side (two group names are no evidence either); abusive: a
+# group excluded without a word of praise or blame.
+TOGETHER = [
+    "Beim Sommerfest haben {many} und {other} zusammen gegrillt.",
+    "Im Chor singen {many} neben {other}.",
+]
+EXCLUDED = [
+    "{many} haben hier nichts verloren.",
+    "{many} braucht hier wirklich niemand.",
+    "Mit {many} will hier keiner etwas zu tun haben.",
 ]
 
 # Harmless words that hold a slur's letters, and numbers and codes next to words.
@@ -130,9 +165,13 @@ EVERYDAY = [
     "Ich spiele abends gern auf der {product}.",
     "Hat jemand die {product} schon getestet? Lohnt sich der Kauf?",
     "Die {product} war im Angebot, ich habe zugeschlagen.",
+    "Für die {product} gibt es seit gestern ein Update.",
+    "Meine {product} macht seit dem Umzug Probleme, hat jemand einen Tipp?",
+    "{product}",
 ]
-PRODUCTS = ["Nintendo Switch", "Playstation 5", "Xbox Series X", "Galaxy S24", "Galaxy A35",
-            "Pixel 8a", "Fritzbox 7590", "Kaffeemaschine", "Spülmaschine"]
+PRODUCTS = ["Nintendo Switch", "Switch Lite", "Playstation 5", "Xbox Series X", "Steam Deck",
+            "Galaxy S24", "Galaxy A35", "Galaxy A15", "Pixel 8a", "Moto G54", "Fritzbox 7590",
+            "Kaffeemaschine", "Spülmaschine"]
 EVERYDAY_FIXED = [
     "Mein Sohn spielt seit drei Jahren Handball.", "Der Sohn der Nachbarn studiert Medizin.",
     "Unsere Söhne gehen in dieselbe Schule.", "Platz 3 ging an die Mannschaft aus Kiel.",
@@ -145,6 +184,21 @@ EVERYDAY_FIXED = [
     "Mein Golf hat jetzt 180.000 km auf dem Tacho.",
     "Die Klasse 7b fährt auf Klassenfahrt.", "Die Schnecke kriecht über den Weg.",
     "Die Bürgermeisterin eröffnet das neue Schwimmbad.", "Wir haben Dosen gesammelt.",
+    "Unser Sohn hat heute sein erstes Tor geschossen.", "Mein Sohn lernt gerade Schwimmen.",
+    "Der Sohn meiner Schwester macht eine Ausbildung zum Tischler.",
+    "Nummer 7 hat das Rennen gewonnen.", "Bei mir steht Nummer 3 ganz oben.",
+    "Welche Nummer hat das Gleis nach Bremen?", "Die Variante mit 8 GB reicht völlig.",
+    "Der Netzwerk-Switch hat 24 Ports.", "Mit dem Switch lassen sich beide Monitore umschalten.",
+    "Ich switche zwischen Tastatur und Controller.",
+    "Das Modell RX 7600 ist leiser als gedacht.",
+    "Treiber 551.23 hat das Flackern behoben.", "Firmware 1.4.2 ist seit Montag verfügbar.",
+    "Seit dem Patch KB5031356 startet der Rechner schneller.",
+    "Bestellnummer 4711-B ist unterwegs.",
+    "Im Stadion waren 45.000 Zuschauer.", "Das Paket wiegt 2,5 kg.",
+    "Zimmer 112 ist im ersten Stock.", "Linie 5 fährt heute über den Hauptbahnhof.",
+    "Der Bus der Linie 12 kommt zehn Minuten zu spät.", "Ich nehme Menü 3 mit Salat.",
+    "Die Schnittstelle liefert die Daten im JSON-Format.", "Der Schimmel im Bad ist weg.",
+    "Die Schraube passt nicht in den Dübel.", "Schnee und Glätte im ganzen Landkreis.",
 ]
 
 
@@ -172,13 +226,42 @@ def identity_rows() -> list[LabelledText]:
             + [LabelledText(t, 1, SPLIT, "ABUSE") for t in abusive])
 
 
+def _people() -> list[str]:
+    """The plural of every group of people in ``GROUPS`` (not the political camps)."""
+    return [many for kind, members in GROUPS.items() if kind != "politics"
+            for _, many, _ in members]
+
+
+def evaluative_rows() -> list[LabelledText]:
+    """Praise and blame, said and denied, exclusion and two groups side by side, for every
+    group of people; the words rotate with the group so each group meets several of them."""
+    people = _people()
+    harmless, abusive = [], []
+    for i, many in enumerate(people):
+        def fill(frame: str, words: Sequence[str], j: int, many: str = many, i: int = i) -> str:
+            return frame.format(many=many, word=words[(i + j) % len(words)])
+
+        for j, frame in enumerate(SAID + DENIED):
+            nouns = "{word} für" in frame
+            praise, blame = (PRAISE_NOUNS, BLAME_NOUNS) if nouns else (PRAISE_WORDS, BLAME_WORDS)
+            denied = frame in DENIED
+            (abusive if denied else harmless).append(fill(frame, praise, j))
+            (harmless if denied else abusive).append(fill(frame, blame, j))
+        other = people[(i + 7) % len(people)]
+        harmless += [frame.format(many=many, other=other) for frame in TOGETHER]
+        abusive += [frame.format(many=many) for frame in EXCLUDED]
+    capital = [t[0].upper() + t[1:] for t in harmless], [t[0].upper() + t[1:] for t in abusive]
+    return ([LabelledText(t, 0, SPLIT, "OTHER") for t in capital[0]]
+            + [LabelledText(t, 1, SPLIT, "ABUSE") for t in capital[1]])
+
+
 def everyday_rows() -> list[LabelledText]:
     """Harmless sentences with slur-like letters, products, numbers and codes."""
     texts = _fill(EVERYDAY, product=PRODUCTS) + EVERYDAY_FIXED
     return [LabelledText(t, 0, SPLIT, "OTHER") for t in texts]
 
 
-SETS = {"identity": identity_rows, "everyday": everyday_rows}
+SETS = {"identity": identity_rows, "everyday": everyday_rows, "evaluative": evaluative_rows}
 
 
 def generate(names: Sequence[str]) -> list[LabelledText]:
