@@ -160,6 +160,24 @@ class Config:
     # MODERATION_RATE_LIMITS is off.
     limit_signin_failures_per_account: str = "5/15 minutes"
     limit_signin_failures_per_address: str = "30/15 minutes"
+    # Editor notifications by email: off while no SMTP host is set. The port defaults to
+    # 587 (starttls), 465 (ssl) or 25 (none); a user signs in over TLS only.
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str | None = None
+    # Waits after the 1st, 2nd ... failed attempt to send a mail; after the last it is dead.
+    mail_retry_seconds: tuple[float, ...] = (60, 300, 1800, 7200, 18000, 36000)
+    # Sent, dead and cancelled mails (they quote comments and reports) are kept this long.
+    mail_retention_days: int = 30
+    # The hour (Europe/Berlin) of the daily digest.
+    digest_hour: int = 7
+    # Where the service is reached from outside, e.g. https://moderation.example.de: links
+    # in mails start with it (without it they are paths).
+    public_base_url: str | None = None
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
@@ -180,6 +198,7 @@ class Config:
                                  "MODERATION_REPORT_RETENTION_DAYS, "
                                  "MODERATION_WEBHOOK_LOG_RETENTION_DAYS) must be at least "
                                  "one day.")
+        _check_mail(self)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -198,3 +217,33 @@ class Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Config(**values)
+
+
+def _check_mail(config: Config) -> None:
+    """Mail settings the service cannot send with stop the start, not the first mail."""
+    from moderation.mail.message import sender_address
+    from moderation.mail.smtp import Security
+
+    if config.smtp_security not in set(Security):
+        raise InvalidSetting("MODERATION_SMTP_SECURITY must be one of "
+                             f"{', '.join(Security)}, not {config.smtp_security!r}.")
+    if not 0 <= config.digest_hour <= 23:
+        raise InvalidSetting("MODERATION_DIGEST_HOUR must be an hour from 0 to 23.")
+    if config.mail_retention_days < 1:
+        raise InvalidSetting("MODERATION_MAIL_RETENTION_DAYS must be at least one day.")
+    if config.public_base_url is not None:
+        if not config.public_base_url.startswith(("https://", "http://")):
+            raise InvalidSetting("MODERATION_PUBLIC_BASE_URL must start with https:// "
+                                 "(or http://).")
+        config.public_base_url = config.public_base_url.rstrip("/")
+    if config.smtp_host is None:
+        return
+    if config.smtp_user and config.smtp_security == Security.NONE:
+        raise InvalidSetting("MODERATION_SMTP_USER needs MODERATION_SMTP_SECURITY starttls or "
+                             "ssl: a password is never sent in clear text.")
+    try:
+        sender_address(config.mail_from or "")
+    except ValueError as error:
+        raise InvalidSetting("MODERATION_MAIL_FROM must be the sender's address, like "
+                             "redaktion@example.de or Redaktion <redaktion@example.de>, "
+                             f"when MODERATION_SMTP_HOST is set ({error}).") from None
