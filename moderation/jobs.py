@@ -18,6 +18,8 @@ from moderation.models import Job
 SCORE_COMMENT = "score_comment"
 DELIVER_WEBHOOK = "deliver_webhook"
 PURGE = "purge"  # recurring: one job, rescheduled after every run
+SEND_MAIL = "send_mail"
+MAIL_DIGEST = "mail_digest"  # recurring, like the purge
 
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:

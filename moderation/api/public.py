@@ -35,6 +35,7 @@ from moderation.schemas import (
     checked_article_key,
 )
 from moderation.services import authors, comments, reports, threads
+from moderation.services.mail_outbox import Mailing
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
@@ -166,7 +167,8 @@ class CommentReports(MethodView):
         with unit_of_work() as session:
             received = reports.report_comment(session, comment_id, reports.NewReport(**data),
                                               request.remote_addr, now(),
-                                              state().config.language)
+                                              state().config.language,
+                                              Mailing.of(state().config))
             return received, 202, NO_STORE
 
 

@@ -38,7 +38,7 @@ from moderation.models import (
     WebhookMessage,
     email_key,
 )
-from moderation.services import appeals, audit, decisions, reports
+from moderation.services import appeals, audit, decisions, mail_outbox, reports
 from moderation.tokens import hash_token
 
 ERASURE_REQUEST = "erasure_request"
@@ -270,9 +270,9 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
 
     Gone: the body, the author's name, email, address hash and token, spam signals, the
     evidence of automatic decisions, the free text of events, appeals and reports on them,
-    and what webhook messages and delivery logs said about them. Kept: status, reason codes,
-    who decided and when, scores, and a minimal statement of reasons. Subscribers hear
-    ``comment.erased`` to delete their copies."""
+    what webhook messages and delivery logs said about them, and the mails to editors that
+    quote them. Kept: status, reason codes, who decided and when, scores, and a minimal
+    statement of reasons. Subscribers hear ``comment.erased`` to delete their copies."""
     if not comments:
         return Scrubbed(0, 0, 0)
     ids = [c.id for c in comments]
@@ -292,6 +292,8 @@ def scrub_comments(session: Session, comments: Sequence[Comment], reason: str,
     # Nothing left to score: a worker must not judge (and maybe publish) an empty body.
     session.execute(delete(Job).where(Job.kind == jobs.SCORE_COMMENT, Job.subject_id.in_(ids)))
     messages = _redact_webhook_messages(session, comments)
+    # Mails to editors quote the comment and the reports on it: they go, sent or not.
+    mail_outbox.forget_comments(session, ids)
     # Nothing is left to decide on: open reports and appeals close, and their senders hear
     # so (after the redaction: these messages say nothing of the comment's content).
     reports.close_for_erased(session, ids, now)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, object_session
 from moderation.domain import SYSTEM_ACTOR, CommentStatus, ReportCategory, Resolution
 from moderation.errors import Conflict, Invalid, NotFound
 from moderation.models import Comment, Report
-from moderation.services import webhooks
+from moderation.services import report_alerts, webhooks
 from moderation.services.actors import Decider
 from moderation.services.addresses import client_hash
+from moderation.services.mail_outbox import Mailing
 from moderation.texts import DEFAULT_LANGUAGE, text
 from moderation.tokens import hash_token, token_matches
 
@@ -55,13 +56,15 @@ class ReporterView:
 
 
 def report_comment(session: Session, comment_id: str, new: NewReport, address: str | None,
-                   now: datetime, language: str = DEFAULT_LANGUAGE) -> Received:
+                   now: datetime, language: str = DEFAULT_LANGUAGE,
+                   mailing: Mailing | None = None) -> Received:
     """Record a reader's notice about a published comment and count it for the editors.
 
     A notice must be made in good faith (DSA Art. 16(2)(d)). Repeated reports from one
     address while one of its reports is open are all kept, since each may add evidence and
     each reporter is owed the decision, but they count once: one reader cannot push a
-    comment up the queue alone.
+    comment up the queue alone. Editors are mailed at once about possibly illegal content
+    and threats (``mailing``: where mail is configured).
     """
     if not new.good_faith:
         raise Invalid("A report must be made in good faith.", errors={"good_faith": [
@@ -86,6 +89,8 @@ def report_comment(session: Session, comment_id: str, new: NewReport, address: s
         "report_id": report.public_id, "category": report.category,
         "open_reports": comment.open_reports, "links": _links(report)}, now,
         comment_id=comment.id)
+    if mailing is not None:
+        report_alerts.report_received(session, report, mailing, now)
     return Received(report, token, text(language, "report.received"))
 
 

@@ -5,7 +5,8 @@
   and no appeal is open: scrubbed to tombstones like an erasure (the decision record stays);
 - decided reports, ``report_retention_days`` after the decision and while no appeal on the
   comment is open: who reported and what they and the editor wrote (the decision stays);
-- webhook delivery logs, after ``webhook_log_retention_days``; pending deliveries never.
+- webhook delivery logs, after ``webhook_log_retention_days``; pending deliveries never;
+- mails to editors (sent, dead or cancelled), after ``mail_retention_days``; pending never.
 
 Workers run it as one recurring job (``moderation.workers.purge``); ``moderation purge``
 runs it from cron.
@@ -40,7 +41,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookMessage,
 )
-from moderation.services import addresses, audit
+from moderation.services import addresses, audit, mail_outbox
 from moderation.services.privacy import RETENTION, scrub_comments
 
 PENDING = "pending"
@@ -61,6 +62,7 @@ def purge(session: Session, config: Config, now: datetime, *,
         "decided_reports": _anonymise_decided_reports(
             session, now - timedelta(days=config.report_retention_days)),
         **_purge_webhook_logs(session, now - timedelta(days=config.webhook_log_retention_days)),
+        "mails": mail_outbox.purge(session, now - timedelta(days=config.mail_retention_days)),
     }
     audit.record(session, "retention.purged", actor=actor, details=counts, now=now)
     return counts

@@ -1,0 +1,78 @@
+"""The mail outbox: a notification is written in the transaction of the change that causes
+it, with a ``send_mail`` job; the mail worker (``workers/mail.py``) sends it. Nothing is
+queued while no SMTP server is configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from moderation import jobs
+from moderation.config import Config
+from moderation.models import Account, Job, MailMessage
+from moderation.texts import LANGUAGES
+
+PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """What writing a notification needs of the settings."""
+
+    enabled: bool  # an SMTP server is configured
+    base_url: str  # "" without MODERATION_PUBLIC_BASE_URL: links are then paths
+    language: str  # for an account without a language of its own
+    digest_hour: int  # of the daily digest, Europe/Berlin
+
+    @classmethod
+    def of(cls, config: Config) -> Mailing:
+        return cls(enabled=config.smtp_host is not None, base_url=config.public_base_url or "",
+                   language=config.language, digest_hour=config.digest_hour)
+
+    def link(self, path: str) -> str:
+        """A link into the service: absolute where the public base URL is known."""
+        return self.base_url + path
+
+    def language_of(self, account: Account) -> str:
+        return account.locale if account.locale in LANGUAGES else self.language
+
+
+def queue(session: Session, account: Account, *, kind: str, subject: str, body: str,
+          dedupe_key: str, now: datetime, comment_id: int | None = None) -> bool:
+    """Add a mail to ``account`` in the caller's transaction; False when the mail with this
+    ``dedupe_key`` exists already (each notification is one mail, however often made)."""
+    if session.scalar(select(MailMessage.id)
+                      .where(MailMessage.dedupe_key == dedupe_key)) is not None:
+        return False
+    message = MailMessage(kind=kind, account_id=account.id, comment_id=comment_id,
+                          recipient=account.email, recipient_name=account.name,
+                          subject=subject, body=body, dedupe_key=dedupe_key, status=PENDING,
+                          attempts=0, created_at=now, updated_at=now)
+    session.add(message)
+    session.flush()
+    jobs.enqueue(session, jobs.SEND_MAIL, message.id, now)
+    return True
+
+
+def forget_comments(session: Session, comment_ids: list[int]) -> int:
+    """An erased comment's mails go with it, sent or not: they quote it. Returns how many."""
+    if not comment_ids:
+        return 0
+    about = select(MailMessage.id).where(MailMessage.comment_id.in_(comment_ids))
+    session.execute(delete(Job).where(Job.kind == jobs.SEND_MAIL, Job.subject_id.in_(about))
+                    .execution_options(synchronize_session=False))
+    result = session.execute(delete(MailMessage).where(MailMessage.comment_id.in_(comment_ids))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def purge(session: Session, cutoff: datetime) -> int:
+    """Sent, dead and cancelled mails last touched before ``cutoff``; a mail still to be
+    sent is never purged."""
+    result = session.execute(delete(MailMessage).where(
+        MailMessage.status != PENDING, MailMessage.updated_at < cutoff)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0  # type: ignore[attr-defined]
