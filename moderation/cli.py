@@ -24,6 +24,8 @@ from moderation.services import audit, keys, privacy, retention
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.workers.delivery import DeliveryWorker
+from moderation.workers.digest import DigestWorker
+from moderation.workers.mail import MailWorker
 from moderation.workers.purge import PurgeWorker
 from moderation.workers.scoring import ScoringWorker
 
@@ -88,7 +90,8 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thread]:
-    """A scoring, a delivery and a purge worker, each in its own thread."""
+    """A scoring, a delivery and a purge worker, each in its own thread; a mail and a
+    digest worker too where an SMTP server is configured."""
     database = Database(config.database_url)
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
@@ -98,6 +101,13 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
         threading.Thread(target=PurgeWorker(database, config).run_forever,
                          args=(stop,), name="purge-worker", daemon=True),
     ]
+    if config.smtp_host is not None:
+        threads += [
+            threading.Thread(target=MailWorker(database, config).run_forever,
+                             args=(stop,), name="mail-worker", daemon=True),
+            threading.Thread(target=DigestWorker(database, config).run_forever,
+                             args=(stop,), name="digest-worker", daemon=True),
+        ]
     for thread in threads:
         thread.start()
     return threads
