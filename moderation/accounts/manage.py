@@ -131,10 +131,15 @@ def _keep_an_admin(session: Session, account: Account, losing: str) -> None:
                        errors={losing: ["the last active admin"]})
 
 
+def temporary_password() -> str:
+    """A one-time password: 20 characters, 120 random bits."""
+    return secrets.token_urlsafe(15)
+
+
 def reset_password(session: Session, account: Account, *, actor: str, now: datetime) -> str:
     """A one-time password for ``account`` (returned, never stored), to be replaced at the
     next sign-in; the account's sessions end."""
-    one_time = secrets.token_urlsafe(15)  # 20 characters, 120 bits
+    one_time = temporary_password()
     account.password_hash = hash_password(one_time)
     account.password_change_required = True
     ended = sessions.revoke_all(session, account, now)

@@ -17,6 +17,7 @@ def init_workspace(app: Flask) -> None:
     # The views attach themselves to the blueprint when imported: import every one first.
     from moderation.workspace import (  # noqa: F401
         account,
+        accounts_admin,
         assets,
         csrf,
         errors,

@@ -51,6 +51,10 @@ class NewAccountForm(Form):
                                    falsy={"", "0", "false"})
 
 
+class SwitchForm(Form):
+    on = fields.Boolean(required=True, truthy={"1"}, falsy={"0"})
+
+
 class RoleForm(Form):
     role = fields.String(required=True, validate=validate.OneOf([r.value for r in Role]))
 

@@ -29,6 +29,8 @@ def current_locale() -> str:
 
 def init_babel(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.extensions["moderation"].config.language
+    # Times are shown as the newsroom lives them (stored and compared in UTC).
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Berlin"
     Babel(app, locale_selector=selected_locale,
           default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.globals["current_locale"] = current_locale

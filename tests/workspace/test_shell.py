@@ -48,9 +48,9 @@ def parsed(html: str) -> Page:
     return page
 
 
-def test_the_start_page_is_german_with_a_skip_link_and_no_inline_code(
+def test_a_page_is_german_with_a_skip_link_landmarks_and_no_inline_code(
         editor_browser: FlaskClient):
-    response = editor_browser.get("/redaktion/")
+    response = editor_browser.get("/redaktion/konto")
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
