@@ -3,13 +3,15 @@ schedule, delivered later, dead after the last try with its error; nothing lost.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from moderation import jobs
+from moderation import cli, jobs
 from moderation.config import Config
+from moderation.db import Database
 from moderation.models import Account, Job, Report
 from moderation.services import mail_outbox, report_alerts
 from moderation.services.mail_outbox import Mailing
@@ -123,3 +125,26 @@ def test_each_report_is_one_mail_per_person_however_often_it_is_made(
 
     mailer.run_once()
     assert len(sink.received) == 1
+
+
+@pytest.mark.parametrize(("host", "started"), [
+    ("127.0.0.1", {"mail-worker", "digest-worker"}), (None, set())])
+def test_serve_and_worker_run_the_mail_workers_only_with_an_smtp_host(
+        config, monkeypatch, host, started):
+    opened = []
+
+    class Recorded(Database):
+        def __init__(self, url: str) -> None:
+            super().__init__(url)
+            opened.append(self)
+
+    monkeypatch.setattr(cli, "Database", Recorded)
+    stop = threading.Event()
+    stop.set()  # each worker returns at once
+    threads = cli._start_workers(config.replace(smtp_host=host), stop)
+    for thread in threads:
+        thread.join(timeout=10)
+    for database in opened:
+        database.dispose()
+
+    assert {t.name for t in threads} & {"mail-worker", "digest-worker"} == started
