@@ -5,12 +5,14 @@ and requests to other hosts.
 
 Use ``page`` (already watched: a test fails when the page misbehaves) and ``service``
 (``service.url``, ``service.database_url``); ``watch`` to allow an error a test provokes;
-``checks.assert_accessible(page)`` for axe-core.
+``checks.assert_accessible(page)`` for axe-core; ``make_account()`` for a person to sign in
+as and ``people.sign_in(page, person)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -19,6 +21,7 @@ from moderation import migrate
 from tests.browser import demo
 from tests.browser.checks import PageWatch
 from tests.browser.live import LiveServer, launch_chromium, serving
+from tests.browser.people import Person, create_account
 from tests.conftest import drop_database, fresh_database_url
 
 # Long enough for a page under load on a shared CI machine, short enough to fail fast.
@@ -35,6 +38,23 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with serving(database_url, folder) as server:
         yield server
     drop_database(database_url)
+
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def make_account(service: LiveServer) -> Callable[..., Person]:
+    """Makes an account of its own for each call (``moderation users create``), so that no
+    test's sign-ins, lockouts or sign-outs touch another's."""
+
+    def make(role: str = "editor", name: str = "Anna Bergmann") -> Person:
+        person = Person(f"person{next(_numbers)}@zeitung.example.de", name,
+                        "Kaffee-und-Kuchen-2026", role)
+        create_account(service.database_url, person)
+        return person
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -88,18 +88,6 @@ def _wait_until_ready(server: LiveServer, process: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
-def create_account(database_url: str, email: str, name: str, password: str,
-                   role: str = "editor") -> None:
-    """An account made the way an admin makes one: ``moderation users create``."""
-    done = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).parent / "moderation"), "users", "create", "--email", email,
-         "--name", name, "--role", role, "--password-stdin"],
-        input=password + "\n", text=True, capture_output=True, check=False,
-        env={**os.environ, "MODERATION_DATABASE_URL": database_url})
-    if done.returncode != 0:
-        raise RuntimeError(f"moderation users create failed:\n{done.stdout}{done.stderr}")
-
-
 def launch_chromium(playwright: Playwright) -> Browser:
     """Headless Chromium from the system's package."""
     if not Path(CHROMIUM).is_file():
