@@ -24,9 +24,10 @@ features of a normalised text:
    models (NB-SVM on each block, a logistic regression on both) under a logistic meta-model;
    all of it is linear in the features, so it is exported already summed into one column.
 
-The model folder holds ``model.npz`` (vocabularies and the lexicon as UTF-8 blobs, idf and
-weights as float16/float32) and ``manifest.json`` (how it was trained, on which data, its
-figures and its ``version``). ``moderation.training`` writes both.
+The model folder holds ``model.npz`` (vocabularies, the lexicon and the word lists it was
+trained with, ``Lexicons``, as UTF-8 blobs; idf and weights as float16/float32) and
+``manifest.json`` (how it was trained, on which data, its figures and its ``version``).
+``moderation.training`` writes both.
 
 ``CombinedScorer`` runs several scorers on the same texts and keeps, per category, the
 highest probability (see its docstring for why).
@@ -34,13 +35,14 @@ highest probability (see its docstring for why).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,8 @@ from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
 
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
+# Prefix of the model file's arrays that hold its word lists (see ``Lexicons``).
+TERMS = "terms_"
 FORMAT = 2
 # Longer comments are cut before featurising: scoring time stays bounded on pasted novels.
 MAX_CHARS = 20_000
@@ -215,19 +219,61 @@ NEGATIONS = frozenset({"nicht", "kein", "keine", "keinen", "keiner", "keinem", "
 NEGATION_REACH = 2
 
 
-def evaluations(tokens: Sequence[str]) -> list[str]:
+@dataclass(frozen=True)
+class Lexicons:
+    """The word lists the features read besides the n-grams: names of groups of people (read
+    as ``GROUP`` with ``mask_groups``), the groups whose praise or blame is read as a pair,
+    praise, blame and negations, and how many tokens back a negation reaches (all for
+    ``evaluative``). Not to be confused with a model's ``lexicon``, the known words of its
+    training data.
+
+    A model stores the lists it was trained with and reads those: editing this module's
+    lists changes what a new model learns, never what a shipped one reads."""
+
+    groups: frozenset[str]
+    people: frozenset[str]
+    praise: frozenset[str]
+    blame: frozenset[str]
+    negations: frozenset[str]
+    negation_reach: int
+
+    @classmethod
+    def current(cls) -> Lexicons:
+        """This module's lists as they are now: what a new model is trained with, and what a
+        model file from before the lists were stored reads."""
+        return cls(GROUP_TERMS, PEOPLE_TERMS, PRAISE_TERMS, BLAME_TERMS, NEGATIONS,
+                   NEGATION_REACH)
+
+    def lists(self) -> dict[str, frozenset[str]]:
+        """The word lists by name (as the model file and the manifest name them)."""
+        return {"groups": self.groups, "people": self.people, "praise": self.praise,
+                "blame": self.blame, "negations": self.negations}
+
+    def summary(self) -> dict[str, int | str]:
+        """Sizes and one sha256 of the lists, for the manifest."""
+        digest = hashlib.sha256()
+        for name, words in self.lists().items():
+            digest.update(f"{name}\t{' '.join(sorted(words))}\n".encode())
+        digest.update(f"negation_reach\t{self.negation_reach}\n".encode())
+        return {**{name: len(words) for name, words in self.lists().items()},
+                "negation_reach": self.negation_reach, "sha256": digest.hexdigest()}
+
+
+def evaluations(tokens: Sequence[str], lexicons: Lexicons | None = None) -> list[str]:
     """The evaluative features of a tokenised, normalised text: ``<lob>`` or ``<tadel>`` per
-    praise or blame word, ``nicht <…>`` where a negation stands up to ``NEGATION_REACH``
+    praise or blame word, ``nicht <…>`` where a negation stands up to ``negation_reach``
     tokens before it, and the same prefixed with ``<gruppe>`` where the text names a group of
     people (not a party): "Flüchtlinge sind faul" gives ``<tadel>`` and ``<gruppe> <tadel>``,
-    "… sind nicht faul" ``nicht <tadel>`` and ``<gruppe> nicht <tadel>``."""
-    names_people = any(t in PEOPLE_TERMS for t in tokens)
+    "… sind nicht faul" ``nicht <tadel>`` and ``<gruppe> nicht <tadel>``. ``lexicons``:
+    the lists to read with (default: this module's)."""
+    words = lexicons or Lexicons.current()
+    names_people = any(t in words.people for t in tokens)
     features = []
     for i, token in enumerate(tokens):
-        tag = PRAISE if token in PRAISE_TERMS else BLAME if token in BLAME_TERMS else None
+        tag = PRAISE if token in words.praise else BLAME if token in words.blame else None
         if tag is None:
             continue
-        if any(t in NEGATIONS for t in tokens[max(0, i - NEGATION_REACH):i]):
+        if any(t in words.negations for t in tokens[max(0, i - words.negation_reach):i]):
             tag = f"{NEGATED} {tag}"
         features.append(tag)
         if names_people:
@@ -244,7 +290,8 @@ class FeatureSpec:
     as ``word`` but only for tokens not in the lexicon: a known word counts as one whole-token
     feature, so "switch" is read as itself and not as the "itch" of a slur, while a typo, a
     compound or a word in disguise is still read by its parts. ``evaluative`` adds
-    ``evaluations`` to the word n-grams.
+    ``evaluations`` to the word n-grams. ``lexicons``: the word lists both read (default:
+    this module's, as they are when the spec is made).
     """
 
     char_min: int = 2
@@ -254,6 +301,7 @@ class FeatureSpec:
     char_scope: str = "text"
     mask_groups: bool = False
     evaluative: bool = False
+    lexicons: Lexicons = field(default_factory=Lexicons.current)
 
     def __post_init__(self) -> None:
         if self.char_scope not in CHAR_SCOPES:
@@ -264,9 +312,9 @@ class FeatureSpec:
               ) -> tuple[list[str], list[str]]:
         """(character n-grams, word n-grams) of a normalised text, with repeats."""
         tokens = tokenize(normalized)
-        evaluative = evaluations(tokens) if self.evaluative else []
+        evaluative = evaluations(tokens, self.lexicons) if self.evaluative else []
         if self.mask_groups:
-            tokens = [GROUP if t in GROUP_TERMS else t for t in tokens]
+            tokens = [GROUP if t in self.lexicons.groups else t for t in tokens]
         sizes = range(self.char_min, self.char_max + 1)
         if self.char_scope == "text":
             pieces = [f" {normalized} "]
@@ -395,7 +443,10 @@ class CompactModel:
             "lexicon": encode_vocabulary(sorted(self.lexicon, key=self.lexicon.__getitem__)),
             "bias": self.bias.astype(np.float32),
             "calibration": self.calibration.astype(np.float64),
+            "negation_reach": np.asarray([self.spec.lexicons.negation_reach], dtype=np.int32),
         }
+        for name, words in self.spec.lexicons.lists().items():
+            arrays[f"{TERMS}{name}"] = encode_vocabulary(sorted(words))
         for block, (vocabulary, idf, weights) in enumerate(
                 zip(self.vocabularies, self.idf, self.weights, strict=True)):
             grams = sorted(vocabulary, key=vocabulary.__getitem__)
@@ -413,7 +464,7 @@ class CompactModel:
             char_min, char_max, word_min, word_max, scope, mask, evaluative = (
                 [int(v) for v in data["spec"]] + [0])[:7]
             spec = FeatureSpec(char_min, char_max, word_min, word_max, CHAR_SCOPES[scope],
-                               bool(mask), bool(evaluative))
+                               bool(mask), bool(evaluative), _stored_lexicons(data))
             blocks = sum(1 for key in data.files if key.startswith("vocabulary"))
             return cls(
                 spec=spec,
@@ -424,6 +475,16 @@ class CompactModel:
                 bias=data["bias"].astype(np.float64),
                 calibration=data["calibration"].astype(np.float64),
                 lexicon=decode_vocabulary(data["lexicon"]))
+
+
+def _stored_lexicons(data: Any) -> Lexicons:
+    """The word lists a model file was trained with; a file from before they were stored
+    reads this module's lists, as it always did."""
+    if "negation_reach" not in data.files:
+        return Lexicons.current()
+    lists = {name: frozenset(decode_vocabulary(data[f"{TERMS}{name}"]))
+             for name in Lexicons.current().lists()}
+    return Lexicons(**lists, negation_reach=int(data["negation_reach"][0]))
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:

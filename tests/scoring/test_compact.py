@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moderation.scoring import compact
 from moderation.scoring.base import ScorerUnavailable, Scores
 from moderation.scoring.compact import (
+    TERMS,
     CombinedScorer,
     CompactModel,
     CompactScorer,
     FeatureSpec,
+    Lexicons,
     evaluations,
     normalize_for_model,
     shipped_model_dir,
@@ -205,6 +208,48 @@ def test_a_model_file_from_before_the_evaluative_block_loads_without_it(
     arrays["spec"] = arrays["spec"][:6]
     np.savez(tmp_path / "model.npz", **arrays)
     assert CompactModel.load(tmp_path / "model.npz").spec.evaluative is False
+
+
+EVALUATED = ["Flüchtlinge sind faul.", "Flüchtlinge sind nicht faul.",
+             "Schwule sind herzlich.", "Die Grünen sind unfähig."]
+
+
+def _edit_the_modules_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every list the features read emptied, as an edit of compact.py would change them."""
+    for name in ("GROUP_TERMS", "PEOPLE_TERMS", "PRAISE_TERMS", "BLAME_TERMS", "NEGATIONS"):
+        monkeypatch.setattr(compact, name, frozenset())
+    monkeypatch.setattr(compact, "NEGATION_REACH", 0)
+
+
+def test_a_saved_model_reads_the_word_lists_it_was_trained_with(
+        tmp_path: Path, shipped: CompactScorer, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = copy.copy(shipped.model)
+    model.spec = FeatureSpec(**{**model.spec.as_dict(), "evaluative": True})
+    model.save(tmp_path)
+    trained = CompactModel.load(tmp_path / "model.npz")
+    features = [trained.features(t) for t in EVALUATED]
+    assert "<gruppe> <tadel>" in features[0][1] and "<gruppe>" in features[0][1]
+    scores = trained.probabilities(EVALUATED)
+
+    _edit_the_modules_lists(monkeypatch)
+    assert Lexicons.current() != trained.spec.lexicons
+    loaded = CompactModel.load(tmp_path / "model.npz")
+    assert loaded.spec.lexicons == trained.spec.lexicons
+    assert [loaded.features(t) for t in EVALUATED] == features
+    assert np.array_equal(loaded.probabilities(EVALUATED), scores)
+
+
+def test_a_model_file_from_before_the_lists_were_stored_reads_the_modules_lists(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with np.load(shipped_model_dir() / "model.npz") as data:
+        arrays = {key: data[key] for key in data.files
+                  if not key.startswith(TERMS) and key != "negation_reach"}
+    np.savez(tmp_path / "model.npz", **arrays)
+    assert CompactModel.load(tmp_path / "model.npz").spec.lexicons == Lexicons.current()
+    _edit_the_modules_lists(monkeypatch)
+    old = CompactModel.load(tmp_path / "model.npz")
+    assert old.spec.lexicons == Lexicons.current()
+    assert "<gruppe>" not in old.features(EVALUATED[0])[1]
 
 
 def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from moderation.scoring.compact import CompactScorer
+from moderation.scoring.compact import CompactScorer, Lexicons
 from moderation.training import augment, metrics
 from moderation.training.commands import train as train_command
 from moderation.training.data import Columns, DataError, file_sha256
@@ -239,6 +239,9 @@ def test_an_evaluative_model_learns_the_pair_features_and_records_them(
     assert manifest["features"]["evaluative"] is True
     scorer = CompactScorer(tmp_path / "model")
     assert scorer.model.spec.evaluative
+    # The word lists it was trained with are in the model file, named in the manifest.
+    assert scorer.model.spec.lexicons == Lexicons.current()
+    assert manifest["features"]["lexicons"] == Lexicons.current().summary()
     words = scorer.model.vocabularies[1]
     assert {"<gruppe> <tadel>", "<gruppe> nicht <tadel>", "<gruppe> <lob>",
             "<gruppe> nicht <lob>"} <= set(words)
