@@ -97,7 +97,7 @@ NEUTRAL_ONE = [
     "Neben mir im Zug saß {one} und las Zeitung.",
 ]
 NEUTRAL_ADJ = [
-    "Ich bin {adj} und wohne gern in dieser Stadt.",
+    "Dass ich {adj} bin, wissen hier alle, und ich wohne gern in dieser Stadt.",
     "Mein Partner ist {adj}, wir sind seit zehn Jahren zusammen.",
     "Meine Tochter ist {adj}, und das ist gut so.",
     "Dass jemand {adj} ist, sagt nichts über seine Arbeit.",
@@ -114,7 +114,7 @@ NEUTRAL_PARTY = [
 # Abusive frames: the abuse is in the words around the group, never the group alone.
 ABUSIVE_MANY = [
     "{many} sind alle dreckiges Pack und gehören weggesperrt.",
-    "Diese verdammten {many} sind Abschaum, raus mit ihnen.",
+    "Diese verdammten {many}: alles Abschaum, raus mit ihnen.",
     "Diese {many} sind nichts als widerliches Ungeziefer.",
     "Halt die Fresse, ihr {many} seid einfach nur dumm.",
 ]
@@ -149,13 +149,13 @@ DENIED = [
     "{many} sind k{word} für diese Stadt.",
 ]
 # Harmless: two groups side by side (two group names are no evidence either); abusive: a
-# group excluded without a word of praise or blame.
+# group excluded without a word of praise or blame. ("… haben hier nichts verloren" was one
+# of these until it proved to be the idiom of a functional-suite template: taken out.)
 TOGETHER = [
     "Beim Sommerfest haben {many} und {other} zusammen gegrillt.",
     "Im Chor singen {many} neben {other}.",
 ]
 EXCLUDED = [
-    "{many} haben hier nichts verloren.",
     "{many} braucht hier wirklich niemand.",
     "Mit {many} will hier keiner etwas zu tun haben.",
 ]
@@ -169,15 +169,17 @@ EVERYDAY = [
     "Meine {product} macht seit dem Umzug Probleme, hat jemand einen Tipp?",
     "{product}",
 ]
-PRODUCTS = ["Nintendo Switch", "Switch Lite", "Playstation 5", "Xbox Series X", "Steam Deck",
-            "Galaxy S24", "Galaxy A35", "Galaxy A15", "Pixel 8a", "Moto G54", "Fritzbox 7590",
+# "Nintendo Switch" is the issue's own example; no other name here is one of the suite's.
+PRODUCTS = ["Nintendo Switch", "Switch Lite", "Playstation 5", "Xbox One", "Steam Deck",
+            "Galaxy S23", "Galaxy A25", "Galaxy A15", "Pixel 7", "Moto G54", "Fritzbox 7590",
             "Kaffeemaschine", "Spülmaschine"]
 EVERYDAY_FIXED = [
     "Mein Sohn spielt seit drei Jahren Handball.", "Der Sohn der Nachbarn studiert Medizin.",
     "Unsere Söhne gehen in dieselbe Schule.", "Platz 3 ging an die Mannschaft aus Kiel.",
     "Nummer 4 auf der Liste hat mir am besten gefallen.", "Variante 2 finde ich besser.",
     "Bitte Update KB5036893 installieren, dann geht es wieder.",
-    "Version 3.12.1 behebt den Fehler.", "Der Schalter klemmt, ich tausche ihn aus.",
+    "Mit Version 3.12.1 ist der Absturz beim Start weg.",
+    "Der Schalter klemmt, ich tausche ihn aus.",
     "Die Weiche am Bahnhof war eingefroren.", "Ich habe die Lampe mit einem Switch gesteuert.",
     "Der Switch im Keller verbindet alle Rechner.", "Der Bus fährt um 7:45 Uhr ab.",
     "Das Spiel endete 2:1 nach Verlängerung.", "Wir brauchen 5 Kilo Mehl und 3 Eier.",
@@ -190,7 +192,7 @@ EVERYDAY_FIXED = [
     "Welche Nummer hat das Gleis nach Bremen?", "Die Variante mit 8 GB reicht völlig.",
     "Der Netzwerk-Switch hat 24 Ports.", "Mit dem Switch lassen sich beide Monitore umschalten.",
     "Ich switche zwischen Tastatur und Controller.",
-    "Das Modell RX 7600 ist leiser als gedacht.",
+    "Die Grafikkarte RX 7600 bleibt auch unter Last leise.",
     "Treiber 551.23 hat das Flackern behoben.", "Firmware 1.4.2 ist seit Montag verfügbar.",
     "Seit dem Patch KB5031356 startet der Rechner schneller.",
     "Bestellnummer 4711-B ist unterwegs.",
