@@ -132,3 +132,18 @@ def test_outside_the_workspace_errors_stay_json(client: FlaskClient):
 
     assert response.status_code == 404
     assert response.get_json()["code"] == "not_found"
+
+
+def test_every_workspace_page_carries_the_strict_policy_and_no_store(app, admin_browser):
+    pages = sorted(rule.rule for rule in app.url_map.iter_rules()
+                   if rule.endpoint.startswith("workspace.") and "GET" in (rule.methods or ())
+                   and not rule.arguments and rule.endpoint != "workspace.static")
+
+    assert {"/redaktion/", "/redaktion/anmelden", "/redaktion/konto",
+            "/redaktion/konten"} <= set(pages)
+    for path in pages:
+        with admin_browser.get(path) as response:
+            assert response.status_code < 500, path
+            assert response.headers["Content-Security-Policy"] == WORKSPACE_CSP, path
+            assert response.headers["Cache-Control"] == "no-store", path
+            assert response.headers["Referrer-Policy"] == "same-origin", path
