@@ -45,8 +45,8 @@ _numbers = itertools.count(1)
 
 @pytest.fixture
 def make_account(service: LiveServer) -> Callable[..., Person]:
-    """Makes an account of its own for each call (``moderation users create``), so that no
-    test's sign-ins, lockouts or sign-outs touch another's."""
+    """Makes an account of its own for each call, so that no test's sign-ins, lockouts or
+    sign-outs touch another's."""
 
     def make(role: str = "editor", name: str = "Anna Bergmann") -> Person:
         person = Person(f"person{next(_numbers)}@zeitung.example.de", name,

@@ -1,15 +1,17 @@
-"""People who sign in to the workspace: accounts made the way an admin makes them, and the
-sign-in form filled in the way a person fills it in."""
+"""People who sign in to the workspace: their accounts, and the sign-in form filled in the
+way a person fills it in."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime
 
 from playwright.sync_api import Page
+
+from moderation.accounts import manage
+from moderation.db import Database
+from moderation.domain import Role
+from moderation.services import audit
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,12 @@ class Person:
 
 
 def create_account(database_url: str, person: Person) -> None:
-    """``moderation users create`` for ``person``, the password on standard input."""
-    done = subprocess.run(  # noqa: S603
-        [str(Path(sys.executable).parent / "moderation"), "users", "create",
-         "--email", person.email, "--name", person.name, "--role", person.role,
-         "--password-stdin"],
-        input=person.password + "\n", text=True, capture_output=True, check=False,
-        env={**os.environ, "MODERATION_DATABASE_URL": database_url})
-    if done.returncode != 0:
-        raise RuntimeError(f"moderation users create failed:\n{done.stdout}{done.stderr}")
+    """An account for ``person``, made by the service ``moderation users create`` calls
+    (the command itself is tested in tests/test_cli.py; in-process is seconds faster)."""
+    with Database(database_url) as database, database.transaction() as session:
+        manage.create_account(session, email=person.email, name=person.name,
+                              role=Role(person.role), password=person.password, locale="de",
+                              actor=audit.CLI, now=datetime.now(UTC))
 
 
 def sign_in(page: Page, person: Person) -> None:
