@@ -11,6 +11,10 @@ from datetime import date
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
+# The newsroom's reasons for rejecting a comment, as editors pick them (reason codes).
+# ``criminal_content`` goes with a provision of law as its ground.
+EDITOR_REJECTION_REASONS = ("insult", "hate_speech", "threat", "spam", "personal_data",
+                            "off_topic", "criminal_content")
 
 _CATALOGUE: dict[str, dict[str, str]] = {
     "de": {
@@ -92,6 +96,41 @@ _CATALOGUE: dict[str, dict[str, str]] = {
                             "Recht oder unsere Kommentarrichtlinien festgestellt.",
         "report.closed": "Der gemeldete Kommentar wurde inzwischen gelöscht; eine Entscheidung "
                          "darüber ist nicht mehr nötig.",
+        # Reason codes as editors read them in the workspace (every ``Reason`` and the
+        # newsroom's rejection reasons, ``EDITOR_REJECTION_REASONS``).
+        "reason.submitted": "Eingegangen",
+        "reason.post_moderation": "Sofort veröffentlicht (Nachmoderation)",
+        "reason.pre_moderation": "Vormoderation: jeder Kommentar wartet",
+        "reason.score_below_thresholds": "Unter allen Schwellenwerten",
+        "reason.score_above_review": "Bewertung über der Prüfschwelle",
+        "reason.score_above_reject": "Bewertung über der Ablehnungsschwelle",
+        "reason.banned_word": "Gesperrter Begriff",
+        "reason.suspect_word": "Zu prüfender Begriff",
+        "reason.no_target": "Hohe Bewertung, aber kein Angriffsziel erkannt",
+        "reason.too_many_links": "Zu viele Links",
+        "reason.scorer_unavailable": "Klassifikator nicht verfügbar",
+        "reason.scoring_failed": "Bewertung fehlgeschlagen",
+        "reason.editor_decision": "Entscheidung der Redaktion",
+        "reason.honeypot": "Verstecktes Formularfeld ausgefüllt",
+        "reason.duplicate_text": "Derselbe Text noch einmal",
+        "reason.appealed": "Widerspruch gegen die Ablehnung",
+        "reason.erased": "Gelöscht",
+        "reason.insult": "Beleidigung",
+        "reason.hate_speech": "Hassrede",
+        "reason.threat": "Drohung",
+        "reason.spam": "Spam/Werbung",
+        "reason.personal_data": "Persönliche Daten",
+        "reason.off_topic": "Themenfremd",
+        "reason.criminal_content": "Strafbarer Inhalt",
+        # What readers report a comment for (DSA Art. 16).
+        "report_category.illegal": "Rechtswidriger Inhalt",
+        "report_category.hate": "Hass",
+        "report_category.harassment": "Belästigung",
+        "report_category.threat": "Drohung",
+        "report_category.spam": "Spam",
+        "report_category.privacy": "Persönliche Daten",
+        "report_category.misinformation": "Falschinformation",
+        "report_category.other": "Sonstiges",
     },
     "en": {
         "pre_moderation": "Every comment on this article waits for an editor.",
@@ -163,6 +202,38 @@ _CATALOGUE: dict[str, dict[str, str]] = {
                             "of our comment guidelines.",
         "report.closed": "The reported comment has since been erased; no decision on it is "
                          "needed any more.",
+        "reason.submitted": "Received",
+        "reason.post_moderation": "Published at once (post-moderation)",
+        "reason.pre_moderation": "Pre-moderation: every comment waits",
+        "reason.score_below_thresholds": "Below every threshold",
+        "reason.score_above_review": "Score above the review threshold",
+        "reason.score_above_reject": "Score above the reject threshold",
+        "reason.banned_word": "Banned term",
+        "reason.suspect_word": "Term to be checked",
+        "reason.no_target": "High score, but aimed at no one",
+        "reason.too_many_links": "Too many links",
+        "reason.scorer_unavailable": "Scorer unavailable",
+        "reason.scoring_failed": "Scoring failed",
+        "reason.editor_decision": "Editor's decision",
+        "reason.honeypot": "Hidden form field filled in",
+        "reason.duplicate_text": "The same text again",
+        "reason.appealed": "Appeal against the rejection",
+        "reason.erased": "Erased",
+        "reason.insult": "Insult",
+        "reason.hate_speech": "Hate speech",
+        "reason.threat": "Threat",
+        "reason.spam": "Spam/advertising",
+        "reason.personal_data": "Personal data",
+        "reason.off_topic": "Off topic",
+        "reason.criminal_content": "Criminal content",
+        "report_category.illegal": "Illegal content",
+        "report_category.hate": "Hate",
+        "report_category.harassment": "Harassment",
+        "report_category.threat": "Threat",
+        "report_category.spam": "Spam",
+        "report_category.privacy": "Personal data",
+        "report_category.misinformation": "Misinformation",
+        "report_category.other": "Other",
     },
 }
 
@@ -182,3 +253,9 @@ def day(value: date, language: str) -> str:
     """A date as the language writes it: ``27.05.2027`` in German, ``27 May 2027`` in
     English."""
     return f"{value:%d.%m.%Y}" if language == "de" else f"{value.day} {value:%B %Y}"
+
+
+def label(language: str, kind: str, code: str) -> str:
+    """The name of a ``code`` of ``kind`` (``reason``, ``category``, ``report_category``) in
+    ``language``; a code without one (an integration's own reason code) by itself."""
+    return _CATALOGUE[language].get(f"{kind}.{code}", code)
