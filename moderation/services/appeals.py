@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, object_session
 
 from moderation.domain import SYSTEM_ACTOR, CommentStatus, Reason, Resolution
 from moderation.errors import Conflict
-from moderation.models import ApiKey, Appeal, Comment
+from moderation.models import Account, ApiKey, Appeal, Comment
 from moderation.services import webhooks
 from moderation.services.actors import Decider
 from moderation.services.keys import actor_name
@@ -43,10 +43,13 @@ def open_appeal(comment: Comment, editor: Decider, now: datetime) -> Appeal | No
 
 
 def _someone_else_could_decide(session: Session, editor: Decider, now: datetime) -> bool:
-    # Every key is an editor's or an admin's, and admins may decide too.
+    # Every key and every account is an editor's or an admin's, and admins may decide too.
     other_keys = select(ApiKey).where(
         ApiKey.revoked_at.is_(None), or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now))
-    return any(actor_name(key) != editor.actor for key in session.scalars(other_keys.limit(2)))
+    if any(actor_name(key) != editor.actor for key in session.scalars(other_keys.limit(2))):
+        return True
+    accounts = select(Account).where(Account.disabled_at.is_(None))
+    return any(account.actor != editor.actor for account in session.scalars(accounts.limit(2)))
 
 
 def resolve(appeal: Appeal, decided: CommentStatus, editor: Decider, now: datetime) -> None:

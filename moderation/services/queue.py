@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from moderation import textsearch
 from moderation.domain import QUEUE_VIEWS, CommentStatus, Resolution
-from moderation.models import Appeal, Article, Comment
+from moderation.models import Appeal, Article, Comment, Report
 from moderation.pagination import decode_score_cursor, decode_time_cursor, one_page
 
 QueueSort = Literal["risk", "oldest", "newest"]
@@ -134,6 +134,26 @@ def counts(session: Session, which: QueueFilter) -> dict[str, int]:
                 Appeal.status == Resolution.OPEN.value)
         found[name] = session.scalar(query) or 0
     return found
+
+
+def arrived(session: Session, view: str, which: QueueFilter, since: datetime) -> int:
+    """How many comments came into ``view`` (narrowed by ``which``) after ``since``: held
+    (their status changed to it) or, for ``all``, written; reported or appealed anew for
+    those views. What a workspace page announces as new without reordering itself."""
+    which = replace(which, status=None if view in QUEUE_VIEWS else CommentStatus(view))
+    query = _filtered(select(func.count(func.distinct(Comment.id))).select_from(Comment), which)
+    if view == "reported":
+        query = query.join(Report, Report.comment_id == Comment.id).where(
+            Comment.open_reports > 0, Report.status == Resolution.OPEN.value,
+            Report.created_at > since)
+    elif view == "appealed":
+        query = query.join(Appeal, Appeal.comment_id == Comment.id).where(
+            Appeal.status == Resolution.OPEN.value, Appeal.created_at > since)
+    elif view == "all":
+        query = query.where(Comment.created_at > since)
+    else:
+        query = query.where(Comment.updated_at > since)
+    return session.scalar(query) or 0
 
 
 def _filtered(query: Select, queue: QueueFilter) -> Select:
