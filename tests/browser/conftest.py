@@ -1,7 +1,7 @@
-"""Browser fixtures: one ``moderation serve`` per test run on its own database (SQLite, or
-PostgreSQL via MODERATION_TEST_DATABASE_URL) with the demo data, one headless Chromium, and a
-fresh browser context per test whose pages are watched for console errors, CSP violations
-and requests to other hosts.
+"""Browser fixtures: one ``moderation serve`` on a database of its own (SQLite, or PostgreSQL
+via MODERATION_TEST_DATABASE_URL) with the demo data, and one headless Chromium, both for
+the browser tests only (stopped after the last); a fresh browser context per test, whose
+pages are watched for console errors, CSP violations and requests to other hosts.
 
 Use ``page`` (already watched: a test fails when the page misbehaves) and ``service``
 (``service.url``, ``service.database_url``); ``watch`` to allow an error a test provokes;
@@ -28,7 +28,7 @@ from tests.conftest import drop_database, fresh_database_url
 TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The service on loopback, on a database of its own with the demo data."""
     folder = tmp_path_factory.mktemp("browser")
@@ -57,7 +57,7 @@ def make_account(service: LiveServer) -> Callable[..., Person]:
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
