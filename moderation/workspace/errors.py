@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, jsonify, render_template
 from flask_babel import gettext as _
@@ -45,12 +46,14 @@ def _messages() -> dict[int, str]:
 
 
 def error_answer(status: int, message: str | None = None, code: str | None = None,
-                 headers: dict[str, str] | None = None) -> Response:
+                 headers: dict[str, str] | None = None,
+                 errors: dict[str, Any] | None = None) -> Response:
     """The page (or, for a fetch, the JSON body) that tells what went wrong."""
     title = _titles().get(status, _("Request refused"))
     message = message or _messages().get(status) or title
     if wants_json():
-        response = jsonify(code=code or CODES.get(status, "error"), message=message, errors={})
+        response = jsonify(code=code or CODES.get(status, "error"), message=message,
+                           errors=errors or {})
     else:
         response = Response(_page(status, title, message))
     response.status_code = status
@@ -83,7 +86,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _domain_error(error: DomainError) -> Response:
-    return error_answer(error.http_status, error.message, error.code)
+    return error_answer(error.http_status, error.message, error.code, errors=error.errors)
 
 
 def _database_unavailable(error: Exception) -> Response:

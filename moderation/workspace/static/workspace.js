@@ -19,10 +19,11 @@ export class RequestFailed extends Error {
 
 /**
  * Call the workspace: JSON in, JSON out, the CSRF token on every request that changes
- * something, cookies of this site only. Resolves to the parsed body (null when empty);
+ * something, cookies of this site only; `keepalive` for a request sent as the page goes
+ * away. Resolves to the parsed body (null when empty);
  * rejects with RequestFailed. A 401 means the session ended: go to the sign-in page.
  */
-export async function request(url, { method = "GET", body, signal } = {}) {
+export async function request(url, { method = "GET", body, signal, keepalive = false } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -32,6 +33,7 @@ export async function request(url, { method = "GET", body, signal } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
     signal,
+    keepalive, // outlives the page: a decision sent as the editor leaves it still arrives
   });
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : null;
