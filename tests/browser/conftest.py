@@ -4,7 +4,8 @@ the browser tests only (stopped after the last); a fresh browser context per tes
 pages are watched for console errors, CSP violations and requests to other hosts.
 
 Use ``page`` (already watched: a test fails when the page misbehaves) and ``service``
-(``service.url``, ``service.database_url``); ``watch`` to allow an error a test provokes;
+(``service.url``, ``service.database_url``); ``demo_data`` for the ids of the demo comments;
+``watch`` to allow an error a test provokes;
 ``checks.assert_accessible(page)`` for axe-core; ``make_account()`` for a person to sign in
 as and ``people.sign_in(page, person)``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -29,15 +31,31 @@ TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="package")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The service on loopback, on a database of its own with the demo data."""
-    folder = tmp_path_factory.mktemp("browser")
-    database_url = fresh_database_url("moderation_browser", folder)
+def browser_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser")
+
+
+@pytest.fixture(scope="package")
+def service_database(browser_folder: Path) -> Iterator[str]:
+    """The URL of the service's database: migrated, of its own."""
+    database_url = fresh_database_url("moderation_browser", browser_folder)
     migrate.upgrade(database_url)
-    demo.seed(database_url)
-    with serving(database_url, folder) as server:
-        yield server
+    yield database_url
     drop_database(database_url)
+
+
+@pytest.fixture(scope="package")
+def demo_data(service_database: str) -> demo.Demo:
+    """What the demo data holds (``demo_data.reported``, ``.appealed``, ``.comments[text]``)."""
+    return demo.seed(service_database)
+
+
+@pytest.fixture(scope="package")
+def service(service_database: str, demo_data: demo.Demo,
+            browser_folder: Path) -> Iterator[LiveServer]:
+    """The service on loopback, on its database with the demo data."""
+    with serving(service_database, browser_folder) as server:
+        yield server
 
 
 _numbers = itertools.count(1)
