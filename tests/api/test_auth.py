@@ -21,6 +21,7 @@ def editor_routes(comment_id: str,
     """Every editor endpoint as (method, path, JSON body), each valid for an editor."""
     return [
         ("GET", "/v1/moderation/comments", None),
+        ("GET", "/v1/moderation/queue/counts", None),
         ("GET", "/v1/moderation/articles", None),
         ("GET", f"/v1/moderation/comments/{comment_id}", None),
         ("POST", f"/v1/moderation/comments/{comment_id}/approve",
@@ -37,7 +38,7 @@ def editor_routes(comment_id: str,
     ]
 
 
-ROUTE_IDS = ["queue", "articles", "detail", "approve", "reject", "bulk", "article-get",
+ROUTE_IDS = ["queue", "queue-counts", "articles", "detail", "approve", "reject", "bulk", "article-get",
              "article-patch", "status", "report", "report-dismiss"]
 
 
@@ -117,7 +118,7 @@ CREDENTIAL_KINDS = list(bad_credentials("mod_" + "x" * 49))
 
 
 @pytest.mark.parametrize("kind", CREDENTIAL_KINDS)
-@pytest.mark.parametrize("index", [0, 2], ids=["queue", "approve"])
+@pytest.mark.parametrize("index", [0, 4], ids=["queue", "approve"])
 def test_bad_credentials_are_refused(client, editor, editor_key, comment_id, index, kind):
     authorization = bad_credentials(editor_key)[kind]
 
