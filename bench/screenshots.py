@@ -35,8 +35,8 @@ ADMIN = Person("chefin@zeitung.example.de", "Claudia Brandt", "Screenshot-Passwo
                role="admin")
 
 
-def photograph(page: Page, screen: Screen, out: Path) -> Path:
-    page.goto(screen.path)
+def photograph(page: Page, screen: Screen, demo_data: demo.Demo, out: Path) -> Path:
+    page.goto(screen.url(demo_data))
     path = out / f"{screen.name}.png"
     page.screenshot(path=path)
     return path
@@ -52,7 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         database_url = f"sqlite:///{Path(folder) / 'screenshots.db'}"
         migrate.upgrade(database_url)
-        demo.seed(database_url)
+        demo_data = demo.seed(database_url)
         create_account(database_url, ADMIN)
         browser = launch_chromium(playwright)
         print(f"browser: Chromium {browser.version}")
@@ -65,7 +65,7 @@ def main() -> None:
                 if screen.signed_in and not signed_in:
                     sign_in(page, ADMIN)
                     signed_in = True
-                path = photograph(page, screen, args.out)
+                path = photograph(page, screen, demo_data, args.out)
                 print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
                       f"  {path.stat().st_size / 1024:.0f} KiB")
             context.close()

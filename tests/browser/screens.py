@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.browser.demo import Demo
+
 
 @dataclass(frozen=True)
 class Screen:
-    """A screen: its name (the screenshot's file name), its path, and whether it needs an
-    admin signed in (else nobody is)."""
+    """A screen: its name (the screenshot's file name), its path (``{demo}`` in it is the
+    demo data: ``{demo.appealed[0]}``), and whether it needs an admin signed in (else
+    nobody is)."""
 
     name: str
     path: str
     signed_in: bool = True
 
+    def url(self, demo: Demo) -> str:
+        return self.path.format(demo=demo)
+
 
 SCREENS = [
     Screen("anmelden", "/redaktion/anmelden", signed_in=False),
-    Screen("start", "/redaktion/"),
+    Screen("warteschlange", "/redaktion/warteschlange"),
+    Screen("gemeldet", "/redaktion/warteschlange?status=reported"),
+    Screen("widerspruch", "/redaktion/warteschlange?status=appealed"),
+    Screen("kommentar", "/redaktion/kommentare/{demo.reported[0]}"),
     Screen("konto", "/redaktion/konto"),
     Screen("konten", "/redaktion/konten"),
+    Screen("warteschlange", "/redaktion/warteschlange"),
 ]
