@@ -31,5 +31,4 @@ SCREENS = [
     Screen("kommentar", "/redaktion/kommentare/{demo.reported[0]}"),
     Screen("konto", "/redaktion/konto"),
     Screen("konten", "/redaktion/konten"),
-    Screen("warteschlange", "/redaktion/warteschlange"),
 ]
