@@ -28,10 +28,15 @@ function focusRow(row) {
   row.scrollIntoView({ block: "nearest" });
 }
 
+/** The next (1) or previous (-1) row; the first key press only focuses the current one. */
 function move(step) {
   const all = rows();
-  const at = all.indexOf(document.activeElement?.closest(".queue-item") || current());
-  focusRow(all[Math.min(Math.max(at + step, 0), all.length - 1)]);
+  const here = document.activeElement?.closest(".queue-item");
+  if (!here) {
+    focusRow(current());
+    return;
+  }
+  focusRow(all[Math.min(Math.max(all.indexOf(here) + step, 0), all.length - 1)]);
 }
 
 // --- counts ---------------------------------------------------------------------------------
