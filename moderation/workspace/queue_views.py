@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -81,6 +82,8 @@ class Row:
     reasons: list[str]  # reason codes, the gravest first
     top: tuple[str, float] | None
     reports: list[Report]
+    page_url: str  # the comment page, with the way back to this page of the queue
+    decide_url: str  # the decision form's target
 
 
 def _reasons(comment: Comment) -> list[str]:
@@ -93,11 +96,24 @@ def _reasons(comment: Comment) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def _row(comment: Comment, reports: list[Report]) -> Row:
-    marked = evidence.marked(comment.body, comment.explanation)
-    excerpt = evidence.excerpt(marked)
-    return Row(comment, excerpt, marked if excerpt != marked else None, _reasons(comment),
-               top_score(comment.scores), reports)
+PLACEHOLDER = "__comment__"
+
+
+def _rows(comments: list[Comment], reports: dict[int, list[Report]], back: str) -> list[Row]:
+    """The page's rows; their links are made from two URLs built once per page (building
+    three per row cost more than the query)."""
+    page_url = url_for("workspace.comment", comment_id=PLACEHOLDER) + "?" + urlencode(
+        {"weiter": back})
+    decide_url = url_for("workspace.decide_by_form", comment_id=PLACEHOLDER)
+    rows = []
+    for comment in comments:
+        marked = evidence.marked(comment.body, comment.explanation)
+        excerpt = evidence.excerpt(marked)
+        rows.append(Row(comment, excerpt, marked if excerpt != marked else None,
+                        _reasons(comment), top_score(comment.scores), reports[comment.id],
+                        page_url.replace(PLACEHOLDER, comment.public_id),
+                        decide_url.replace(PLACEHOLDER, comment.public_id)))
+    return rows
 
 
 @blueprint.get("/warteschlange")
@@ -119,7 +135,7 @@ def queue() -> tuple[str, int] | str:
     page = queue_service.view(session, query["status"], which, sort=query["sort"],
                               cursor=query["cursor"], limit=query["limit"])
     reports = surroundings.open_reports(session, page.comments)
-    rows = [_row(comment, reports[comment.id]) for comment in page.comments]
+    rows = _rows(page.comments, reports, back=request.full_path.rstrip("?"))
     next_url = _page_url(args, cursor=page.next_cursor) if page.next_cursor else None
     return render_template("workspace/queue.html", **_page_context(args), query=query,
                            problems={}, rows=rows,
