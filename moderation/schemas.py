@@ -348,7 +348,10 @@ class EditorCommentSchema(CommentRecordSchema):
     status_reason = fields.String(allow_none=True)
     explanation = fields.Dict(allow_none=True, metadata={
         "description": "Evidence of the latest automatic decision: reasons, matched words "
-                       "with character offsets, the highest-scoring sentences, links."})
+                       "and the highest-scoring sentences with their start and end offsets, "
+                       "counted in Unicode code points as Python indexes the body "
+                       "(JavaScript's UTF-16 indices differ after the first emoji), and "
+                       "links."})
     scores = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True)
     max_score = fields.Float(allow_none=True)
     scored_by = fields.String(allow_none=True)
