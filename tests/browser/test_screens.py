@@ -28,3 +28,9 @@ def test_the_screen_is_accessible_and_keeps_to_its_policy(
     assert answer is not None and answer.ok
     assert "default-src 'none'" in answer.headers["content-security-policy"]
     assert_accessible(page)
+
+
+def test_every_screen_has_a_file_name_of_its_own() -> None:
+    names = [screen.name for screen in SCREENS]
+
+    assert len(set(names)) == len(names), "two screens would overwrite one screenshot"
