@@ -42,7 +42,7 @@ SCORE_FINDINGS = {Reason.SCORE_ABOVE_REJECT, Reason.SCORE_ABOVE_REVIEW}
 
 # detoxify's categories. Lower bars for the rare, grave categories.
 DEFAULT_THRESHOLDS: Thresholds = {
-    "toxicity": Threshold(review=0.37, reject=0.9),
+    "toxicity": Threshold(review=0.42, reject=0.9),
     "severe_toxicity": Threshold(review=0.2, reject=0.6),
     "obscene": Threshold(review=0.6, reject=0.95),
     "identity_attack": Threshold(review=0.3, reject=0.8),

@@ -25,16 +25,21 @@ from moderation.services.policies import configured
 
 # Floors, not goals: the share of each functionality's cases that the whole pipeline (compact
 # model, default policy with its starter lists, auto mode) decides right, set a little below
-# what the retrained model and the policy of 2026-12-05 achieve (bench/RESULTS.md). Raise
-# them whenever the model or the policy gets better; never lower one without saying why.
+# what the model and the policy of 2026-12-06 achieve (bench/RESULTS.md: the praise-and-blame
+# model at its review threshold 0.42). Raise them whenever the model or the policy gets
+# better; never lower one without saying why.
 MINIMUM_RIGHT = {
     "derogation_explicit": 0.95,
     # Lowered from 0.50: the old model caught implicit derogation largely because it read
-    # every group name as abuse; the debiased one does not (issue 11).
-    "derogation_implicit": 0.25,
-    "derogation_dehumanising": 0.70,
-    "threat_direct": 0.85,
-    "threat_normative": 0.90,
+    # every group name as abuse; the debiased one does not (issue 11). Lowered again from
+    # 0.25 (measured 5 %, 7 of 131): the 29–33 % before were contaminated, learnt from our
+    # training rows' "… haben hier nichts verloren", the idiom of one of this suite's three
+    # implicit templates, now taken out of the training rows. Without its own idiom the
+    # suite shows what a word-counting model catches of a group and a claim: almost nothing.
+    "derogation_implicit": 0.05,
+    "derogation_dehumanising": 0.95,
+    "threat_direct": 0.88,
+    "threat_normative": 0.95,
     "threat_veiled": 0.65,  # drohungen v2; 1 of the 7 cases written after it (see bench)
     "slur": 0.95,
     "slur_leetspeak": 0.95,
@@ -46,28 +51,28 @@ MINIMUM_RIGHT = {
     "profanity_targeted": 0.95,
     # Lowered from 0.85: the debiased model lost a few insults without a swear word.
     "insult_individual": 0.80,
-    # Lowered from 0.10: swearing at no one is held for an editor by design (a score alone
-    # never rejects, and the model cannot tell swearing from abuse to approve it).
-    "profanity_untargeted": 0.05,
+    # Low by design: swearing at no one is held for an editor (a score alone never rejects,
+    # and the model cannot tell swearing from abuse to approve it).
+    "profanity_untargeted": 0.14,
     "identity_neutral": 0.95,
-    "identity_positive": 0.92,
+    "identity_positive": 0.97,
     "identity_self": 0.95,
     "party_neutral": 0.95,
     "party_criticism": 0.95,
-    # counter_quote lowered from 0.80: the starter lists hold a quoted threat or slur for an
-    # editor, and a model that counts words cannot tell saying from quoting.
-    "negation": 0.35,
-    "counter_quote": 0.05,
-    "counter_reference": 0.80,
-    "product_names": 0.90,
+    # counter_quote below its first floor of 0.80: the starter lists hold a quoted threat or
+    # slur for an editor, and a model that counts words cannot tell saying from quoting.
+    "negation": 0.48,
+    "counter_quote": 0.35,
+    "counter_reference": 0.90,
+    "product_names": 0.95,
     "numbers": 0.95,
     "short_replies": 0.95,
-    "word_substrings": 0.75,
+    "word_substrings": 0.85,
 }
-# Ceilings, to be lowered (the issue's goal: every group ≤ 0.05, spread ≤ 0.03): the share
-# of a group's neutral and positive mentions held, and the spread between groups.
-MAXIMUM_HELD_MENTIONS = 0.08
-MAXIMUM_HELD_SPREAD = 0.08
+# Ceilings, the issue's goal: the share of a group's neutral and positive mentions held
+# (every group ≤ 0.05), and the spread between groups (≤ 0.03).
+MAXIMUM_HELD_MENTIONS = 0.05
+MAXIMUM_HELD_SPREAD = 0.03
 
 
 @pytest.fixture(scope="module")

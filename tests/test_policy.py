@@ -40,8 +40,8 @@ def word(term: str, kind: str, start: int = 0) -> WordMatch:
 
 @pytest.mark.parametrize(("raised", "status", "reason"), [
     ({}, CommentStatus.APPROVED, Reason.SCORE_BELOW_THRESHOLDS),
-    ({"toxicity": 0.36}, CommentStatus.APPROVED, Reason.SCORE_BELOW_THRESHOLDS),
-    ({"toxicity": 0.37}, CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW),
+    ({"toxicity": 0.41}, CommentStatus.APPROVED, Reason.SCORE_BELOW_THRESHOLDS),
+    ({"toxicity": 0.42}, CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW),
     ({"toxicity": 0.89}, CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW),
     ({"toxicity": 0.9}, CommentStatus.REJECTED, Reason.SCORE_ABOVE_REJECT),
     ({"threat": 0.31}, CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW),

@@ -384,7 +384,7 @@ def test_detail_shows_scores_and_the_history_of_an_automatic_decision(
     assert details["model"] == "keyword-test" and details["model_version"] == "1"
     assert details["mode"] == "auto"
     assert details["scores"]["insult"] == pytest.approx(0.55)
-    assert details["policy"]["thresholds"]["toxicity"] == {"review": 0.37, "reject": 0.9}
+    assert details["policy"]["thresholds"]["toxicity"] == {"review": 0.42, "reject": 0.9}
     assert {t["category"] for t in details["explanation"]["triggers"]} == {"toxicity", "insult"}
     assert all(t["level"] == "review" for t in details["explanation"]["triggers"])
 

@@ -237,6 +237,7 @@ def test_a_saved_model_reads_the_word_lists_it_was_trained_with(
     assert loaded.spec.lexicons == trained.spec.lexicons
     assert [loaded.features(t) for t in EVALUATED] == features
     assert np.array_equal(loaded.probabilities(EVALUATED), scores)
+    assert CompactScorer().score(EVALUATED) == shipped.score(EVALUATED)  # the shipped one too
 
 
 def test_a_model_file_from_before_the_lists_were_stored_reads_the_modules_lists(
@@ -250,6 +251,11 @@ def test_a_model_file_from_before_the_lists_were_stored_reads_the_modules_lists(
     old = CompactModel.load(tmp_path / "model.npz")
     assert old.spec.lexicons == Lexicons.current()
     assert "<gruppe>" not in old.features(EVALUATED[0])[1]
+
+
+def test_the_manifest_names_the_word_lists_the_shipped_model_stores(
+        shipped: CompactScorer) -> None:
+    assert shipped.manifest["features"]["lexicons"] == shipped.model.spec.lexicons.summary()
 
 
 def test_a_missing_model_is_unavailable(tmp_path: Path) -> None:

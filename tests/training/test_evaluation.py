@@ -15,7 +15,7 @@ from moderation.training.commands import make_eval_command, run_eval
 from moderation.training.data import Columns, DataError
 from tests.training.conftest import write_csv
 
-# text -> toxicity. With the default policy (review 0.37, reject 0.9):
+# text -> toxicity. With the default policy (review 0.42, reject 0.9):
 # Bild 0.95 held (aimed at no one: a score alone never rejects), Käse 0.7 held, Größe 0.3
 # approved (toxic: published), Grüße 0.6 held, Straße 0.2 and Übung 0.1 approved. "Du Bild"
 # (aimed at someone) would be rejected. The "train" row is not read.
@@ -24,11 +24,11 @@ SCORES = {"Bild": 0.95, "Käse": 0.7, "Größe": 0.3, "Grüße": 0.6, "Straße":
 ROWS = [("Bild", "1", "test"), ("Käse", "true", "test"), ("Größe", "OFFENSE", "test"),
         ("Grüße", "0", "test"), ("Straße", "false", "test"), ("Übung", "OTHER", "test"),
         ("nicht gelesen", "1", "train")]
-# By hand: ROC-AUC 8/9 (3 + 3 + 2 of 9 pairs ordered right); at 0.37: tp 2 (Bild, Käse),
+# By hand: ROC-AUC 8/9 (3 + 3 + 2 of 9 pairs ordered right); at 0.42: tp 2 (Bild, Käse),
 # fp 1 (Grüße), fn 1 (Größe), tn 2: precision = recall = 2/3, F1 of both classes 2/3.
 EXPECTED = {
     "scorer": "stub@1", "policy": "default", "rows": 6, "toxic": 3, "roc_auc": 0.8889,
-    "cut_off": 0.37, "macro_f1": 0.6667, "precision": 0.6667, "recall": 0.6667,
+    "cut_off": 0.42, "macro_f1": 0.6667, "precision": 0.6667, "recall": 0.6667,
     "approved": 3, "review": 3, "rejected": 0, "approved_share": 0.5,
     "review_share": 0.5, "rejected_share": 0.0, "toxic_published": 1,
 }
@@ -75,7 +75,7 @@ def test_json_output_parses(labelled: Path) -> None:
 def test_text_output_names_the_cut_off_and_published_toxic(labelled: Path) -> None:
     result = invoke("--data", str(labelled))
     assert result.exit_code == 0, result.output
-    assert "toxicity ≥ 0.37 (the policy's review threshold)" in result.output
+    assert "toxicity ≥ 0.42 (the policy's review threshold)" in result.output
     assert "ROC-AUC     0.889" in result.output
     assert "toxic comments published automatically: 1 of 3" in result.output
 
