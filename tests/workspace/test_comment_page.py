@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from moderation.domain import CommentStatus, ModerationMode
+from moderation.policy import DEFAULT_THRESHOLDS
 from moderation.services.articles import update_article
 from moderation.services.privacy import scrub_comments
 from tests.support.records import add_appeal, add_comment, add_report, comment_by_id
@@ -78,8 +79,11 @@ def test_scores_are_shown_as_numbers_beside_the_live_thresholds(editor_browser, 
     assert [(level, name, value.strip()) for level, name, value in rows] == [
         ("reject", "toxische Sprache", "0,95"), ("review", "Beleidigung", "0,62"),
         ("below", "Drohung", "0,01")]
-    assert "<td>0,37</td>\n        <td>0,90</td>" in scores  # toxicity: review, reject
-    assert 'width="95.0"' in scores and 'x1="37.0"' in scores
+    toxicity = DEFAULT_THRESHOLDS["toxicity"]
+    review, reject = (f"{value:.2f}".replace(".", ",") for value in (toxicity.review,
+                                                                     toxicity.reject))
+    assert f"<td>{review}</td>\n        <td>{reject}</td>" in scores
+    assert 'width="95.0"' in scores and f'x1="{toxicity.review * 100:.1f}"' in scores
     assert 'aria-hidden="true"' in scores
 
 
