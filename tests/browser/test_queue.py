@@ -281,3 +281,20 @@ def test_a_new_comment_is_announced_without_reloading(page: Page, editor: Person
     expect(page.locator("[data-count=review]")).not_to_have_text("0")
     notice.click()
     expect(rows(page)).to_have_count(2)
+
+
+def test_load_more_appends_the_next_page_in_place(page: Page, editor: Person,
+                                                  service: LiveServer) -> None:
+    key, _ids = hold(service, "Erster.", "Zweiter.", "Dritter.")
+    open_queue(page, key, limit="2")
+    address = page.url
+
+    page.get_by_role("link", name="Weitere laden").click()
+
+    expect(rows(page)).to_have_count(3)
+    expect(page.get_by_text("Alle Kommentare dieser Ansicht sind geladen.")).to_be_visible()
+    assert page.url == address
+    for _ in range(3):
+        page.keyboard.press("j")
+    expect(rows(page).nth(2)).to_be_focused()
+    expect(rows(page).nth(2)).to_contain_text("Dritter.")
