@@ -90,7 +90,8 @@ def checked_url(url: str, allowed_hosts: frozenset[str]) -> str:
 
 def create_endpoint(session: Session, *, url: str, event_types: list[str],
                     description: str | None, allowed_hosts: frozenset[str],
-                    now: datetime, api_key: ApiKey | None = None) -> WebhookEndpoint:
+                    now: datetime, api_key: ApiKey | None = None,
+                    actor: str | None = None) -> WebhookEndpoint:
     """Subscribe an endpoint; its signing secret is in the result, and nowhere else later."""
     endpoint = WebhookEndpoint(
         public_id=f"ep_{secrets.token_urlsafe(12)}", url=checked_url(url, allowed_hosts),
@@ -98,17 +99,19 @@ def create_endpoint(session: Session, *, url: str, event_types: list[str],
         enabled=True, created_at=now, updated_at=now)
     session.add(endpoint)
     session.flush()
-    _audit(session, "webhook.created", endpoint, api_key, now,
+    _audit(session, "webhook.created", endpoint, api_key, actor, now,
            {"url_host": _host(endpoint.url), "event_types": endpoint.event_types})
     return endpoint
 
 
 def _audit(session: Session, action: str, endpoint: WebhookEndpoint, api_key: ApiKey | None,
-           now: datetime, details: dict[str, Any] | None = None) -> None:
+           actor: str | None, now: datetime, details: dict[str, Any] | None = None) -> None:
+    """``actor`` names a person signed in to the workspace (``user:<email>``); without one
+    the action is the key's (or the system's)."""
     # Never a secret: not the signing secret, and of a URL (which may carry a token, as
     # chat webhooks' do) only the host.
-    audit.record(session, action, **audit.by_key(api_key), target=endpoint.public_id,
-                 details=details, now=now)
+    who = audit.by_key(api_key) if actor is None else {"actor": actor, "api_key_id": None}
+    audit.record(session, action, **who, target=endpoint.public_id, details=details, now=now)
 
 
 def _host(url: str) -> str | None:
@@ -129,7 +132,8 @@ def list_endpoints(session: Session) -> list[WebhookEndpoint]:
 
 def update_endpoint(session: Session, public_id: str, changes: dict[str, Any], *,
                     allowed_hosts: frozenset[str], now: datetime,
-                    api_key: ApiKey | None = None) -> WebhookEndpoint:
+                    api_key: ApiKey | None = None, actor: str | None = None
+                    ) -> WebhookEndpoint:
     """Change URL, events, description, or switch the endpoint on or off."""
     endpoint = get_endpoint(session, public_id)
     if "url" in changes:
@@ -143,59 +147,85 @@ def update_endpoint(session: Session, public_id: str, changes: dict[str, Any], *
         endpoint.disabled_reason = None if endpoint.enabled else "disabled by an admin"
     endpoint.updated_at = now
     logged = {**changes, "url_host": _host(changes["url"])} if "url" in changes else changes
-    _audit(session, "webhook.updated", endpoint, api_key, now,
+    _audit(session, "webhook.updated", endpoint, api_key, actor, now,
            {"changes": {k: v for k, v in logged.items() if k != "url"}})
     return endpoint
 
 
 def delete_endpoint(session: Session, public_id: str, *, now: datetime,
-                    api_key: ApiKey | None = None) -> None:
+                    api_key: ApiKey | None = None, actor: str | None = None) -> None:
     endpoint = get_endpoint(session, public_id)
-    _audit(session, "webhook.deleted", endpoint, api_key, now, {"url_host": _host(endpoint.url)})
+    _audit(session, "webhook.deleted", endpoint, api_key, actor, now,
+           {"url_host": _host(endpoint.url)})
     session.delete(endpoint)
 
 
 def rotate_secret(session: Session, public_id: str, *, overlap: timedelta,
-                  now: datetime, api_key: ApiKey | None = None) -> WebhookEndpoint:
+                  now: datetime, api_key: ApiKey | None = None,
+                  actor: str | None = None) -> WebhookEndpoint:
     """A new signing secret; the old one keeps signing beside it for ``overlap``."""
     endpoint = get_endpoint(session, public_id)
     endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + overlap
     endpoint.secret = new_secret()
     endpoint.updated_at = now
-    _audit(session, "webhook.secret_rotated", endpoint, api_key, now,
+    _audit(session, "webhook.secret_rotated", endpoint, api_key, actor, now,
            {"previous_secret_until": endpoint.previous_secret_until.isoformat()})
     return endpoint
 
 
+RETRYING = "retrying"  # a filter, not a status: pending after at least one failed try
+
+
 def deliveries(session: Session, public_id: str, *, status: str | None,
                limit: int) -> list[WebhookDelivery]:
-    """An endpoint's delivery log, newest first, each with its attempts."""
+    """An endpoint's delivery log, newest first, each with its attempts. ``status`` is a
+    delivery's status or ``retrying``: still pending after a failed try."""
     endpoint = get_endpoint(session, public_id)
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    if status is not None:
+    if status == RETRYING:
+        query = query.where(WebhookDelivery.status == PENDING, WebhookDelivery.attempts > 0)
+    elif status is not None:
         query = query.where(WebhookDelivery.status == status)
     query = query.options(joinedload(WebhookDelivery.message),
                           selectinload(WebhookDelivery.log))
     return list(session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
-def redeliver(session: Session, public_id: str, delivery_id: str,
-              now: datetime, api_key: ApiKey | None = None) -> WebhookDelivery:
-    """Send one delivery again, with its original ``webhook-id``."""
+def next_tries(session: Session, delivery_ids: list[int]) -> dict[int, datetime]:
+    """When each of these deliveries (by row id) is tried next; those not queued are
+    missing."""
+    if not delivery_ids:
+        return {}
+    return dict(session.execute(select(Job.subject_id, Job.run_at).where(
+        Job.kind == jobs.DELIVER_WEBHOOK, Job.subject_id.in_(delivery_ids))).all())
+
+
+def get_delivery(session: Session, public_id: str, delivery_id: str) -> WebhookDelivery:
+    """One delivery to the endpoint ``public_id``, by its ``webhook-id``."""
     endpoint = get_endpoint(session, public_id)
     delivery = session.scalar(select(WebhookDelivery).where(
-        WebhookDelivery.public_id == delivery_id, WebhookDelivery.endpoint_id == endpoint.id))
+        WebhookDelivery.public_id == delivery_id, WebhookDelivery.endpoint_id == endpoint.id)
+        .options(joinedload(WebhookDelivery.message), selectinload(WebhookDelivery.log)))
     if delivery is None:
         raise NotFound(f"No delivery {delivery_id!r} to this endpoint.")
+    return delivery
+
+
+def redeliver(session: Session, public_id: str, delivery_id: str,
+              now: datetime, api_key: ApiKey | None = None,
+              actor: str | None = None) -> WebhookDelivery:
+    """Send one delivery again, with its original ``webhook-id``."""
+    delivery = get_delivery(session, public_id, delivery_id)
     _queue_again(session, delivery, now)
-    _audit(session, "webhook.redelivered", endpoint, api_key, now, {"delivery_id": delivery_id})
+    _audit(session, "webhook.redelivered", get_endpoint(session, public_id), api_key, actor,
+           now, {"delivery_id": delivery_id})
     session.flush()
     session.refresh(delivery, ["message", "log"])
     return delivery
 
 
 def redeliver_failed(session: Session, public_id: str, since: datetime, now: datetime,
-                     api_key: ApiKey | None = None) -> int:
+                     api_key: ApiKey | None = None, actor: str | None = None) -> int:
     """Send every failed delivery created since ``since`` again; returns how many."""
     endpoint = get_endpoint(session, public_id)
     failed = session.scalars(select(WebhookDelivery).where(
@@ -203,7 +233,7 @@ def redeliver_failed(session: Session, public_id: str, since: datetime, now: dat
         WebhookDelivery.created_at >= since)).all()
     for delivery in failed:
         _queue_again(session, delivery, now)
-    _audit(session, "webhook.redelivered", endpoint, api_key, now,
+    _audit(session, "webhook.redelivered", endpoint, api_key, actor, now,
            {"failed_since": since.isoformat(), "queued": len(failed)})
     return len(failed)
 
@@ -219,7 +249,7 @@ def _queue_again(session: Session, delivery: WebhookDelivery, now: datetime) -> 
 
 
 def ping(session: Session, public_id: str, now: datetime,
-         api_key: ApiKey | None = None) -> WebhookDelivery:
+         api_key: ApiKey | None = None, actor: str | None = None) -> WebhookDelivery:
     """Send a ``ping`` event to one endpoint, to check its URL and signature handling."""
     endpoint = get_endpoint(session, public_id)
     message = WebhookMessage(event_type="ping", created_at=now, payload={
@@ -227,7 +257,7 @@ def ping(session: Session, public_id: str, now: datetime,
     session.add(message)
     session.flush()
     delivery = _deliver(session, message, endpoint, now)
-    _audit(session, "webhook.pinged", endpoint, api_key, now,
+    _audit(session, "webhook.pinged", endpoint, api_key, actor, now,
            {"delivery_id": delivery.public_id})
     session.refresh(delivery, ["message", "log"])
     return delivery

@@ -31,6 +31,7 @@ def init_workspace(app: Flask) -> None:
         sessions,
         signin,
         views,
+        webhook_views,
     )
     from moderation.workspace.blueprint import blueprint
 
