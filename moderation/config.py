@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from moderation.texts import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -178,6 +179,22 @@ class Config:
     # Where the service is reached from outside, e.g. https://moderation.example.de: links
     # in mails start with it (without it they are paths).
     public_base_url: str | None = None
+    # Single sign-on to the workspace at the newsroom's OpenID provider: off while no
+    # issuer is set. Who may sign in: emails of these domains, members of these groups
+    # (the group claim also gives the role), or both; at least one must be set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_scopes: list[str] = field(default_factory=lambda: ["openid", "email", "profile"])
+    oidc_provider_name: str = "SSO"
+    oidc_email_domains: frozenset[str] = frozenset()
+    oidc_group_claim: str | None = None
+    oidc_editor_groups: frozenset[str] = frozenset()
+    oidc_admin_groups: frozenset[str] = frozenset()
+    # First sign-in of a person without an account: create it, or refuse (link only).
+    oidc_create_accounts: bool = True
+    # The claim that says the provider has confirmed the email (Entra ID: xms_edov).
+    oidc_email_verified_claim: str = "email_verified"
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
@@ -199,6 +216,7 @@ class Config:
                                  "MODERATION_WEBHOOK_LOG_RETENTION_DAYS) must be at least "
                                  "one day.")
         _check_mail(self)
+        _check_oidc(self)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -247,3 +265,31 @@ def _check_mail(config: Config) -> None:
         raise InvalidSetting("MODERATION_MAIL_FROM must be the sender's address, like "
                              "redaktion@example.de or Redaktion <redaktion@example.de>, "
                              f"when MODERATION_SMTP_HOST is set ({error}).") from None
+
+
+def _check_oidc(config: Config) -> None:
+    """Single sign-on that would let the wrong people in, or nobody, stops the start."""
+    if config.oidc_issuer is None:
+        return
+    issuer = urlsplit(config.oidc_issuer)
+    if not (issuer.scheme == "https" or (issuer.scheme == "http" and issuer.hostname in
+                                         {"127.0.0.1", "localhost", "::1"})):
+        raise InvalidSetting("MODERATION_OIDC_ISSUER must be an https:// URL (http:// only "
+                             "on loopback, for tests).")
+    if not (config.oidc_client_id and config.oidc_client_secret):
+        raise InvalidSetting("MODERATION_OIDC_CLIENT_ID and MODERATION_OIDC_CLIENT_SECRET are "
+                             "needed with MODERATION_OIDC_ISSUER.")
+    # "openid email profile" is how providers write scopes: spaces or commas, either way.
+    config.oidc_scopes = [scope for item in config.oidc_scopes for scope in item.split()]
+    if "openid" not in config.oidc_scopes:
+        raise InvalidSetting("MODERATION_OIDC_SCOPES must include openid.")
+    config.oidc_email_domains = frozenset(domain.lstrip("@").casefold()
+                                          for domain in config.oidc_email_domains)
+    groups = config.oidc_editor_groups | config.oidc_admin_groups
+    if bool(config.oidc_group_claim) != bool(groups):
+        raise InvalidSetting("MODERATION_OIDC_GROUP_CLAIM and MODERATION_OIDC_EDITOR_GROUPS or "
+                             "MODERATION_OIDC_ADMIN_GROUPS go together.")
+    if not (config.oidc_email_domains or groups):
+        # Without either, anybody the provider knows would get in (with Google: anybody).
+        raise InvalidSetting("Single sign-on needs MODERATION_OIDC_EMAIL_DOMAINS or "
+                             "MODERATION_OIDC_GROUP_CLAIM with groups: who may sign in.")
