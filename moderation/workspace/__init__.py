@@ -30,6 +30,7 @@ def init_workspace(app: Flask) -> None:
         queue_views,
         sessions,
         signin,
+        sso,
         views,
         webhook_views,
     )
@@ -38,6 +39,7 @@ def init_workspace(app: Flask) -> None:
     i18n.init_babel(app)
     sessions.init_sessions(app)
     signin.init_signin(app)
+    sso.init_sso(app)
     assets.init_assets(app)
     navigation.init_navigation(app)
     errors.init_errors(app)
