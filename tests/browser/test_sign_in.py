@@ -1,15 +1,17 @@
 """Signing in to the workspace in Chromium: the German form, its focus order, the refusal,
-signing in and out, and a form posted from another site."""
+signing in and out, a form posted from another site, and a session id planted before
+sign-in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.checks import PageWatch, assert_accessible
-from tests.browser.live import LiveServer, free_port
+from tests.browser.live import HOST, LiveServer, free_port
 from tests.browser.people import Person, sign_in
 
 pytestmark = pytest.mark.browser
@@ -144,3 +146,21 @@ def test_a_form_posted_from_another_site_is_refused(
 
 def page_origin(page: Page) -> str:
     return page.url.split("/redaktion", 1)[0]
+
+
+def test_a_session_id_planted_before_sign_in_is_never_used(
+        page: Page, context: BrowserContext, make_account: Callable[..., Person]) -> None:
+    planted = "A" * 43  # well-formed, as an attacker would set it through a sibling domain
+    context.add_cookies([{"name": "redaktion_sitzung", "value": planted, "domain": HOST,
+                          "path": "/redaktion"}])
+    person = make_account()
+    sign_in(page, person)
+
+    issued = [c["value"] for c in context.cookies()
+              if c["name"] == "redaktion_sitzung" and c["path"] == "/redaktion"]
+    assert len(issued) == 1 and issued[0] != planted
+    context.clear_cookies()
+    context.add_cookies([{"name": "redaktion_sitzung", "value": planted, "domain": HOST,
+                          "path": "/redaktion"}])
+    page.goto("/redaktion/warteschlange")
+    expect(page).to_have_url(re.compile(r"/redaktion/anmelden"))
