@@ -10,12 +10,20 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
-from werkzeug.wrappers import Response
 
 from moderation.accounts import sessions
 from moderation.accounts.oidc.admission import Admission, Person, Refusal, Rules, admit
