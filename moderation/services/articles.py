@@ -21,6 +21,7 @@ from moderation.pagination import (
     decode_time_cursor,
     one_page,
 )
+from moderation.services import audit
 
 EDITABLE = ("title", "url", "comments_open", "moderation_mode")
 
@@ -56,14 +57,27 @@ def get_article(session: Session, key: str) -> Article:
 
 
 def update_article(session: Session, key: str, changes: dict[str, Any],
-                   now: datetime) -> Article:
-    """Change an article's settings; editors may configure one before its first comment."""
+                   now: datetime, *, actor: str | None = None) -> Article:
+    """Change an article's settings; editors may configure one before its first comment.
+    A change made by ``actor`` (a person in the workspace) goes on the audit log with what
+    it changed."""
     article = get_or_create_article(session, key, now)
+    changed = {name: {"from": _plain(getattr(article, name)), "to": _plain(changes[name])}
+               for name in EDITABLE if name in changes
+               and getattr(article, name) != changes[name]}
     for name in EDITABLE:
         if name in changes:
             setattr(article, name, changes[name])
     article.updated_at = now
+    if actor is not None and changed:
+        audit.record(session, "article.changed", actor=actor, target=key,
+                     details={"changes": changed}, now=now)
     return article
+
+
+def _plain(value: Any) -> Any:
+    """A setting as the audit log's JSON holds it (a mode by its value)."""
+    return value.value if isinstance(value, ModerationMode) else value
 
 
 ArticleSort = Literal["activity", "review", "key"]

@@ -73,17 +73,18 @@ def active_policies(session: Session, defaults: PolicySettings) -> ActivePolicie
 def revise(session: Session, name: str, defaults: PolicySettings,
            revision: Callable[[PolicySettings], PolicySettings], *, api_key: ApiKey | None,
            note: str | None, now: datetime, action: str,
-           details: dict[str, Any] | None = None) -> PolicyVersion:
+           details: dict[str, Any] | None = None, actor: str | None = None) -> PolicyVersion:
     """Save ``revision`` of the live policy as the next version of policy ``name`` (the live
-    one, or a candidate built on it)."""
+    one, or a candidate built on it). ``revision`` runs after the lock: what it reads is
+    what the new version replaces."""
     _serialise(session)
     live = active_policies(session, defaults).live
     return save_version(session, name, revision(live), api_key=api_key, note=note, now=now,
-                        action=action, details=details)
+                        action=action, details=details, actor=actor)
 
 
 def promote(session: Session, defaults: PolicySettings, *, api_key: ApiKey | None,
-            now: datetime) -> PolicyVersion:
+            now: datetime, actor: str | None = None) -> PolicyVersion:
     """Make the candidate the live policy and end shadow mode."""
     _serialise(session)
     active = active_policies(session, defaults)
@@ -92,8 +93,9 @@ def promote(session: Session, defaults: PolicySettings, *, api_key: ApiKey | Non
     candidate = f"{active.candidate_version.name}@{active.candidate_version.version}"
     note = f"promoted from {candidate}"
     live = save_version(session, LIVE, active.candidate, api_key=api_key, note=note, now=now,
-                        action="policy.candidate_promoted", details={"candidate": candidate})
-    retire_candidate(session, api_key=api_key, note=note, now=now)
+                        action="policy.candidate_promoted", details={"candidate": candidate},
+                        actor=actor)
+    retire_candidate(session, api_key=api_key, note=note, now=now, actor=actor)
     return live
 
 
@@ -107,8 +109,10 @@ def _serialise(session: Session) -> None:
 
 def save_version(session: Session, name: str, settings: PolicySettings, *,
                  api_key: ApiKey | None, note: str | None, now: datetime, action: str,
-                 details: dict[str, Any] | None = None) -> PolicyVersion:
-    """Record ``settings`` as the next version of policy ``name``; audited as ``action``."""
+                 details: dict[str, Any] | None = None,
+                 actor: str | None = None) -> PolicyVersion:
+    """Record ``settings`` as the next version of policy ``name``; audited as ``action``,
+    by ``api_key`` or by ``actor`` (a person in the workspace, ``user:<email>``)."""
     latest = session.scalar(select(func.max(PolicyVersion.version))
                             .where(PolicyVersion.name == name)) or 0
     version = PolicyVersion(
@@ -117,26 +121,33 @@ def save_version(session: Session, name: str, settings: PolicySettings, *,
         banned=sorted(set(settings.banned)), suspect=sorted(set(settings.suspect)),
         starter_lists=starterlists.stored(settings.starter),
         max_links=settings.max_links, active=True, note=note,
-        created_by=actor_name(api_key), created_at=now,
+        created_by=actor or actor_name(api_key), created_at=now,
     )
     session.add(version)
     session.flush()
-    audit.record(session, action, **audit.by_key(api_key), target=f"{name}@{version.version}",
+    who = {"actor": actor, "api_key_id": None} if actor else audit.by_key(api_key)
+    audit.record(session, action, **who, target=f"{name}@{version.version}",
                  details={"note": note, **(details or {})}, now=now)
     return version
 
 
 def retire_candidate(session: Session, *, api_key: ApiKey | None, note: str | None,
-                     now: datetime) -> PolicyVersion:
+                     now: datetime, actor: str | None = None) -> PolicyVersion:
     """End shadow mode: the candidate's history stays, a retired version closes it."""
     _serialise(session)
     candidate = current_version(session, CANDIDATE)
     if candidate is None:
         raise NotFound("No candidate policy is running.")
     retired = save_version(session, CANDIDATE, settings_of(candidate), api_key=api_key,
-                           note=note, now=now, action="policy.candidate_ended")
+                           note=note, now=now, action="policy.candidate_ended", actor=actor)
     retired.active = False
     return retired
+
+
+def find_version(session: Session, name: str, number: int) -> PolicyVersion | None:
+    """Version ``number`` of policy ``name``, if it was saved."""
+    return session.scalar(select(PolicyVersion).where(PolicyVersion.name == name,
+                                                      PolicyVersion.version == number))
 
 
 def history(session: Session, name: str, limit: int) -> list[PolicyVersion]:
@@ -149,6 +160,17 @@ def record_shadow(session: Session, comment: Comment, candidate: PolicyVersion,
     session.add(ShadowDecision(comment_id=comment.id, policy_version_id=candidate.id,
                                live_status=comment.status, status=status,
                                reason_code=reason_code, created_at=now))
+
+
+def shadow_disagreements(session: Session, candidate: PolicyVersion,
+                         limit: int) -> list[tuple[ShadowDecision, Comment]]:
+    """The comments the candidate would have decided otherwise than the live policy did,
+    the most recent first, each with both decisions."""
+    return [(row.ShadowDecision, row.Comment) for row in session.execute(
+        select(ShadowDecision, Comment).join(Comment, Comment.id == ShadowDecision.comment_id)
+        .where(ShadowDecision.policy_version_id == candidate.id,
+               ShadowDecision.live_status != ShadowDecision.status)
+        .order_by(ShadowDecision.id.desc()).limit(limit))]
 
 
 def shadow_report(session: Session, candidate: PolicyVersion) -> dict[str, Any]:
