@@ -91,7 +91,7 @@ def _redirect_uri() -> str:
 
 
 @blueprint.get("/anmelden/sso")
-def sso_start() -> Response | tuple[str, int]:
+def sso_start() -> Response | tuple[Response, int]:
     """Send the browser to the provider's sign-in, remembering where it wanted to go."""
     sso = _sso()
     try:
@@ -105,7 +105,7 @@ def sso_start() -> Response | tuple[str, int]:
         target = sso.provider.authorization_url(transaction, _redirect_uri())
     except ProviderUnavailable as error:
         log.error("single sign-on: %s", error)
-        return _refusal(sso, _unavailable(sso), 502, weiter)
+        return _refusal(_unavailable(sso), 502, weiter)
     response = redirect(target)
     # Lax, not Strict: the provider's redirect back is a navigation from another site.
     response.set_cookie(TRANSACTION_COOKIE, transaction.cookie_value(),
@@ -116,7 +116,7 @@ def sso_start() -> Response | tuple[str, int]:
 
 
 @blueprint.get("/anmelden/sso/zurueck")
-def sso_callback() -> Response | tuple[str, int]:
+def sso_callback() -> Response | tuple[Response, int]:
     """Back from the provider: check the answer, then sign the person in or refuse."""
     sso = _sso()
     transaction = Transaction.from_cookie(request.cookies.get(TRANSACTION_COOKIE))
@@ -127,29 +127,29 @@ def sso_callback() -> Response | tuple[str, int]:
     if query is None or transaction is None or not transaction.matches(query["state"]):
         log.warning("single sign-on: a callback without its transaction (no cookie, "
                     "another browser's, or a changed state)")
-        return _refusal(sso, _expired(), 400)
+        return _refusal(_expired(), 400)
     weiter = safe_next(transaction.weiter)
     if query["error"] is not None or query["code"] is None:
-        log.info("single sign-on: the provider answered %s", query["error"])
-        return _refusal(sso, _("The sign-in with %(provider)s was cancelled or refused.",
-                               provider=sso.name), 400, weiter)
+        log.info("single sign-on: the provider answered %r", query["error"])
+        return _refusal(_("The sign-in with %(provider)s was cancelled or refused.",
+                          provider=sso.name), 400, weiter)
     try:
         sso.provider.check_response_issuer(query["iss"])
         claims = sso.provider.verified_claims(query["code"], transaction, _redirect_uri())
     except CodeRefused as error:
         log.warning("single sign-on: %s", error)
-        return _refusal(sso, _expired(), 400, weiter)
+        return _refusal(_expired(), 400, weiter)
     except TokenInvalid as error:
         log.warning("single sign-on: %s", error)
-        return _refusal(sso, _("The answer of %(provider)s could not be verified. Please "
-                               "try again.", provider=sso.name), 400, weiter)
+        return _refusal(_("The answer of %(provider)s could not be verified. Please "
+                          "try again.", provider=sso.name), 400, weiter)
     except ProviderUnavailable as error:
         log.error("single sign-on: %s", error)
-        return _refusal(sso, _unavailable(sso), 502, weiter)
+        return _refusal(_unavailable(sso), 502, weiter)
     with unit_of_work() as session:
         admission = admit(session, sso.rules, Person.from_claims(claims, sso.rules), now())
         if admission.outcome is Outcome.REFUSED:
-            return _refusal(sso, _refusal_message(sso, admission), 403, weiter)
+            return _refusal(_refusal_message(sso, admission), 403, weiter)
         return _begin(session, admission, weiter)
 
 
@@ -177,8 +177,8 @@ def _begin(session: Session, admission: Admission, weiter: str) -> Response:
     return response
 
 
-def _refusal(sso: SingleSignOn, message: str, status: int,
-             weiter: str | None = None) -> tuple[Response, int]:
+def _refusal(message: str, status: int, weiter: str | None = None) -> tuple[Response, int]:
+    """The sign-in page again, saying why; the trip is over whatever happened."""
     response = Response(render_template("workspace/sign_in.html", weiter=safe_next(weiter),
                                         email="", error=message))
     _forget_transaction(response)
