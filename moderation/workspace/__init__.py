@@ -18,6 +18,7 @@ def init_workspace(app: Flask) -> None:
     from moderation.workspace import (  # noqa: F401
         account,
         accounts_admin,
+        article_views,
         assets,
         comment_views,
         csrf,
