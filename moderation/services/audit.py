@@ -46,9 +46,13 @@ class AuditPage:
 
 
 def audit_log(session: Session, *, action: str | None, since: datetime | None,
-              until: datetime | None, cursor: str | None, limit: int) -> AuditPage:
-    """The log newest first, optionally of one action and a time range [since, until)."""
+              until: datetime | None, cursor: str | None, limit: int,
+              actor: str | None = None) -> AuditPage:
+    """The log newest first, optionally of one action, one actor and a time range
+    [since, until)."""
     query = select(AuditEvent)
+    if actor is not None:
+        query = query.where(AuditEvent.actor == actor)
     if action is not None:
         query = query.where(AuditEvent.action == action)
     if since is not None:

@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.config import Config
+from moderation.errors import Conflict, NotFound
 from moderation.models import Account, Job, MailMessage
+from moderation.services import audit
 from moderation.texts import LANGUAGES
 
 PENDING, SENT, FAILED, CANCELLED = "pending", "sent", "failed", "cancelled"
+# Filters of the outbox, beside the statuses: pending mails not tried yet, and those tried
+# and refused that wait for their next try.
+QUEUED, RETRYING = "queued", "retrying"
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,42 @@ def purge(session: Session, cutoff: datetime) -> int:
         MailMessage.status != PENDING, MailMessage.updated_at < cutoff)
         .execution_options(synchronize_session=False))
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    mail: MailMessage
+    next_try: datetime | None  # None: not queued (sent, dead or cancelled)
+
+
+def outbox(session: Session, *, status: str | None, limit: int) -> list[OutboxEntry]:
+    """Mails newest first: every one, or those ``queued``, ``retrying``, or of a status
+    (``failed`` are the dead ones), each with when it is tried next."""
+    query = select(MailMessage)
+    if status == QUEUED:
+        query = query.where(MailMessage.status == PENDING, MailMessage.attempts == 0)
+    elif status == RETRYING:
+        query = query.where(MailMessage.status == PENDING, MailMessage.attempts > 0)
+    elif status is not None:
+        query = query.where(MailMessage.status == status)
+    mails = list(session.scalars(query.order_by(MailMessage.id.desc()).limit(limit)))
+    due = dict(session.execute(select(Job.subject_id, Job.run_at).where(
+        Job.kind == jobs.SEND_MAIL, Job.subject_id.in_([m.id for m in mails]))).all())
+    return [OutboxEntry(mail, due.get(mail.id)) for mail in mails]
+
+
+def retry(session: Session, mail_id: int, *, actor: str, now: datetime) -> MailMessage:
+    """Send a dead mail again, on a fresh retry schedule; audited with ``actor``. Only a
+    dead mail: one still queued goes anyway, a sent one went, a cancelled one's account is
+    disabled."""
+    mail = session.get(MailMessage, mail_id, with_for_update=True)
+    if mail is None:
+        raise NotFound("No such mail.", code="mail_not_found")
+    if mail.status != FAILED:
+        raise Conflict("Only a mail that could not be sent can be sent again.",
+                       code="mail_not_dead")
+    mail.status, mail.attempts, mail.last_error, mail.updated_at = PENDING, 0, None, now
+    jobs.enqueue(session, jobs.SEND_MAIL, mail.id, now)
+    audit.record(session, "mail.retried", actor=actor, target=f"mail:{mail.id}", now=now,
+                 details={"kind": mail.kind})
+    return mail

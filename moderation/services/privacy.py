@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from moderation import jobs
@@ -103,6 +103,47 @@ def _iso(moment: datetime | None) -> str | None:
 def _by(actor: str) -> str:
     # Editors' key names are staff data: the reader learns that an editor decided, not who.
     return "editor" if actor.startswith("key:") else actor
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What is stored about one reader, counted: enough to tell that it is them and what
+    an erasure would take, without showing any of it."""
+
+    request_id: str
+    comments: int  # an erased one cannot be found: its email and token went with it
+    appeals: int  # on their comments
+    reports: int  # they filed
+    first_comment_at: datetime | None
+    last_comment_at: datetime | None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.comments or self.reports)
+
+
+def lookup(session: Session, email: str | None = None, author_tokens: Sequence[str] = (),
+           *, report_tokens: Sequence[str] = (), actor: str, api_key_id: int | None = None,
+           now: datetime) -> Holdings:
+    """Count what is stored about one reader (before an export or an erasure); audited by
+    id and counts, like both."""
+    subject = Subject.of(email, author_tokens, report_tokens)
+    rows = session.execute(select(Comment.id, Comment.created_at)
+                           .where(subject.wrote())).all()
+    reports_filed = session.scalar(select(func.count(Report.id)).where(subject.reported()))
+    appeals_on = session.scalar(select(func.count(Appeal.id)).where(
+        Appeal.comment_id.in_([row.id for row in rows]))) if rows else 0
+    moments = [row.created_at for row in rows]
+    holdings = Holdings(
+        request_id=uuid.uuid4().hex, comments=len(rows), appeals=appeals_on or 0,
+        reports=reports_filed or 0,
+        first_comment_at=min(moments, default=None), last_comment_at=max(moments, default=None))
+    audit.record(session, "privacy.looked_up", actor=actor, api_key_id=api_key_id,
+                 target=f"request:{holdings.request_id}", now=now, details={
+                     "request_id": holdings.request_id,
+                     "identified_by": subject.identified_by(), "comments": holdings.comments,
+                     "appeals": holdings.appeals, "reports": holdings.reports})
+    return holdings
 
 
 def export_author(session: Session, email: str | None = None,
