@@ -26,6 +26,7 @@ def init_workspace(app: Flask) -> None:
         errors,
         headers,
         i18n,
+        key_views,
         navigation,
         present,
         queue_views,

@@ -27,7 +27,10 @@ ENTRIES = (
     Entry("workspace.policy", _l("Policy"), Role.ADMIN),
     Entry("workspace.webhooks", _l("Webhooks"), Role.ADMIN),
     Entry("workspace.accounts", _l("Accounts"), Role.ADMIN),
+    Entry("workspace.keys", _l("API keys"), Role.ADMIN),
     Entry("workspace.audit", _l("Audit log"), Role.ADMIN),
+    Entry("workspace.privacy", _l("Privacy"), Role.ADMIN),
+    Entry("workspace.mails", _l("Mails"), Role.ADMIN),
 )
 
 

@@ -16,12 +16,28 @@ WORKSPACE = TRANSLATIONS.parent
 LANGUAGES = ["de", "en"]
 
 
-def messages(path: Path, reader) -> dict[str, str]:
+def _text(value: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
+    """A message's id or translation; a plural one (a list in .mo, a tuple in .po) as a
+    tuple of its forms."""
+    return value if isinstance(value, str) else tuple(value)
+
+
+def _translated(message) -> bool:
+    """A plural message compiled without a translation holds its English forms (babel's
+    fallback): it counts as untranslated, as in the .po."""
+    if isinstance(message.string, str):
+        return bool(message.string)
+    return all(message.string) and _text(message.string) != _text(message.id)
+
+
+def messages(path: Path, reader) -> dict[str | tuple[str, ...], str | tuple[str, ...]]:
     """msgid -> translation of every message a catalogue translates (an untranslated one
-    shows its English msgid, and compiled catalogues leave it out)."""
+    shows its English msgid, and compiled catalogues leave it out); plural messages with
+    every form translated."""
     with path.open("rb") as file:
-        return {message.id: message.string for message in reader(file)
-                if message.id and message.string and "fuzzy" not in message.flags}
+        return {_text(message.id): _text(message.string) for message in reader(file)
+                if message.id and _translated(message)
+                and "fuzzy" not in message.flags}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
