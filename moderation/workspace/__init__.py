@@ -20,6 +20,7 @@ def init_workspace(app: Flask) -> None:
         accounts_admin,
         article_views,
         assets,
+        audit_views,
         comment_views,
         csrf,
         decision_views,
