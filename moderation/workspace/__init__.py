@@ -30,6 +30,7 @@ def init_workspace(app: Flask) -> None:
         key_views,
         navigation,
         present,
+        privacy_views,
         queue_views,
         sessions,
         signin,
