@@ -28,6 +28,7 @@ def init_workspace(app: Flask) -> None:
         headers,
         i18n,
         key_views,
+        mail_views,
         navigation,
         present,
         privacy_views,
