@@ -6,6 +6,7 @@ show beside the field."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -25,6 +26,8 @@ UNCHECKED = {"", "0", "false"}
 KEY_NAME = WholeMatch(r"^[\w.-]{1,100}$")
 ACTION = WholeMatch(r"^[a-z][a-z_.]{0,63}$")
 PUBLIC_ID = WholeMatch(r"^[A-Za-z0-9_-]{1,40}$")
+# Days a log can hold; the year 1 or 9999 would not survive the turn into UTC.
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
 
 
 def _checkbox(**kwargs: Any) -> fields.Boolean:
@@ -80,8 +83,8 @@ class KeyForm(Form):
 class AuditFilter(Query):
     actor = Text(load_default=None, validate=validate.Length(min=1, max=120))
     action = Text(load_default=None, validate=ACTION)
-    from_day = fields.Date(data_key="from", load_default=None)
-    to_day = fields.Date(data_key="to", load_default=None)
+    from_day = fields.Date(data_key="from", load_default=None, validate=DAYS)
+    to_day = fields.Date(data_key="to", load_default=None, validate=DAYS)
     cursor = Text(load_default=None, validate=[validate.Length(max=500), check_cursor])
 
     @validates_schema
