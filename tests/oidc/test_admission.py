@@ -3,6 +3,8 @@ and as what."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import pytest
@@ -99,3 +101,37 @@ def test_the_workspaces_own_second_factor_still_follows(database, clock, fields,
 
         assert admission.outcome is outcome
         assert admission.account.last_signed_in_at is None
+
+
+def test_two_first_sign_ins_at_once_share_one_account(database, clock):
+    """The same person signing in for the first time in two tabs: the second waits for the
+    first's new account (PostgreSQL: on its unique email; SQLite: on the write lock) and
+    signs in to it instead of failing."""
+    created, committing = threading.Event(), threading.Event()
+    found: dict[str, object] = {}
+
+    def sign_in(name: str, hold: bool) -> None:
+        try:
+            if not hold:
+                created.wait(10)
+            with database.transaction() as session:
+                found[name] = admit(session, DOMAINS_ONLY, person(), clock()).account.id
+                if hold:
+                    created.set()
+                    committing.wait(10)
+        except Exception as error:  # reported by the assertion below
+            found[name] = error
+
+    tabs = [threading.Thread(target=sign_in, args=("first", True)),
+            threading.Thread(target=sign_in, args=("second", False))]
+    for tab in tabs:
+        tab.start()
+    created.wait(10)
+    time.sleep(0.5)  # the second tab is now waiting on the first's uncommitted account
+    committing.set()
+    for tab in tabs:
+        tab.join(20)
+
+    assert isinstance(found["first"], int) and found["second"] == found["first"]
+    with database.transaction() as session:
+        assert len(session.scalars(select(Account)).all()) == 1

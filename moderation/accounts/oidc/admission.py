@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.accounts.manage import (
@@ -124,9 +125,14 @@ def admit(session: Session, rules: Rules, person: Person, now: datetime) -> Admi
         if not rules.create_accounts:
             return _refused(session, person, Refusal.UNKNOWN_ACCOUNT, now)
         try:
-            account = _create(session, rules, person, role or Role.EDITOR, now)
+            with session.begin_nested():
+                account = _create(session, rules, person, role or Role.EDITOR, now)
         except Invalid:
             return _refused(session, person, Refusal.INVALID_EMAIL, now, named=False)
+        except IntegrityError:  # the same first sign-in in another tab made it meanwhile
+            account = find_account(session, person.email)
+            if account is None:
+                raise
     if account.disabled:
         return _refused(session, person, Refusal.DISABLED, now, account=account)
     if role is not None:
