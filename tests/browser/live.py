@@ -27,9 +27,10 @@ CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update"
                  "--disable-sync", "--disable-domain-reliability", "--no-first-run",
                  "--disable-gpu"]
 # How the tests run the service: the compact scorer shipped in the package, the embedded
-# worker, and session cookies over plain HTTP (loopback has no TLS).
+# worker, session cookies over plain HTTP (loopback has no TLS), and webhooks to receivers
+# the tests start on loopback.
 TEST_SETTINGS = {"SCORER": "compact", "EMBEDDED_WORKER": "1", "SESSION_COOKIE_SECURE": "false",
-                 "WORKER_POLL_SECONDS": "0.2"}
+                 "WORKER_POLL_SECONDS": "0.2", "WEBHOOK_ALLOWED_HOSTS": HOST}
 STARTUP_SECONDS = 60
 
 

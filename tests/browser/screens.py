@@ -31,4 +31,9 @@ SCREENS = [
     Screen("kommentar", "/redaktion/kommentare/{demo.reported[0]}"),
     Screen("konto", "/redaktion/konto"),
     Screen("konten", "/redaktion/konten"),
+    Screen("webhooks", "/redaktion/webhooks"),
+    Screen("schluessel", "/redaktion/schluessel"),
+    Screen("protokoll", "/redaktion/protokoll"),
+    Screen("datenschutz", "/redaktion/datenschutz"),
+    Screen("mails", "/redaktion/mails"),
 ]
