@@ -51,6 +51,11 @@ _GROUP = (
     "afdler*", "nazi*", "kommunist*", "ossi*", "wessi*", "boomer*", "veganer*", "leute",
     "menschen", "people", "jews", "muslims", "women", "gays", "immigrants", "refugees",
 )
+# Exclamations that say "du" to no one: "Ach du Scheiße!", "Du meine Güte!".
+_EXCLAMATIONS = (
+    "ach du", "oh du", "och du", "du meine güte", "du liebe zeit", "du lieber himmel",
+    "du lieber gott", "du grüne neune", "du heiliger strohsack", "du ahnst es nicht",
+)
 _KINDS: dict[str, TargetKind] = {
     **dict.fromkeys(_GROUP, "group"), **dict.fromkeys(_PERSON, "person"),
     **dict.fromkeys(_ADDRESSEE, "addressee"),
@@ -77,9 +82,17 @@ def _signals() -> WordList:
     return WordList(WordEntry(term, "suspect") for term in _KINDS)
 
 
+@lru_cache(maxsize=1)
+def _exclamations() -> WordList:
+    return WordList(WordEntry(term, "suspect") for term in _EXCLAMATIONS)
+
+
 def find_targets(text: str) -> list[Target]:
-    """Every target signal in ``text``, in the order they stand."""
+    """Every target signal in ``text``, in the order they stand; the "du" of an
+    exclamation addresses no one."""
+    spoken_to_no_one = [(m.start, m.end) for m in _exclamations().find(text)]
     found = [Target(_KINDS[match.term], match.start, match.end, match.matched)
-             for match in _signals().find(text)]
+             for match in _signals().find(text)
+             if not any(start <= match.start < end for start, end in spoken_to_no_one)]
     found += [Target("person", m.start(), m.end(), m.group()) for m in _MENTION.finditer(text)]
     return sorted(found, key=lambda target: target.start)

@@ -19,6 +19,7 @@ from moderation.targets import find_targets
     ("Fluechtlinge raus!", [("group", "Fluechtlinge")]),
     ("Alle Schwulen sind krank.", [("group", "Schwulen")]),
     ("You are an idiot", [("addressee", "You")]),
+    ("Ach du Idiot, du hast doch keine Ahnung.", [("addressee", "du")]),
 ])
 def test_aimed_comments_name_their_target(text, expected):
     found = find_targets(text)
@@ -32,6 +33,9 @@ def test_aimed_comments_name_their_target(text, expected):
     "Das ist doch alles Mist hier.",
     "Mit der U-Bahn nach Hause, was für ein Scheißtag.",
     "Fuck, schon wieder Montag.",
+    "Ach du Scheiße, das habe ich ja gar nicht gewusst.",
+    "Du meine Güte, was für ein Wetter!",
+    "Ach du lieber Himmel, schon wieder Stau.",
 ])
 def test_swearing_at_nothing_has_no_target(text):
     assert find_targets(text) == []
