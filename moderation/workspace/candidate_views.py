@@ -47,8 +47,8 @@ from moderation.workspace.policy_views import categories, starter_choice, starte
 DISAGREEMENTS_SHOWN = 50
 
 
-@blueprint.app_template_filter("percent")
-def percent(value: float | None) -> str:
+@blueprint.app_template_filter("share_percent")
+def share_percent(value: float | None) -> str:
     """``97,5 %`` in German, ``97.5%`` in English; a dash for none."""
     if value is None:
         return "–"

@@ -69,6 +69,7 @@ class ThresholdsForm(PolicyForm):
 
 
 def threshold_fields(categories: Iterable[str]) -> dict[str, fields.Field]:
+    """``review-<category>`` and ``reject-<category>`` for each category."""
     found: dict[str, fields.Field] = {}
     for category in categories:
         found[f"review-{category}"] = Share(required=True, validate=SHARE)
@@ -109,7 +110,7 @@ class StarterForm(PolicyForm):
 
 
 class RevertForm(PolicyForm):
-    pass
+    """Bring a version back: the version the page showed as in force, and a note."""
 
 
 class CandidateForm(ThresholdsForm, LinksForm):
