@@ -36,4 +36,10 @@ SCREENS = [
     Screen("protokoll", "/redaktion/protokoll"),
     Screen("datenschutz", "/redaktion/datenschutz"),
     Screen("mails", "/redaktion/mails"),
+    Screen("artikel", "/redaktion/artikel"),
+    Screen("artikelseite", "/redaktion/artikel/bahnstreik-2026"),
+    Screen("richtlinie", "/redaktion/richtlinie"),
+    Screen("startliste", "/redaktion/richtlinie/startlisten/drohungen"),
+    Screen("richtlinie-verlauf", "/redaktion/richtlinie/verlauf"),
+    Screen("kandidat", "/redaktion/richtlinie/kandidat"),
 ]
