@@ -30,6 +30,7 @@ from moderation.schemas import (
 )
 from moderation.services import articles, moderation, policies, queue, reports
 from moderation.services.actors import Decider
+from moderation.services.keys import actor_name
 from moderation.services.status import scoring_status
 from moderation.statements import PublisherTerms
 
@@ -158,10 +159,11 @@ class ArticleSettings(MethodView):
     @blp.arguments(ArticlePatchSchema)
     @blp.response(200, ArticleSchema)
     def patch(self, data: dict[str, Any], article_key: str) -> Any:
-        """Open or close comments, set the moderation mode; creates the article if new."""
+        """Open or close comments, set the moderation mode; creates the article if new.
+        A change is audited (``article.changed``) with the key that made it."""
         session = request_session()
         article = articles.update_article(session, checked_article_key(article_key),
-                                          data, now())
+                                          data, now(), actor=actor_name(current_key()))
         return articles.overview(session, article)
 
 

@@ -55,6 +55,19 @@ def test_every_policy_change_is_audited_newest_first(client, admin):
     assert events[1]["details"]["fields"] == ["suspect"]
 
 
+def test_article_changes_are_audited_with_what_changed(client, admin, editor):
+    path = "/v1/moderation/articles/wahl-2026"
+    client.patch(path, headers=editor, json={"title": "Wahl 2026", "comments_open": False})
+    client.patch(path, headers=editor, json={"comments_open": False})  # changes nothing
+
+    events = audit_log(client, admin, action="article.changed")["events"]
+
+    assert [(e["actor"], e["target"]) for e in events] == [("key:anna", "wahl-2026")]
+    assert events[0]["details"] == {"changes": {
+        "title": {"from": None, "to": "Wahl 2026"},
+        "comments_open": {"from": True, "to": False}}}
+
+
 def test_webhook_changes_are_audited_without_secrets(client, admin):
     created = client.post(HOOKS, headers=admin, json={
         "url": "http://127.0.0.1:9/hooks/T0KEN-geheim", "event_types": ["comment.erased"]}
