@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from moderation.domain import Role
@@ -49,8 +49,18 @@ def navigation() -> list[Link]:
         return []
     return [Link(str(entry.label), entry.endpoint,
                  available=entry.endpoint in current_app.view_functions,
-                 current=request.endpoint == entry.endpoint)
+                 current=_within(entry))
             for entry in ENTRIES if account.role.allows(entry.role)]
+
+
+def _within(entry: Entry) -> bool:
+    """The page is the entry's screen or one of its pages (its path lies below)."""
+    if request.endpoint == entry.endpoint:
+        return True
+    if entry.endpoint not in current_app.view_functions:
+        return False
+    base = url_for(entry.endpoint).rstrip("/")
+    return request.path.startswith(base + "/")
 
 
 def init_navigation(app: Flask) -> None:

@@ -147,3 +147,17 @@ def test_every_workspace_page_carries_the_strict_policy_and_no_store(app, admin_
             assert response.headers["Content-Security-Policy"] == WORKSPACE_CSP, path
             assert response.headers["Cache-Control"] == "no-store", path
             assert response.headers["Referrer-Policy"] == "same-origin", path
+
+
+@pytest.mark.parametrize(("path", "current"), [
+    ("/redaktion/richtlinie", "Richtlinie"),
+    ("/redaktion/richtlinie/verlauf", "Richtlinie"),
+    ("/redaktion/artikel", "Artikel"),
+    ("/redaktion/konten", "Konten"),
+])
+def test_the_navigation_marks_the_screen_a_page_belongs_to(admin_browser: FlaskClient,
+                                                           path: str, current: str):
+    html = admin_browser.get(path).get_data(as_text=True)
+    main_navigation = html.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    marked = re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', main_navigation)
+    assert marked == [current]
