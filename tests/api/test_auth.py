@@ -38,8 +38,8 @@ def editor_routes(comment_id: str,
     ]
 
 
-ROUTE_IDS = ["queue", "queue-counts", "articles", "detail", "approve", "reject", "bulk", "article-get",
-             "article-patch", "status", "report", "report-dismiss"]
+ROUTE_IDS = ["queue", "queue-counts", "articles", "detail", "approve", "reject", "bulk",
+             "article-get", "article-patch", "status", "report", "report-dismiss"]
 
 
 def call(client, route: tuple[str, str, dict | None], headers: dict[str, str]):
