@@ -150,6 +150,9 @@ class Config:
     terms_clause: str = "Kommentarrichtlinien"
     # The language of every text readers and editors read about decisions.
     language: str = DEFAULT_LANGUAGE
+    # The newsroom's reasons for rejecting, as editors pick them ("insult,spam,satire=Satire
+    # missbraucht"); empty: the default list (moderation/workspace/reasons.py).
+    rejection_reasons: list[str] = field(default_factory=list)
     # The editors' workspace: its cookies travel over HTTPS only, unless switched off for
     # http://localhost. A session ends after this long without a request, and this long
     # after sign-in however active (one shift).

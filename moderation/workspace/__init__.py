@@ -36,6 +36,7 @@ def init_workspace(app: Flask) -> None:
         present,
         privacy_views,
         queue_views,
+        reasons,
         sessions,
         signin,
         sso,
@@ -45,6 +46,7 @@ def init_workspace(app: Flask) -> None:
     from moderation.workspace.blueprint import blueprint
 
     i18n.init_babel(app)
+    reasons.init_reasons(app)
     sessions.init_sessions(app)
     signin.init_signin(app)
     sso.init_sso(app)

@@ -17,8 +17,8 @@ from moderation.errors import DomainError, Invalid
 from moderation.models import Comment
 from moderation.services import moderation
 from moderation.statements import PublisherTerms
-from moderation.texts import EDITOR_REJECTION_REASONS
 from moderation.workspace.access import current_decider
+from moderation.workspace.reasons import reason_codes
 
 # Provisions of German law a newsroom names most often; the editor may write any other.
 PROVISIONS = (
@@ -35,7 +35,7 @@ PROVISIONS = (
 def picker_context() -> dict[str, Any]:
     """What the reason picker offers: the newsroom's reasons, provisions to suggest, and
     the clause of the terms a rejection names by default."""
-    return {"reasons": EDITOR_REJECTION_REASONS, "provisions": PROVISIONS,
+    return {"reasons": reason_codes(), "provisions": PROVISIONS,
             "clause": state().config.terms_clause}
 
 

@@ -16,6 +16,7 @@ from moderation.domain import CommentStatus, ModerationMode
 from moderation.texts import label, number
 from moderation.workspace.blueprint import blueprint
 from moderation.workspace.i18n import current_locale
+from moderation.workspace.reasons import own_name
 
 NEWSROOM_TIME = ZoneInfo("Europe/Berlin")
 _PATTERNS = {"de": "dd.MM.yyyy, HH:mm", "en": "d MMM yyyy, HH:mm"}
@@ -39,7 +40,7 @@ def score(value: float | None) -> str:
 
 @blueprint.app_template_filter("reason_label")
 def reason_label(code: str) -> str:
-    return label(current_locale(), "reason", code)
+    return own_name(code) or label(current_locale(), "reason", code)
 
 
 @blueprint.app_template_filter("category_label")

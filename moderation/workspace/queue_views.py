@@ -22,21 +22,20 @@ from moderation.policy import DEFAULT_THRESHOLDS
 from moderation.schemas import checked_article_key
 from moderation.services import queue as queue_service
 from moderation.services import surroundings
-from moderation.texts import EDITOR_REJECTION_REASONS
 from moderation.workspace import deciding, evidence
 from moderation.workspace.access import signed_in
 from moderation.workspace.blueprint import blueprint
 from moderation.workspace.present import top_score
+from moderation.workspace.reasons import reason_codes
 from moderation.workspace.schemas import ArrivalsQuerySchema, QueuePageQuerySchema
 
 VIEWS = (("review", _l("Held")), ("reported", _l("Reported")), ("appealed", _l("Appealed")),
          ("all", _l("All")))
 SORTS = (("risk", _l("Highest risk first")), ("oldest", _l("Oldest first")),
          ("newest", _l("Newest first")))
-# What the reason filter offers: what holds or rejects a comment, and the newsroom's reasons.
-FILTER_REASONS = tuple(code.value for code in Reason
-                       if code not in {Reason.SUBMITTED, Reason.ERASED}) + \
-    EDITOR_REJECTION_REASONS
+# What the reason filter offers besides the newsroom's reasons: what holds or rejects.
+DECISION_REASONS = tuple(code.value for code in Reason
+                         if code not in {Reason.SUBMITTED, Reason.ERASED})
 CATEGORIES = tuple(sorted(DEFAULT_THRESHOLDS))
 LIST_FIELDS = frozenset({"reason"})
 
@@ -147,7 +146,7 @@ def _page_context(args: MultiDict[str, str]) -> dict[str, Any]:
     view = args.get("status", "review")
     return {**deciding.picker_context(), "args": args, "view": view, "views": VIEWS,
             "sorts": SORTS,
-            "filter_reasons": FILTER_REASONS, "categories": CATEGORIES,
+            "filter_reasons": DECISION_REASONS + reason_codes(), "categories": CATEGORIES,
             "view_url": lambda name: _page_url(args, status=name, cursor=None),
             "filtered": any(args.get(name) for name in
                             ("article", "q", "reason", "category", "score_min", "score_max",

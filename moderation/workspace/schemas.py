@@ -21,7 +21,7 @@ from moderation.schemas import (
     Text,
     UtcDateTime,
 )
-from moderation.texts import EDITOR_REJECTION_REASONS
+from moderation.workspace.reasons import reason_codes
 
 NEWSROOM_TIME = ZoneInfo("Europe/Berlin")
 PAGE_SIZE = 50
@@ -66,12 +66,17 @@ class ArrivalsQuerySchema(QueuePageQuerySchema):
     since = UtcDateTime(required=True)
 
 
+def _one_of_the_newsrooms(code: str) -> None:
+    if code not in reason_codes():
+        raise ValidationError(_("Choose one of the newsroom's reasons."))
+
+
 class DecisionInSchema(Schema):
     """An editor's decision: approve, or reject for one of the newsroom's reasons on a
     ground (the terms by default, or a provision of law)."""
 
     action = Text(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason_code = Text(load_default=None, validate=validate.OneOf(EDITOR_REJECTION_REASONS))
+    reason_code = Text(load_default=None, validate=lambda code: _one_of_the_newsrooms(code))
     ground = fields.Nested(GroundSchema, load_default=None, allow_none=True)
     reason = PlainText(load_default=None, validate=validate.Length(max=2000))
 
