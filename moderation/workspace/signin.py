@@ -64,12 +64,23 @@ def sign_in_with_password() -> Response | tuple[str, int]:
 
 
 def _start(session: Session, attempt: Attempt, weiter: str) -> Response:
-    """A new session for the browser, whatever session it came with (no fixation)."""
+    account: Account = attempt.account  # type: ignore[assignment]
+    target, token = start_session(session, account,
+                                  pending=attempt.outcome is not Outcome.SIGNED_IN,
+                                  weiter=weiter)
+    response = redirect(target)
+    remember(response, token)
+    return response
+
+
+def start_session(session: Session, account: Account, *, pending: bool,
+                  weiter: str) -> tuple[str, str]:
+    """A new session for the browser, whatever session it came with (no fixation): where
+    the person goes next (the second factor while ``pending``, a password of their own if
+    they have a one-time one, else ``weiter``) and the new session's token."""
     previous = current_web_session()
     if previous is not None:
         sessions.revoke(previous, now())
-    account: Account = attempt.account  # type: ignore[assignment]
-    pending = attempt.outcome is not Outcome.SIGNED_IN
     started = sessions.start(session, account, now(), timeouts(),
                              second_factor_pending=pending)
     if pending:
@@ -78,9 +89,7 @@ def _start(session: Session, attempt: Attempt, weiter: str) -> Response:
         target = url_for("workspace.account")
     else:
         target = weiter
-    response = redirect(target)
-    remember(response, started.token)
-    return response
+    return target, started.token
 
 
 def _pending() -> tuple[Account | None, str]:

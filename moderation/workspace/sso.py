@@ -25,7 +25,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
-from moderation.accounts import sessions
 from moderation.accounts.oidc.admission import Admission, Person, Refusal, Rules, admit
 from moderation.accounts.oidc.client import (
     ClientSettings,
@@ -40,7 +39,8 @@ from moderation.api.context import now, state, unit_of_work
 from moderation.config import Config
 from moderation.workspace.blueprint import blueprint
 from moderation.workspace.paths import safe_next
-from moderation.workspace.sessions import cookie_secure, current_web_session, remember, timeouts
+from moderation.workspace.sessions import cookie_secure, remember
+from moderation.workspace.signin import start_session
 
 log = logging.getLogger(__name__)
 
@@ -158,21 +158,11 @@ def _begin(session: Session, admission: Admission, weiter: str) -> Response:
     page of our own that takes it on: a redirect would continue the navigation that began
     at the provider, and browsers keep ``SameSite=Strict`` cookies from such a navigation,
     so the next page would not know the person."""
-    previous = current_web_session()
-    if previous is not None:
-        sessions.revoke(previous, now())
-    account = admission.account
-    pending = admission.outcome is not Outcome.SIGNED_IN
-    started = sessions.start(session, account, now(), timeouts(),
-                             second_factor_pending=pending)
-    if pending:
-        target = url_for("workspace.second_factor", weiter=weiter)
-    elif account.password_change_required:
-        target = url_for("workspace.account")
-    else:
-        target = weiter
+    target, token = start_session(session, admission.account,
+                                  pending=admission.outcome is not Outcome.SIGNED_IN,
+                                  weiter=weiter)
     response = Response(render_template("workspace/sso_onwards.html", target=target))
-    remember(response, started.token)
+    remember(response, token)
     _forget_transaction(response)
     return response
 
