@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from moderation.config import Config
 from moderation.models import Account, WebSession
 
 # Writing the last request's time on every request would make every read a write.
@@ -27,6 +28,11 @@ SECOND_FACTOR_WINDOW = timedelta(minutes=5)
 class Timeouts:
     idle: timedelta
     absolute: timedelta
+
+    @classmethod
+    def of(cls, config: Config) -> Timeouts:
+        return cls(idle=timedelta(minutes=config.session_idle_minutes),
+                   absolute=timedelta(hours=config.session_max_hours))
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,14 @@ def _live(web_session: WebSession, now: datetime, timeouts: Timeouts) -> bool:
     return (web_session.revoked_at is None and now < web_session.expires_at
             and now - web_session.last_seen_at < timeouts.idle
             and not web_session.account.disabled)
+
+
+def purge_ended(session: Session, now: datetime, timeouts: Timeouts) -> int:
+    """Delete every session that can no longer sign anyone in: revoked, expired, or idle
+    too long. How many there were."""
+    return session.execute(delete(WebSession).where(or_(
+        WebSession.revoked_at.is_not(None), WebSession.expires_at <= now,
+        WebSession.last_seen_at <= now - timeouts.idle))).rowcount
 
 
 def revoke(web_session: WebSession, now: datetime) -> None:

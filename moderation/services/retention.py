@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from moderation.accounts import sessions as web_sessions
 from moderation.config import Config
 from moderation.domain import SYSTEM_ACTOR, CommentStatus, Resolution
 from moderation.models import (
@@ -63,6 +64,8 @@ def purge(session: Session, config: Config, now: datetime, *,
             session, now - timedelta(days=config.report_retention_days)),
         **_purge_webhook_logs(session, now - timedelta(days=config.webhook_log_retention_days)),
         "mails": mail_outbox.purge(session, now - timedelta(days=config.mail_retention_days)),
+        "web_sessions": web_sessions.purge_ended(session, now,
+                                                 web_sessions.Timeouts.of(config)),
     }
     audit.record(session, "retention.purged", actor=actor, details=counts, now=now)
     return counts

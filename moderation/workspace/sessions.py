@@ -8,8 +8,6 @@ hash. Every sign-in makes a new session: a token a browser brought is never prom
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, Response, g, request
 
 from moderation.accounts import sessions
@@ -27,9 +25,7 @@ def cookie_secure() -> bool:
 
 
 def timeouts() -> Timeouts:
-    config = state().config
-    return Timeouts(idle=timedelta(minutes=config.session_idle_minutes),
-                    absolute=timedelta(hours=config.session_max_hours))
+    return Timeouts.of(state().config)
 
 
 def current_web_session() -> WebSession | None:

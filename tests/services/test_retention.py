@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from moderation.accounts import sessions as web_sessions
 from moderation.config import Config
 from moderation.domain import CommentStatus, Resolution
 from moderation.models import (
@@ -20,9 +21,11 @@ from moderation.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookMessage,
+    WebSession,
 )
 from moderation.services import addresses, reports, retention
 from moderation.tokens import hash_token
+from tests.accounts.support import add_account
 from tests.support.records import (
     add_appeal,
     add_comment,
@@ -33,7 +36,8 @@ from tests.support.records import (
 )
 
 NOTHING = {"address_hashes": 0, "rejected_comments": 0, "decided_reports": 0,
-           "webhook_attempts": 0, "webhook_deliveries": 0, "webhook_messages": 0, "mails": 0}
+           "webhook_attempts": 0, "webhook_deliveries": 0, "webhook_messages": 0, "mails": 0,
+           "web_sessions": 0}
 REPORT_TOKEN = "meldung-7f3a"
 
 
@@ -322,3 +326,20 @@ def test_the_report_period_comes_from_the_environment_and_is_at_least_a_day(monk
     assert Config.from_env().report_retention_days == 90
     with pytest.raises(ValueError, match="at least one day"):
         Config(report_retention_days=0)
+
+
+def test_workspace_sessions_that_can_sign_no_one_in_are_deleted(database, config, clock):
+    timeouts = web_sessions.Timeouts.of(config)
+    with database.transaction() as session:
+        account = add_account(session, clock())
+        started = {name: web_sessions.start(session, account, clock(), timeouts).web_session
+                   for name in ("live", "revoked", "expired", "idle")}
+        web_sessions.revoke(started["revoked"], clock())
+        started["expired"].expires_at = clock() + timedelta(minutes=30)
+        started["idle"].last_seen_at = clock() - timeouts.idle
+    clock.advance(minutes=59)
+
+    assert purge(database, config, clock)["web_sessions"] == 3
+    with database.transaction() as session:
+        left = session.scalars(select(WebSession)).all()
+        assert [s.id for s in left] == [started["live"].id]
