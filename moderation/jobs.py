@@ -8,11 +8,14 @@ other's rows (``FOR UPDATE SKIP LOCKED``); on SQLite the write lock taken by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from moderation.clock import Clock
+from moderation.db import Database
 from moderation.models import Job
 
 SCORE_COMMENT = "score_comment"
@@ -114,3 +117,22 @@ def queue_depth(session: Session, kind: str) -> tuple[int, datetime | None]:
         select(func.count(Job.id), func.min(Job.created_at)).where(Job.kind == kind)
     ).one()
     return count, oldest
+
+
+def run_recurring(database: Database, kind: str, owner: str, lease: timedelta, clock: Clock,
+                  work: Callable[[Session, datetime], datetime]) -> int:
+    """Run the recurring job ``kind`` if it is due and ``owner`` gets its lease: ``work``
+    does it in one transaction that holds the job's row (nobody claims it meanwhile) and
+    says when to run next. Returns 1 if it ran."""
+    with database.transaction() as session:
+        now = clock()
+        ensure_one(session, kind, now)
+        claimed = [job.id for job in claim(session, kind, owner, 1, now, lease)]
+    if not claimed:
+        return 0
+    with database.transaction() as session:
+        if not still_held(session, claimed, owner):
+            return 0
+        now = clock()
+        reschedule(session, claimed[0], work(session, now))
+    return 1

@@ -5,7 +5,9 @@ time run it, and it is rescheduled after each run."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
@@ -33,22 +35,13 @@ class DigestWorker:
     def run_once(self) -> int:
         """Queue the due digests if the job is due and this worker got its lease; returns 1
         if it ran."""
-        lease = timedelta(seconds=self.config.job_lease_seconds)
-        with self.database.transaction() as session:
-            now = self.clock()
-            jobs.ensure_one(session, jobs.MAIL_DIGEST, now)
-            claimed = [job.id for job in
-                       jobs.claim(session, jobs.MAIL_DIGEST, self.id, 1, now, lease)]
-        if not claimed:
-            return 0
-        with self.database.transaction() as session:
-            # Locks the job row: nobody claims it while this transaction queues digests.
-            if not jobs.still_held(session, claimed, self.id):
-                return 0
-            now = self.clock()
-            digests.send_due(session, self.mailing, now)
-            jobs.reschedule(session, claimed[0], digests.next_run(now))
-        return 1
+        return jobs.run_recurring(
+            self.database, jobs.MAIL_DIGEST, self.id,
+            timedelta(seconds=self.config.job_lease_seconds), self.clock, self._queue_digests)
+
+    def _queue_digests(self, session: Session, now: datetime) -> datetime:
+        digests.send_due(session, self.mailing, now)
+        return digests.next_run(now)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Queue digests when due until ``stop`` is set."""

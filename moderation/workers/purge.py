@@ -8,7 +8,9 @@ purging leaves its lease to expire; its purge was rolled back and runs again.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.clock import Clock, utcnow
@@ -33,22 +35,13 @@ class PurgeWorker:
 
     def run_once(self) -> int:
         """Purge if the job is due and this worker got its lease; returns 1 if it purged."""
-        lease = timedelta(seconds=self.config.job_lease_seconds)
-        with self.database.transaction() as session:
-            now = self.clock()
-            jobs.ensure_one(session, jobs.PURGE, now)
-            claimed = [job.id for job in jobs.claim(session, jobs.PURGE, self.id, 1, now, lease)]
-        if not claimed:
-            return 0
-        with self.database.transaction() as session:
-            # Locks the job row: nobody claims it while this transaction purges.
-            if not jobs.still_held(session, claimed, self.id):
-                return 0
-            now = self.clock()
-            retention.purge(session, self.config, now)
-            jobs.reschedule(session, claimed[0],
-                            now + timedelta(minutes=self.config.purge_interval_minutes))
-        return 1
+        return jobs.run_recurring(
+            self.database, jobs.PURGE, self.id,
+            timedelta(seconds=self.config.job_lease_seconds), self.clock, self._purge)
+
+    def _purge(self, session: Session, now: datetime) -> datetime:
+        retention.purge(session, self.config, now)
+        return now + timedelta(minutes=self.config.purge_interval_minutes)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Purge when due until ``stop`` is set."""
