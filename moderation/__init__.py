@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response
-from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
 
-PUBLIC_ROUTES = [r"/v1/articles/*", r"/v1/comments/*", r"/v1/reports/*"]
-
 
 def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     """The only way to get the Flask app; configuration comes from the environment by default."""
     from moderation.api import docs, init_api
     from moderation.api.context import AppState, close_session
+    from moderation.api.cors import init_cors
     from moderation.api.limits import init_limits
     from moderation.services.policies import configured
     from moderation.workspace import init_workspace
@@ -43,11 +41,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     init_api(app)
     app.register_blueprint(docs.blueprint)
     init_workspace(app)
-    if config.cors_origins:
-        CORS(app, resources={route: {"origins": config.cors_origins} for route in PUBLIC_ROUTES},
-             methods=["GET", "POST"],
-             allow_headers=["Content-Type", "X-Author-Token", "X-Report-Token"],
-             expose_headers=["ETag", "Retry-After"], max_age=600)
+    init_cors(app, config)
     if config.proxy_count > 0:
         # Only then is X-Forwarded-For believed, and only as many hops as there are proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_count,
