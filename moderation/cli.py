@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from moderation import create_app, migrate
+from moderation import doctor as doctor_checks
 from moderation.accounts import manage as accounts
 from moderation.clock import utcnow
 from moderation.config import Config, InvalidSetting
@@ -111,6 +112,24 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
     for thread in threads:
         thread.start()
     return threads
+
+
+@main.command()
+@click.option("--page", "pages", multiple=True, metavar="URL",
+              help="A page that embeds the widget: is its origin allowed? (repeatable)")
+def doctor(pages: tuple[str, ...]) -> None:
+    """Check the settings and the database for what would keep the widget from working on
+    the publisher's pages (CORS origins, mixed content); exits 1 on an error."""
+    config = Config.from_env()
+    findings = [*doctor_checks.database_findings(config),
+                *doctor_checks.widget_findings(config, pages)]
+    for finding in findings:
+        click.echo(f"{finding.level.upper():7} {finding.code}: {finding.message}")
+    errors = sum(finding.level is doctor_checks.Level.ERROR for finding in findings)
+    click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s); widget origins: "
+               f"{', '.join(config.cors_origins) or 'none'}")
+    if errors:
+        sys.exit(1)
 
 
 @main.command()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from moderation.db import Database
 
@@ -49,3 +51,14 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     _run(database_url, lambda config: command.downgrade(config, revision))
+
+
+def is_current(database_url: str) -> bool:
+    """Whether the database is migrated to the newest revision."""
+    database = Database(database_url)
+    try:
+        with database.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        database.dispose()
+    return current == set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())

@@ -556,6 +556,33 @@ class ReadinessDetailSchema(Schema):
                        "model, version, device and state"})
     queue = fields.Dict(required=True, metadata={
         "description": "pending comments and the oldest one's age in seconds"})
+    widget = fields.Nested(lambda: WidgetReadinessSchema(), required=True)
+
+
+class FindingSchema(Schema):
+    level = fields.String(required=True, metadata={"description": "error, warning or hint"})
+    code = fields.String(required=True, metadata={"example": "no_origins"})
+    message = fields.String(required=True)
+
+
+class RefusedOriginSchema(Schema):
+    origin = fields.String(required=True, metadata={"example": "https://www.zeitung.de"})
+    requests = fields.Integer(required=True)
+    last_seen = fields.DateTime(required=True)
+
+
+class WidgetReadinessSchema(Schema):
+    """Whether the widget can work on the publisher's pages (what `moderation doctor` says
+    of the settings)."""
+
+    origins = fields.List(fields.String(), required=True, metadata={
+        "description": "MODERATION_CORS_ORIGINS"})
+    findings = fields.List(fields.Nested(FindingSchema), required=True, metadata={
+        "description": "What stands in the widget's way, errors first."})
+    refused_origins = fields.List(fields.Nested(RefusedOriginSchema), required=True, metadata={
+        "description": "Origins whose requests to the public routes this process refused "
+                       "lately, the latest first: pages that embed the widget but are not "
+                       "allowed."})
 
 
 # --- admins -------------------------------------------------------------------------------
