@@ -77,6 +77,10 @@ def serve(host: str, port: int, threads: int) -> None:
                                clear_untrusted_proxy_headers=config.proxy_count == 0)
     except OSError as error:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+    for finding in doctor_checks.widget_findings(config):
+        if finding.level is not doctor_checks.Level.HINT:
+            logging.getLogger("moderation.doctor").warning("%s: %s", finding.code,
+                                                           finding.message)
     stop = threading.Event()
     workers = _start_workers(config, stop) if config.embedded_worker else []
     click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
