@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from marshmallow import ValidationError
 
 from moderation import create_app, migrate
 from moderation import doctor as doctor_checks
@@ -20,8 +21,9 @@ from moderation.config import Config, InvalidSetting
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
+from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
-from moderation.services import audit, keys, privacy, retention
+from moderation.services import audit, keys, privacy, reader_mail, retention
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.workers.delivery import DeliveryWorker
@@ -426,6 +428,30 @@ def privacy_erase(email: str | None, author_tokens: tuple[str, ...],
     click.echo(f"Erased {erased['comments']} comments; {erased['reports']} reports, "
                f"{erased['appeals']} appeals and {erased['webhook_messages']} webhook "
                f"messages redacted (request {erased['request_id']}).")
+
+
+@main.group(name="mail")
+def mail_group() -> None:
+    """Mail to readers: what the MTA reports back."""
+
+
+@mail_group.command(name="suppress")
+@click.argument("email")
+@click.option("--reason", type=click.Choice(["bounced", "complaint"]), default="bounced",
+              show_default=True, help="What the MTA's bounce processor reported.")
+def mail_suppress(email: str, reason: str) -> None:
+    """Send no more mail to a reader's EMAIL (a bounce or a complaint); its pending mails
+    are cancelled. Audited."""
+    try:
+        checked = SuppressionInSchema().load({"email": email, "reason": reason})
+    except ValidationError as error:
+        raise click.BadParameter("; ".join(error.normalized_messages().get("email", [])),
+                                 param_hint="EMAIL") from None
+    with _database() as database, database.transaction() as session:
+        address = reader_mail.suppress(session, checked["email"], reason, actor=audit.CLI,
+                                       now=utcnow())
+        click.echo(f"No more mail to {checked['email']} "
+                   f"({address.suppressed_reason} since {address.suppressed_at:%Y-%m-%d}).")
 
 
 @main.command(name="purge")

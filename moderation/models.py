@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     ColumnElement,
     DateTime,
     Enum,
@@ -559,17 +560,80 @@ class NotificationSettings(Base):
     updated_at: Mapped[datetime]
 
 
-class MailMessage(Base):
-    """The mail outbox: a notification to one account, written in the transaction of the
-    change it tells of and sent by the mail worker; one that could not be sent stays with
-    its error. ``dedupe_key`` makes each notification one mail, however often it is made."""
+class ReaderAddress(Base):
+    """The email of a comment author who asked to be told about their comments: one row per
+    address (``email_key``), confirmed by a link in a mail before any notification goes
+    (double opt-in), suppressed for good once the reader unsubscribes or the address
+    bounces.
 
-    __tablename__ = "mail_messages"
+    ``token`` is the secret of every link in the mails (confirm, unsubscribe, the reader's
+    data). It is stored as it is, not hashed: mails are worded when the worker sends them,
+    so the worker must be able to write it into each one; it opens nothing but this
+    address's own notifications and data, which anyone who can read the table sees anyway."""
+
+    __tablename__ = "reader_addresses"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # report_alert | digest
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
-                                            index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None]
+    # The last confirmation mail: at most one a day goes to an address nobody confirmed.
+    confirmation_sent_at: Mapped[datetime | None]
+    suppressed_at: Mapped[datetime | None]
+    suppressed_reason: Mapped[str | None] = mapped_column(String(16))  # unsubscribed | ...
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+    @validates("email")
+    def _key_email(self, _: str, email: str) -> str:
+        self.email_key = email_key(email) or ""
+        return email
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_at is not None
+
+
+class ReaderSubscription(Base):
+    """A comment whose author wants to hear of it (published, rejected, replied to)."""
+
+    __tablename__ = "reader_subscriptions"
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    reader_address_id: Mapped[int] = mapped_column(
+        ForeignKey("reader_addresses.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+    address: Mapped[ReaderAddress] = relationship()
+
+
+class MailMessage(Base):
+    """The mail outbox: a notification to one account or one reader's address, written in
+    the transaction of the change it tells of and sent by the mail worker; one that could
+    not be sent stays with its error. ``dedupe_key`` makes each notification one mail,
+    however often it is made."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (CheckConstraint("(account_id IS NULL) <> (reader_address_id IS NULL)",
+                                      name="one_recipient"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # report_alert | digest; reader_confirmation | reader_published | reader_rejected |
+    # reader_reply
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # A reader's mails are worded when sent (``services/reader_mail``): subject and body
+    # are empty until then.
+    reader_address_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reader_addresses.id", ondelete="CASCADE"), index=True)
     # The comment a mail quotes: an erasure deletes its mails.
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True)

@@ -6,7 +6,15 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from moderation.domain import (
     EVENT_TYPES,
@@ -21,6 +29,7 @@ from moderation.policy import DEFAULT_THRESHOLDS
 from moderation.services.threads import MAX_PAGE_COMMENTS, MAX_REPLIES
 from moderation.statements import Ground
 from moderation.text import normalize
+from moderation.texts import LANGUAGES
 
 ARTICLE_KEY = validate.Length(min=1, max=200)
 
@@ -119,6 +128,19 @@ class CommentInSchema(Schema):
     parent_id = Text(load_default=None, allow_none=True, validate=PUBLIC_ID)
     website = Text(load_default=None, allow_none=True, metadata={
         "description": "Leave empty; hidden from humans by the widget."})
+    notify = fields.Boolean(load_default=False, metadata={
+        "description": "Mail the author when the comment is published or rejected and when "
+                       "a reply to it is published; needs author_email, which is confirmed "
+                       "first by a mail with a link (double opt-in)."})
+    language = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(LANGUAGES), metadata={
+                                 "description": "The language of the author's mails; the "
+                                                "service's language when left out."})
+
+    @validates_schema
+    def email_to_notify(self, data: dict, **_: Any) -> None:
+        if data.get("notify") and not data.get("author_email"):
+            raise ValidationError("Give an email to be notified.", "notify")
 
 
 class SubmittedSchema(Schema):
@@ -126,6 +148,50 @@ class SubmittedSchema(Schema):
     status = fields.Enum(CommentStatus, by_value=True)
     author_token = fields.String(metadata={
         "description": "Shown once. Send it as X-Author-Token to see the comment's status."})
+    notification = fields.String(allow_none=True, metadata={
+        "enum": ["confirmation_sent", "subscribed", "unavailable", "suppressed", None],
+        "description": "What became of notify: null when not asked; confirmation_sent (a "
+                       "mail with a confirmation link is on its way, or went in the last 24 "
+                       "hours); subscribed (the address was confirmed before); unavailable "
+                       "(the service sends no mail); suppressed (the address unsubscribed or "
+                       "bounced: no mail)."})
+
+
+# --- readers' notification pages and suppressions -------------------------------------------
+
+class ReaderPageQuerySchema(Schema):
+    lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
+
+
+class ReaderDataQuerySchema(ReaderPageQuerySchema):
+    format = fields.String(load_default="html", validate=validate.OneOf(["html", "json"]))
+
+
+class ConfirmFormSchema(Schema):
+    """The confirmation page's button sends nothing but itself."""
+
+
+class OneClickSchema(Schema):
+    """RFC 8058: a mail client's one-click unsubscribe, and the page's button, post
+    ``List-Unsubscribe=One-Click``; anything else a client adds is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    one_click = fields.String(required=True, data_key="List-Unsubscribe",
+                              validate=validate.Equal("One-Click"))
+
+
+class SuppressionInSchema(Schema):
+    email = Email(required=True, validate=validate.Length(max=254))
+    reason = fields.String(load_default="bounced",
+                           validate=validate.OneOf(["bounced", "complaint"]))
+
+
+class SuppressionSchema(Schema):
+    reason = fields.String(attribute="suppressed_reason", metadata={
+        "description": "Why the address gets no mail: the first reason reported stands."})
+    suppressed_at = fields.DateTime()
 
 
 class PublicCommentSchema(Schema):
@@ -833,6 +899,10 @@ class PersonalDataSchema(Schema):
                        "and moderation events."})
     appeals = fields.List(fields.Dict(), metadata={"description": "Appeals on their comments."})
     reports = fields.List(fields.Dict(), metadata={"description": "Reports they filed."})
+    notifications = fields.Dict(allow_none=True, metadata={
+        "description": "Their email's notification state (confirmed, suppressed), the "
+                       "comments subscribed and the mails sent; null when they never asked "
+                       "for notifications."})
     not_stored = fields.List(fields.String(), metadata={
         "description": "What is not stored about readers, and what is deleted when."})
 
@@ -845,6 +915,9 @@ class ErasureSchema(Schema):
                                                       "editor's note, name, email and address "
                                                       "hash removed, report token void."})
     webhook_messages = fields.Integer(metadata={"description": "Webhook messages redacted."})
+    reader_addresses = fields.Integer(metadata={
+        "description": "Their email's notification record deleted, with its subscriptions "
+                       "and every mail to it (0 or 1)."})
 
 
 class AuditQuerySchema(Schema):
@@ -867,3 +940,4 @@ class AuditEventSchema(Schema):
 class AuditPageSchema(Schema):
     events = fields.List(fields.Nested(AuditEventSchema))
     next_cursor = fields.String(allow_none=True)
+

@@ -15,6 +15,8 @@ DATA_FOLDERS = {
     "moderation.workspace": ("templates", "static", "translations"),
     "moderation.api": ("static",),
     "moderation": ("starter_lists",),
+    "moderation.mail": ("templates",),
+    "moderation.readers": ("templates", "static"),
     "moderation.scoring": ("compact_model",),
 }
 NOT_READ_AT_RUN_TIME = {".pot", ".cfg", ".md"}

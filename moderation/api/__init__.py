@@ -24,6 +24,7 @@ class ModerationApi(Api):
 
 def init_api(app: Flask) -> ModerationApi:
     from moderation.api import admin, audit, editor, health, privacy, public, webhooks
+    from moderation.readers import pages as reader_pages
 
     api = ModerationApi(app, spec_kwargs={"info": {"description": __doc__.strip()}})
     api.spec.components.security_scheme(
@@ -34,6 +35,8 @@ def init_api(app: Flask) -> ModerationApi:
     for blueprint in (public.blp, editor.blp, admin.blp, privacy.blp, audit.blp, webhooks.blp,
                       health.blp):
         api.register_blueprint(blueprint)
+    # Pages for readers, not API: outside the OpenAPI document.
+    app.register_blueprint(reader_pages.blp)
     register_error_handlers(app)
     app.before_request(_json_bodies_only)
     app.before_request(_no_nul_characters)
@@ -50,8 +53,10 @@ def _no_nul_characters() -> None:
         raise BadRequest("NUL characters are not allowed in the URL.")
 
 
-# Blueprints that take form posts: each refuses every write without its CSRF token.
-FORM_BLUEPRINTS = frozenset({"workspace"})
+# Blueprints that take form posts: each refuses every write without its CSRF token. The
+# readers' notification pages carry theirs in the path (the link's secret), and must take
+# the form-encoded one-click unsubscribe of RFC 8058 from mail clients.
+FORM_BLUEPRINTS = frozenset({"workspace", "notifications"})
 
 
 def _json_bodies_only() -> None:

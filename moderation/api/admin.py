@@ -21,9 +21,11 @@ from moderation.schemas import (
     StarterListQuerySchema,
     StarterListsSchema,
     StarterListTermsSchema,
+    SuppressionInSchema,
+    SuppressionSchema,
     WordChangeSchema,
 )
-from moderation.services import policies
+from moderation.services import audit, policies, reader_mail
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
                 description="For admins: the moderation policy and the starter word lists. "
@@ -187,3 +189,15 @@ class StarterListTerms(MethodView):
     def get(self, query: dict[str, Any], name: str) -> Any:
         """One starter list's terms, each with where it comes from."""
         return policies.starter_list(name, query["version"])
+
+
+@blp.route("/mail/suppressions")
+@key_required(blp, Role.ADMIN)
+class MailSuppressions(MethodView):
+    @blp.arguments(SuppressionInSchema)
+    @blp.response(200, SuppressionSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Stop all mail to a reader's address: a bounce or complaint the MTA's bounce
+        processor reports; its pending mails are cancelled (audited)."""
+        return reader_mail.suppress(request_session(), data["email"], data["reason"],
+                                    now=now(), **audit.by_key(current_key()))

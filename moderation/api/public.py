@@ -77,7 +77,8 @@ class ArticleComments(MethodView):
         with unit_of_work() as session:
             return comments.submit_comment(
                 session, article_key, new, now(), terms=PublisherTerms.of(state().config),
-                address=address, screening=screening, duplicate_window=window)
+                address=address, screening=screening, duplicate_window=window,
+                mailing=Mailing.of(state().config))
 
 
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")

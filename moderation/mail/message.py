@@ -1,15 +1,18 @@
-"""One plain-text mail, built so that nothing in it can add a header of its own."""
+"""One mail, plain text or plain text with an HTML alternative, built so that nothing in it
+can add a header of its own."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from email import errors, policy
 from email.charset import QP, Charset
 from email.header import Header
 from email.headerregistry import Address
 from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
@@ -60,13 +63,19 @@ def message_id(dedupe_key: str, sender: Address) -> str:
 
 
 def build(*, sender: Address, recipient: str, recipient_name: str, subject: str, body: str,
-          dedupe_key: str, written_at: datetime) -> Message:
-    """A UTF-8 plain-text mail from ``sender`` to one recipient.
+          dedupe_key: str, written_at: datetime, html: str | None = None,
+          headers: Mapping[str, str] | None = None) -> Message:
+    """A UTF-8 mail from ``sender`` to one recipient: plain text, or with ``html`` the same
+    text twice as ``multipart/alternative``. ``headers`` are added as they are, each made
+    one line (``List-Unsubscribe`` and the like: ASCII, a URL in angle brackets).
 
     Built with the older ``email`` API on purpose: Python 3.11's folding of long encoded
     headers drops the space where it folds (a German subject then reads
     "GefälschterText"); ``Header`` folds without losing any."""
-    mail = MIMEText(plain_text(body), "plain", _UTF8)
+    mail: Message = MIMEText(plain_text(body), "plain", _UTF8)
+    if html is not None:
+        mail = MIMEMultipart("alternative", _subparts=[
+            mail, MIMEText(plain_text(html), "html", _UTF8)])
     mail["From"] = _address(sender.display_name, sender.addr_spec)
     mail["To"] = _address(one_line(recipient_name), Address(addr_spec=recipient).addr_spec)
     mail["Subject"] = Header(one_line(subject), _UTF8, header_name="Subject")
@@ -74,6 +83,8 @@ def build(*, sender: Address, recipient: str, recipient_name: str, subject: str,
     mail["Message-ID"] = message_id(dedupe_key, sender)
     # Notifications, not conversations: vacation responders should stay quiet.
     mail["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        mail[name] = one_line(value)
     return mail
 
 

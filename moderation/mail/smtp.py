@@ -65,12 +65,34 @@ def _connect(server: SmtpServer, tls: ssl.SSLContext) -> smtplib.SMTP:
     return connection
 
 
+class Refusal(str):
+    """The server's refusal of one mail, for its recipient (at RCPT) or its content (at
+    DATA), described like any error. A permanent one (5xx) says that this address takes no
+    mail from us; a refused sender or a failed sign-in is ours, and no ``Refusal``."""
+
+    code: int
+
+    def __new__(cls, described: str, code: int) -> Refusal:
+        refusal = super().__new__(cls, described)
+        refusal.code = code
+        return refusal
+
+    @property
+    def permanent(self) -> bool:
+        return 500 <= self.code < 600
+
+
 def _send_one(connection: smtplib.SMTP, mail: Message) -> str | None:
+    # smtplib resets the transaction after each refusal: the connection goes on.
     try:
         connection.send_message(mail)
-    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
-            smtplib.SMTPDataError) as error:
-        return describe(error)  # smtplib has reset the transaction: the connection goes on
+    except smtplib.SMTPRecipientsRefused as error:
+        [(code, _said), *_] = error.recipients.values()
+        return Refusal(describe(error), code)
+    except smtplib.SMTPDataError as error:
+        return Refusal(describe(error), error.smtp_code)
+    except smtplib.SMTPSenderRefused as error:
+        return describe(error)
     return None
 
 

@@ -15,8 +15,9 @@ from moderation.domain import CommentStatus, ModerationMode
 from moderation.errors import Conflict, Invalid
 from moderation.models import Article, Comment
 from moderation.policy import Decision, Signals, decide_at_intake
-from moderation.services import addresses, decisions
+from moderation.services import addresses, decisions, reader_mail
 from moderation.services.articles import get_or_create_article
+from moderation.services.mail_outbox import Mailing
 from moderation.services.spam import fingerprint, intake_signals
 from moderation.statements import PublisherTerms
 from moderation.text import count_links
@@ -31,6 +32,9 @@ class NewComment:
     parent_id: str | None = None
     # The honeypot: a field the widget hides from humans, so only bots fill it in.
     website: str | None = None
+    # Mail the author about the comment (double opt-in), in ``language`` ("de", "en").
+    notify: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Submitted:
     author_token: str
     # What the reader is told: a honeypot catch looks like any accepted comment.
     status: CommentStatus
+    # What became of ``notify`` (``reader_mail.CONFIRMATION_SENT`` …); None: not asked.
+    notification: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ def screen(session: Session, new: NewComment, address: str | None, now: datetime
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
                    terms: PublisherTerms, address: str | None = None,
                    screening: Screening | None = None,
-                   duplicate_window: timedelta = timedelta(minutes=60)) -> Submitted:
+                   duplicate_window: timedelta = timedelta(minutes=60),
+                   mailing: Mailing | None = None) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
     Nothing is public before it is judged, except on ``post`` articles, whose comments
@@ -74,7 +81,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     learns nothing; the same text again from the same author or ``address`` within
     ``duplicate_window`` is held for review (``screening`` done beforehand, or here). Only a
     keyed hash of the address is kept. A rejection states its reasons under the publisher's
-    ``terms``, in their language.
+    ``terms``, in their language. An author who asks to be notified is subscribed before the
+    comment is decided (``reader_mail.opt_in``), where ``mailing`` allows mail to readers.
     """
     article = get_or_create_article(session, article_key, now)
     if not article.comments_open:
@@ -96,16 +104,31 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     )
     session.add(comment)
     decisions.receive(comment, now)
+    caught = bool(comment.spam and comment.spam.get("honeypot"))
+    notification = _opt_in(session, comment, new, mailing, now, caught)
     verdict = decide_at_intake(comment.spam, article.moderation_mode, terms.language)
     if verdict is not None:
         _apply_at_intake(comment, verdict, now, terms)
     if comment.status is not CommentStatus.REJECTED:
         jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
-    if comment.spam and comment.spam.get("honeypot"):  # told what a reader would be told
+    if caught:  # told what a reader would be told
         usual = CommentStatus.APPROVED if article.moderation_mode is ModerationMode.POST \
             else CommentStatus.PENDING
-        return Submitted(comment, token, usual)
-    return Submitted(comment, token, comment.status)
+        return Submitted(comment, token, usual, notification)
+    return Submitted(comment, token, comment.status, notification)
+
+
+def _opt_in(session: Session, comment: Comment, new: NewComment, mailing: Mailing | None,
+            now: datetime, caught: bool) -> str | None:
+    """Subscribe the author who asked; a bot caught by the honeypot mails nobody (it might
+    have typed in a stranger's address), and is told what a person would be."""
+    if not new.notify:
+        return None
+    if mailing is None or not mailing.to_readers:
+        return reader_mail.UNAVAILABLE
+    if caught:
+        return reader_mail.CONFIRMATION_SENT
+    return reader_mail.opt_in(session, comment, new.language, mailing, now)
 
 
 def _apply_at_intake(comment: Comment, verdict: Decision, now: datetime,

@@ -3,7 +3,8 @@
 Whoever decides — intake, the scoring worker, an editor, the author appealing — hands a
 ``Change`` to ``apply``; an erasure is recorded by ``erase``. ``apply`` enforces the rules all
 decisions share and writes, in the order things happened: the status, the event on record,
-the statement of reasons of a rejection, and the webhook events. The rules:
+the statement of reasons of a rejection, the webhook events and the mails to authors who
+asked for them (``reader_mail``). The rules:
 
 - a person's decision stands: automation changes nothing once an editor has decided, nor
   while the author's appeal waits for an editor (DSA Art. 20(6));
@@ -25,7 +26,7 @@ from sqlalchemy.orm import object_session
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
 from moderation.errors import Conflict
 from moderation.models import Article, Comment, ModerationEvent
-from moderation.services import appeals, reports, webhooks
+from moderation.services import appeals, reader_mail, reports, webhooks
 from moderation.services.actors import AUTHOR, AUTOMATION, Decider
 from moderation.services.rejections import statement_for
 from moderation.statements import Ground, PublisherTerms
@@ -125,7 +126,8 @@ EVENT_TYPE_OF = {
 
 def _record(comment: Comment, change: Change, by: Decider, now: datetime,
             statement: dict[str, Any] | None = None) -> None:
-    """Write the status change, its event and its webhook message.
+    """Write the status change, its event, its webhook message and the mails to readers
+    who asked to hear of it.
 
     A rejection's ``statement`` is kept on the comment while the rejection stands, in the
     event and in the webhook (mailers tell the author). The article's public revision moves
@@ -155,6 +157,8 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
     if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
         session.flush()
     webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now, comment_id=comment.id)
+    # The author and the author replied to, where they asked to hear of it (never webhooks).
+    reader_mail.on_status_change(session, comment, from_status, now)
 
 
 def _webhook_data(comment: Comment, from_status: CommentStatus | None, reason_code: str,

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from moderation import jobs
 from moderation.config import Config
 from moderation.errors import Conflict, NotFound
-from moderation.models import Account, Job, MailMessage
+from moderation.models import Account, Job, MailMessage, ReaderAddress
 from moderation.services import audit
 from moderation.texts import LANGUAGES
 
@@ -41,6 +41,12 @@ class Mailing:
         """A link into the service: absolute where the public base URL is known."""
         return self.base_url + path
 
+    @property
+    def to_readers(self) -> bool:
+        """Mails to readers need links that work outside the service: an absolute base URL
+        as well as an SMTP server."""
+        return self.enabled and bool(self.base_url)
+
     def language_of(self, account: Account) -> str:
         return account.locale if account.locale in LANGUAGES else self.language
 
@@ -49,27 +55,62 @@ def queue(session: Session, account: Account, *, kind: str, subject: str, body: 
           dedupe_key: str, now: datetime, comment_id: int | None = None) -> bool:
     """Add a mail to ``account`` in the caller's transaction; False when the mail with this
     ``dedupe_key`` exists already (each notification is one mail, however often made)."""
+    return _add(session, MailMessage(
+        kind=kind, account_id=account.id, comment_id=comment_id, recipient=account.email,
+        recipient_name=account.name, subject=subject, body=body, dedupe_key=dedupe_key),
+        now)
+
+
+def queue_to_reader(session: Session, address: ReaderAddress, *, kind: str, name: str,
+                    dedupe_key: str, now: datetime, comment_id: int | None = None) -> bool:
+    """Add a mail to a reader's ``address`` (greeting them as ``name``), like ``queue``. It
+    is worded when sent (``services/reader_mail.compose``): subject and body stay empty
+    until then."""
+    return _add(session, MailMessage(
+        kind=kind, reader_address_id=address.id, comment_id=comment_id,
+        recipient=address.email, recipient_name=name[:100], subject="", body="",
+        dedupe_key=dedupe_key), now)
+
+
+def _add(session: Session, message: MailMessage, now: datetime) -> bool:
     if session.scalar(select(MailMessage.id)
-                      .where(MailMessage.dedupe_key == dedupe_key)) is not None:
+                      .where(MailMessage.dedupe_key == message.dedupe_key)) is not None:
         return False
-    message = MailMessage(kind=kind, account_id=account.id, comment_id=comment_id,
-                          recipient=account.email, recipient_name=account.name,
-                          subject=subject, body=body, dedupe_key=dedupe_key, status=PENDING,
-                          attempts=0, created_at=now, updated_at=now)
+    message.status, message.attempts, message.created_at, message.updated_at = (
+        PENDING, 0, now, now)
     session.add(message)
     session.flush()
     jobs.enqueue(session, jobs.SEND_MAIL, message.id, now)
     return True
 
 
+def cancel_to_reader(session: Session, address_id: int, reason: str, now: datetime) -> int:
+    """Cancel the mails still to go to a reader's address (it unsubscribed or bounced);
+    returns how many."""
+    pending = list(session.scalars(select(MailMessage).where(
+        MailMessage.reader_address_id == address_id, MailMessage.status == PENDING)))
+    for mail in pending:
+        mail.status, mail.last_error, mail.updated_at = CANCELLED, reason, now
+    if pending:
+        session.execute(delete(Job).where(Job.kind == jobs.SEND_MAIL,
+                                          Job.subject_id.in_([m.id for m in pending]))
+                        .execution_options(synchronize_session=False))
+    return len(pending)
+
+
 def forget_comments(session: Session, comment_ids: list[int]) -> int:
     """An erased comment's mails go with it, sent or not: they quote it. Returns how many."""
     if not comment_ids:
         return 0
-    about = select(MailMessage.id).where(MailMessage.comment_id.in_(comment_ids))
+    return forget(session, MailMessage.comment_id.in_(comment_ids))
+
+
+def forget(session: Session, which: ColumnElement[bool]) -> int:
+    """Delete the mails ``which`` matches, sent or not, with their jobs; returns how many."""
+    about = select(MailMessage.id).where(which)
     session.execute(delete(Job).where(Job.kind == jobs.SEND_MAIL, Job.subject_id.in_(about))
                     .execution_options(synchronize_session=False))
-    result = session.execute(delete(MailMessage).where(MailMessage.comment_id.in_(comment_ids))
+    result = session.execute(delete(MailMessage).where(which)
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0  # type: ignore[attr-defined]
 

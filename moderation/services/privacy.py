@@ -8,7 +8,8 @@ their comments into a tombstone with ``scrub_comments``, the one scrub the reten
 uses too: the body and everything that identifies the author or may quote the body goes;
 the decision record (status, reason codes, who decided and when, scores) stays, as the DSA
 asks of it. Reports they filed keep the notice (comment, category, legal provision, status
-and decision) and lose what they wrote, who they are and their token.
+and decision) and lose what they wrote, who they are and their token. The record of their
+email for notifications (``reader_mail``) goes with its subscriptions and mails.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from moderation.models import (
     WebhookMessage,
     email_key,
 )
-from moderation.services import appeals, audit, decisions, mail_outbox, reports
+from moderation.services import appeals, audit, decisions, mail_outbox, reader_mail, reports
 from moderation.tokens import hash_token
 
 ERASURE_REQUEST = "erasure_request"
@@ -175,6 +176,7 @@ def export_author(session: Session, email: str | None = None,
         "comments": [_exported_comment(c) for c in comments],
         "appeals": [_exported_appeal(a, public_ids[a.comment_id]) for a in appeals],
         "reports": [_exported_report(r) for r in reports],
+        "notifications": reader_mail.holdings(session, subject.email_key),
         "not_stored": _not_stored(address_retention_days),
     }
 
@@ -274,7 +276,9 @@ def erase_author(session: Session, email: str | None = None,
     request_id = uuid.uuid4().hex
     counts = {"comments": len(comments), "appeals": scrubbed.appeals,
               "reports": reports_scrubbed,
-              "webhook_messages": scrubbed.webhook_messages}
+              "webhook_messages": scrubbed.webhook_messages,
+              # Asked for by email: its notification record, subscriptions and mails go.
+              "reader_addresses": reader_mail.forget(session, subject.email_key)}
     audit.record(session, "privacy.erased", actor=actor, api_key_id=api_key_id,
                  target=f"request:{request_id}", now=now,
                  details={"request_id": request_id,

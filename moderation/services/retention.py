@@ -6,7 +6,10 @@
 - decided reports, ``report_retention_days`` after the decision and while no appeal on the
   comment is open: who reported and what they and the editor wrote (the decision stays);
 - webhook delivery logs, after ``webhook_log_retention_days``; pending deliveries never;
-- mails to editors (sent, dead or cancelled), after ``mail_retention_days``; pending never.
+- mails to editors and readers (sent, dead or cancelled), after ``mail_retention_days``;
+  pending never;
+- readers' addresses nobody confirmed, a week after their first opt-in, with their
+  subscriptions and mails.
 
 Workers run it as one recurring job (``moderation.workers.purge``); ``moderation purge``
 runs it from cron.
@@ -42,7 +45,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookMessage,
 )
-from moderation.services import addresses, audit, mail_outbox
+from moderation.services import addresses, audit, mail_outbox, reader_mail
 from moderation.services.privacy import RETENTION, scrub_comments
 
 PENDING = "pending"
@@ -64,6 +67,8 @@ def purge(session: Session, config: Config, now: datetime, *,
             session, now - timedelta(days=config.report_retention_days)),
         **_purge_webhook_logs(session, now - timedelta(days=config.webhook_log_retention_days)),
         "mails": mail_outbox.purge(session, now - timedelta(days=config.mail_retention_days)),
+        "unconfirmed_reader_addresses": reader_mail.purge_unconfirmed(
+            session, now - reader_mail.UNCONFIRMED_RETENTION),
         "web_sessions": web_sessions.purge_ended(session, now,
                                                  web_sessions.Timeouts.of(config)),
     }

@@ -1,6 +1,7 @@
 """The mail worker: claims queued mails, hands them to the SMTP server outside any
 transaction, then records the outcome; a mail the server did not take is tried again on
-the retry schedule, and after the last try stays on record, dead, with its error.
+the retry schedule, and after the last try stays on record, dead, with its error. A
+reader's address the server refuses for good (5xx) gets no mail any more.
 
 At least once: a worker that dies between sending and recording leaves the job to be
 claimed again after its lease, and the mail goes again with the same ``Message-ID``."""
@@ -22,8 +23,9 @@ from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
 from moderation.mail import message, smtp
-from moderation.models import Account, MailMessage
-from moderation.services.mail_outbox import CANCELLED, FAILED, PENDING, SENT
+from moderation.models import Account, MailMessage, ReaderAddress
+from moderation.services import reader_mail
+from moderation.services.mail_outbox import CANCELLED, FAILED, PENDING, SENT, Mailing
 from moderation.workers.loop import new_worker_id, run_until
 
 
@@ -56,6 +58,7 @@ class MailWorker:
         self.clock = clock
         self.server = smtp_server(config)
         self.sender = message.sender_address(config.mail_from or "")
+        self.mailing = Mailing.of(config)
         self.tls = tls or ssl.create_default_context()
         self.id = worker_id or new_worker_id()
         self.schedule = [timedelta(seconds=s) for s in config.mail_retry_seconds]
@@ -75,7 +78,9 @@ class MailWorker:
                 if work.job_id not in held:  # its lease ran out: another worker has it
                     continue
                 mail = session.get(MailMessage, work.message_id)
-                if mail is None or self._record(session, work.job_id, mail, error, now):
+                # None or no longer pending: erased, or cancelled by a bounce in this batch.
+                if mail is None or mail.status != PENDING \
+                        or self._record(session, work.job_id, mail, error, now):
                     done.append(work.job_id)
             jobs.complete(session, done)
         return claimed
@@ -90,26 +95,45 @@ class MailWorker:
                 MailMessage.id.in_([job.subject_id for job in claimed])))}
             accounts = {account.id: account for account in session.scalars(
                 select(Account).where(Account.id.in_({m.account_id for m in mails.values()})))}
+            readers = {address.id: address for address in session.scalars(
+                select(ReaderAddress).where(ReaderAddress.id.in_(
+                    {m.reader_address_id for m in mails.values()})))}
             batch, finished = [], []
             for job in claimed:
                 mail = mails.get(job.subject_id)
                 if mail is None or mail.status != PENDING:  # erased or handled meanwhile
                     finished.append(job.id)
-                elif accounts[mail.account_id].disabled:
-                    # Disabled since the mail was written: someone who left gets nothing.
-                    mail.status, mail.last_error = CANCELLED, "the account is disabled"
-                    mail.updated_at = now
+                    continue
+                built = self._build(session, mail, accounts, readers)
+                if isinstance(built, str):  # nothing to send any more: why not, on record
+                    mail.status, mail.last_error, mail.updated_at = CANCELLED, built, now
                     finished.append(job.id)
                 else:
-                    batch.append(Work(job.id, mail.id, self._build(mail)))
+                    batch.append(Work(job.id, mail.id, built))
             jobs.complete(session, finished)
             return len(claimed), batch
 
-    def _build(self, mail: MailMessage) -> Message:
+    def _build(self, session: Session, mail: MailMessage, accounts: dict[int, Account],
+               readers: dict[int, ReaderAddress]) -> Message | str:
+        """The mail to send, or why it goes no more."""
+        if mail.account_id is not None:
+            if accounts[mail.account_id].disabled:
+                # Disabled since the mail was written: someone who left gets nothing.
+                return "the account is disabled"
+            return message.build(sender=self.sender, recipient=mail.recipient,
+                                 recipient_name=mail.recipient_name, subject=mail.subject,
+                                 body=mail.body, dedupe_key=mail.dedupe_key,
+                                 written_at=mail.created_at)
+        assert mail.reader_address_id is not None  # one recipient: the table's check
+        composed = reader_mail.compose(session, mail, readers[mail.reader_address_id],
+                                       self.mailing)
+        if isinstance(composed, str):
+            return composed
+        mail.subject, mail.body = composed.subject, composed.text  # what went, on record
         return message.build(sender=self.sender, recipient=mail.recipient,
-                             recipient_name=mail.recipient_name, subject=mail.subject,
-                             body=mail.body, dedupe_key=mail.dedupe_key,
-                             written_at=mail.created_at)
+                             recipient_name=mail.recipient_name, subject=composed.subject,
+                             body=composed.text, html=composed.html, headers=composed.headers,
+                             dedupe_key=mail.dedupe_key, written_at=mail.created_at)
 
     def _record(self, session: Session, job_id: int, mail: MailMessage, error: str | None,
                 now: datetime) -> bool:
@@ -120,6 +144,12 @@ class MailWorker:
             mail.status, mail.sent_at, mail.last_error = SENT, now, None
             return True
         mail.last_error = error
+        if mail.reader_address_id is not None and isinstance(error, smtp.Refusal) \
+                and error.permanent:
+            # The address takes no mail (5xx): it gets none any more, this one dead.
+            mail.status = FAILED
+            reader_mail.bounced(session, mail.reader_address_id, error, now)
+            return True
         if mail.attempts > len(self.schedule):
             mail.status = FAILED  # the dead letter: kept, with its error
             return True

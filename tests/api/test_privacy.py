@@ -78,7 +78,7 @@ def test_an_erased_comment_stays_in_the_thread_as_a_tombstone_above_its_replies(
     assert response.status_code == 200
     assert response.get_json() == {"request_id": response.get_json()["request_id"],
                                    "comments": 1, "appeals": 0, "reports": 0,
-                                   "webhook_messages": 0}
+                                   "webhook_messages": 0, "reader_addresses": 0}
     after = client.get(ARTICLE, headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200  # the public view changed: a new ETag
     tombstone, answer = after.get_json()["comments"]

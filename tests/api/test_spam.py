@@ -38,7 +38,7 @@ def test_a_filled_honeypot_is_answered_like_any_comment_but_rejected_unscored(
         client, editor, database, worker, scorer):
     caught = post_from(client, READER, "Billige Uhren!", website="https://uhren.example")
 
-    assert set(caught) == {"id", "status", "author_token"}
+    assert set(caught) == {"id", "status", "author_token", "notification"}
     assert caught["status"] == "pending"  # the bot learns nothing
     seen = editor_view(client, editor, caught["id"])
     assert seen["status"] == "rejected"

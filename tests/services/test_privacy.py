@@ -185,7 +185,7 @@ def test_after_erasure_nothing_of_body_name_or_email_remains_in_any_table(
         erased = privacy.erase_author(session, EMAIL.upper(), actor="key:chefin", now=clock())
 
     assert erased == {"request_id": erased["request_id"], "comments": 2, "appeals": 1,
-                      "reports": 1, "webhook_messages": 2}
+                      "reports": 1, "webhook_messages": 2, "reader_addresses": 0}
     with database.transaction() as session:
         assert tables_mentioning(session, MARKER, "Quastenflosser", EMAIL, NAME) == []
 
@@ -311,7 +311,7 @@ def test_erasure_is_idempotent_and_audited_without_the_email(database, clock, li
     assert [e.action for e in entries] == ["privacy.erased", "privacy.erased"]
     assert entries[0].details == {"request_id": first["request_id"], "identified_by": ["email"],
                                   "comments": 2, "appeals": 1, "reports": 1,
-                                  "webhook_messages": 2}
+                                  "webhook_messages": 2, "reader_addresses": 0}
     assert EMAIL.casefold() not in json.dumps([e.details for e in entries]).casefold()
 
 

@@ -37,7 +37,7 @@ from tests.support.records import (
 
 NOTHING = {"address_hashes": 0, "rejected_comments": 0, "decided_reports": 0,
            "webhook_attempts": 0, "webhook_deliveries": 0, "webhook_messages": 0, "mails": 0,
-           "web_sessions": 0}
+           "web_sessions": 0, "unconfirmed_reader_addresses": 0}
 REPORT_TOKEN = "meldung-7f3a"
 
 
