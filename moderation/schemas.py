@@ -941,3 +941,21 @@ class AuditPageSchema(Schema):
     events = fields.List(fields.Nested(AuditEventSchema))
     next_cursor = fields.String(allow_none=True)
 
+
+# --- comment counts (count.js) ------------------------------------------------------------
+
+MAX_COUNT_ARTICLES = 50
+
+
+class CountsQuerySchema(Schema):
+    article = fields.List(Text(validate=ARTICLE_KEY), required=True,
+                          validate=validate.Length(min=1, max=MAX_COUNT_ARTICLES), metadata={
+                              "description": "An article key; repeat the parameter for up to "
+                                             f"{MAX_COUNT_ARTICLES} articles."})
+
+
+class CountsSchema(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Per article key asked for: its published comments, replies included "
+                       "(erased ones not); 0 for an article not known.",
+        "example": {"ki-im-alltag": 12, "bahnstreik-2026": 0}})

@@ -23,6 +23,8 @@ from moderation.schemas import (
     AppealInSchema,
     AppealSchema,
     CommentInSchema,
+    CountsQuerySchema,
+    CountsSchema,
     OwnCommentSchema,
     ReplyPageSchema,
     ReplyQuerySchema,
@@ -34,7 +36,7 @@ from moderation.schemas import (
     ThreadQuerySchema,
     checked_article_key,
 )
-from moderation.services import authors, comments, reports, threads
+from moderation.services import authors, comments, counts, reports, threads
 from moderation.services.mail_outbox import Mailing
 from moderation.statements import PublisherTerms
 
@@ -100,6 +102,24 @@ class CommentReplies(MethodView):
         page = threads.public_replies_page(session, article_key, comment_id,
                                            cursor=query["cursor"], limit=query["limit"])
         return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+
+
+@blp.route("/counts")
+class CommentCounts(MethodView):
+    @rate_limited(blp, per_address("limit_reads_per_address"))
+    @blp.arguments(CountsQuerySchema, location="query")
+    @blp.response(200, CountsSchema)
+    @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
+    def get(self, query: dict[str, Any]) -> Any:
+        """Count the published comments of up to 50 articles at once (count.js)."""
+        keys = sorted(set(query["article"]))
+        session = request_session(read_only=True)
+        # Each asked article's own revision goes in: any of them moving changes the ETag.
+        etag = _etag(0, *sorted(counts.revisions(session, keys).items()), *keys)
+        headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60"}
+        if etag in request.if_none_match:
+            return "", 304, headers
+        return {"counts": counts.comment_counts(session, keys)}, 200, headers
 
 
 def _etag(revision: int, *page: Any) -> str:
