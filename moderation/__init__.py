@@ -19,6 +19,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     from moderation.api.cors import init_cors
     from moderation.api.limits import init_limits
     from moderation.services.policies import configured
+    from moderation.widget import init_widget
     from moderation.workspace import init_workspace
 
     config = config or Config.from_env()
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     init_api(app)
     app.register_blueprint(docs.blueprint)
     init_workspace(app)
+    init_widget(app, config)
     init_cors(app, config)
     if config.proxy_count > 0:
         # Only then is X-Forwarded-For believed, and only as many hops as there are proxies.

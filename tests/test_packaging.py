@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_FOLDERS = {
     "moderation.workspace": ("templates", "static", "translations"),
     "moderation.api": ("static",),
+    "moderation.widget": ("static",),
     "moderation": ("starter_lists",),
     "moderation.mail": ("templates",),
     "moderation.readers": ("templates", "static"),
