@@ -137,7 +137,7 @@ def confirm_page(token: str) -> Any:
             return _say(language, "suppressed")
         if address.confirmed:
             return _say(language, "confirmed", address)
-        return _ask(language, "confirm", url_for(".confirm", token=token), [])
+        return _ask(language, "confirm", url_for(".confirm", token=token, lang=language), [])
     return _reading(token, page)
 
 
@@ -159,7 +159,8 @@ def unsubscribe_page(token: str) -> Any:
     def page(address: ReaderAddress, language: str) -> str:
         if address.suppressed:
             return _say(language, "suppressed")
-        return _ask(language, "unsubscribe", url_for(".unsubscribe", token=token),
+        return _ask(language, "unsubscribe",
+                    url_for(".unsubscribe", token=token, lang=language),
                     [("List-Unsubscribe", "One-Click")])
     return _reading(token, page)
 
@@ -246,8 +247,9 @@ def _ask(language: str, what: str, action: str, fields: list[tuple[str, str]]) -
 def _say(language: str, what: str, address: ReaderAddress | None = None) -> str:
     t = _texts(language)
     links = [] if address is None else [
-        {"url": url_for(".data", token=address.token), "label": t["data_link"]},
-        {"url": url_for(".unsubscribe_page", token=address.token),
+        {"url": url_for(".data", token=address.token, lang=language),
+         "label": t["data_link"]},
+        {"url": url_for(".unsubscribe_page", token=address.token, lang=language),
          "label": t["unsubscribe_link"]}]
     return render_template("readers/question.html", language=language, form=None,
                            links=links, t={"service": t["service"], "title": t[f"{what}.title"],
@@ -281,5 +283,5 @@ def _data_page(address: ReaderAddress, exported: dict[str, Any], language: str,
         "readers/data.html", language=language, address=address, comments=comments,
         address_state=t[state_key], mails=len(notifications.get("mails", [])),
         download=url_for(".data", token=token, format="json"),
-        stop_action=url_for(".unsubscribe", token=token),
+        stop_action=url_for(".unsubscribe", token=token, lang=language),
         t={**texts, "service": t["service"]})

@@ -65,7 +65,7 @@ def test_a_get_of_the_confirmation_link_only_asks_and_the_post_confirms(client, 
     assert page.headers["Referrer-Policy"] == "no-referrer"
     text = page.get_data(as_text=True)
     assert '<html lang="de">' in text and "Ja, benachrichtige mich" in text
-    assert f'action="/v1/notifications/confirm/{reader.token}"' in text
+    assert f'action="/v1/notifications/confirm/{reader.token}?lang=de"' in text
     assert stored(database).confirmed_at is None
 
     done = client.post(f"/v1/notifications/confirm/{reader.token}")
@@ -124,7 +124,7 @@ def test_the_data_page_lists_what_is_stored_for_the_address(client, reader, data
     assert page.status_code == 200
     assert EMAIL in text and "nicht bestätigt – keine Benachrichtigungen" in text
     assert "ki-im-alltag" in text and "veröffentlicht" in text
-    assert f'action="/v1/notifications/unsubscribe/{reader.token}"' in text
+    assert f'action="/v1/notifications/unsubscribe/{reader.token}?lang=de"' in text
 
     download = client.get(f"/v1/notifications/data/{reader.token}?format=json")
     assert download.headers["Content-Disposition"].startswith("attachment")
