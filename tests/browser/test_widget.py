@@ -21,6 +21,8 @@ from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.live import LiveServer, serving
 from tests.browser.widget_site import (
     ARTICLE,
+    LONG_ARTICLE,
+    LONG_THREAD,
     MARKUP,
     QUIET_ARTICLE,
     Seeded,
@@ -151,6 +153,19 @@ def test_a_reader_finds_the_thread_nested_with_more_replies_and_both_orders(page
     page.get_by_label("Reihenfolge").select_option(label="Älteste zuerst")
     expect(top_level.first).to_contain_text("Jürgen Müller")
     assert_accessible(page)
+
+
+def test_a_long_discussion_is_read_page_by_page(page: Page):
+    open_article(page, LONG_ARTICLE)
+
+    comments = page.locator("section > ol > li")
+    expect(comments).to_have_count(20)
+    expect(comments.first).to_contain_text(f"Meinung Nr. {LONG_THREAD} zum Haushalt")
+    page.get_by_role("button", name="Weitere Kommentare laden").click()
+
+    expect(comments).to_have_count(LONG_THREAD)
+    expect(comments.last).to_contain_text("Meinung Nr. 1 zum Haushalt")
+    expect(page.get_by_role("button", name="Weitere Kommentare laden")).to_be_hidden()
 
 
 def test_markup_in_a_comment_stays_text(page: Page):

@@ -28,6 +28,8 @@ from tests.browser.live import HOST
 
 ARTICLE = "ki-im-alltag"
 QUIET_ARTICLE = "bahnstreik-2026"  # no comments yet
+LONG_ARTICLE = "stadtrat-haushalt"  # more comments than one page of the widget holds
+LONG_THREAD = 23
 TITLE = "KI im Alltag: Was Sprachmodelle heute können"
 MARKUP = "<img src=x onerror=alert(1)> <b>fett?</b>"
 EDITOR = Decider.user("chefin@zeitung.example.de")
@@ -52,8 +54,8 @@ class Seeded:
 
 
 def seed(database_url: str) -> Seeded:
-    """Two pre-moderated articles (every comment waits for an editor), one with a thread
-    an editor approved this morning."""
+    """Three pre-moderated articles (every comment waits for an editor): one with a thread
+    an editor approved this morning, one without comments, one with a long discussion."""
     now = datetime.now(UTC) - timedelta(hours=2)
     terms = PublisherTerms.of(Config(database_url=database_url))
     database = Database(database_url)
@@ -61,8 +63,9 @@ def seed(database_url: str) -> Seeded:
         with database.transaction() as session:
             secret = keys.create_key(session, "redaktion", Role.EDITOR, now).secret
             seeded = Seeded(secret)
-            for key, title in ((ARTICLE, TITLE), (QUIET_ARTICLE, "Bahnstreik: Was Pendler "
-                                                                 "jetzt wissen müssen")):
+            for key, title in ((ARTICLE, TITLE),
+                               (QUIET_ARTICLE, "Bahnstreik: Was Pendler jetzt wissen müssen"),
+                               (LONG_ARTICLE, "Stadtrat beschließt den Haushalt 2027")):
                 articles.update_article(session, key, {
                     "title": title, "moderation_mode": ModerationMode.PRE,
                     "url": f"https://zeitung.example.de/{key}"}, now)
@@ -76,15 +79,18 @@ def seed(database_url: str) -> Seeded:
                     seeded.comments[reply] = _approved(
                         session, NewComment(reply_author, reply, parent_id=parent), now, minute,
                         terms)
+            for number in range(1, LONG_THREAD + 1):
+                _approved(session, NewComment("Leserin", f"Meinung Nr. {number} zum Haushalt"),
+                          now, number, terms, LONG_ARTICLE)
     finally:
         database.dispose()
     return seeded
 
 
 def _approved(session, new: NewComment, now: datetime, minute: int,
-              terms: PublisherTerms) -> str:
+              terms: PublisherTerms, article: str = ARTICLE) -> str:
     at = now + timedelta(minutes=minute)
-    comment_id = submit_comment(session, ARTICLE, new, at, terms=terms).comment.public_id
+    comment_id = submit_comment(session, article, new, at, terms=terms).comment.public_id
     moderation.decide(session, comment_id, "approve", EDITOR, reason_code=None, reason=None,
                       now=at, terms=terms)
     return comment_id
