@@ -262,3 +262,19 @@ def test_unconfirmed_addresses_are_purged_after_a_week(client, mailer, sink, dat
         counts = retention.purge(session, config, clock())
     assert counts["unconfirmed_reader_addresses"] == 1
     assert address(database) is None
+
+
+def test_an_automatic_decision_of_the_scoring_worker_is_mailed_too(
+        client, mailer, sink, worker):
+    confirmed(client, mailer, sink)
+    submit(client, "Ein sachlicher Vorschlag: mehr Trinkbrunnen in der Innenstadt.")
+    submit(client, "Du bist ein Idiot, Jürgen.")  # the KeywordScorer rejects it
+
+    worker.run_once()  # the first comment too, submitted before the confirmation
+    assert mailer.run_once() == 3
+
+    subjects = sorted(r.message["Subject"] for r in sink.received[1:])
+    assert subjects == [f"Dein Kommentar zu „{TITLE}“ ist veröffentlicht"] * 2 + [
+        f"Dein Kommentar zu „{TITLE}“ wurde nicht veröffentlicht"]
+    rejection = next(r.message for r in sink.received if "nicht" in r.message["Subject"])
+    assert "Unsere automatische Prüfung hat den Kommentar abgelehnt." in plain(rejection)
