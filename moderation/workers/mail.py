@@ -73,16 +73,21 @@ class MailWorker:
         with self.database.transaction() as session:
             held = jobs.still_held(session, [work.job_id for work in batch], self.id)
             now = self.clock()
-            done = []
+            done, bounced = [], {}
             for work, error in zip(batch, outcomes, strict=True):
                 if work.job_id not in held:  # its lease ran out: another worker has it
                     continue
                 mail = session.get(MailMessage, work.message_id)
-                # None or no longer pending: erased, or cancelled by a bounce in this batch.
-                if mail is None or mail.status != PENDING \
-                        or self._record(session, work.job_id, mail, error, now):
+                if mail is None or self._record(session, work.job_id, mail, error, now):
                     done.append(work.job_id)
+                if mail is not None and mail.reader_address_id is not None \
+                        and _permanent(error):
+                    bounced.setdefault(mail.reader_address_id, error)
             jobs.complete(session, done)
+            # Once every outcome of the batch is on record (a mail that went, went): the
+            # addresses that take no mail get none any more.
+            for address_id, error in bounced.items():
+                reader_mail.bounced(session, address_id, error, now)
         return claimed
 
     def _claim(self) -> tuple[int, list[Work]]:
@@ -144,11 +149,8 @@ class MailWorker:
             mail.status, mail.sent_at, mail.last_error = SENT, now, None
             return True
         mail.last_error = error
-        if mail.reader_address_id is not None and isinstance(error, smtp.Refusal) \
-                and error.permanent:
-            # The address takes no mail (5xx): it gets none any more, this one dead.
-            mail.status = FAILED
-            reader_mail.bounced(session, mail.reader_address_id, error, now)
+        if mail.reader_address_id is not None and _permanent(error):
+            mail.status = FAILED  # the reader's address takes no mail (5xx): no retry
             return True
         if mail.attempts > len(self.schedule):
             mail.status = FAILED  # the dead letter: kept, with its error
@@ -161,3 +163,8 @@ class MailWorker:
         """Send until ``stop`` is set."""
         run_until(stop, self.run_once, self.config.worker_poll_seconds,
                   f"mail worker {self.id}")
+
+
+def _permanent(error: str | None) -> bool:
+    """The server refused the mail's recipient or content for good (5xx)."""
+    return isinstance(error, smtp.Refusal) and error.permanent

@@ -278,3 +278,41 @@ def test_an_automatic_decision_of_the_scoring_worker_is_mailed_too(
         f"Dein Kommentar zu „{TITLE}“ wurde nicht veröffentlicht"]
     rejection = next(r.message for r in sink.received if "nicht" in r.message["Subject"])
     assert "Unsere automatische Prüfung hat den Kommentar abgelehnt." in plain(rejection)
+
+
+def test_a_bounce_cancels_the_addresses_queued_mails_but_not_what_already_went(
+        client, editor, mailer, sink, database, clock):
+    confirmed(client, mailer, sink)
+    first, second = submit(client, "Erster."), submit(client, "Zweiter.")
+    decide(client, editor, first["id"], "approve")
+    decide(client, editor, second["id"], "approve")
+    sink.answers = ["550 5.1.1 Postfach gelöscht"]  # the first of the two; the second goes
+    assert mailer.run_once() == 2
+    third = submit(client, "Dritter.")  # suppressed already: not subscribed
+
+    by_comment = {m.comment_id: m for m in outbox(database) if m.kind == "reader_published"}
+    assert sorted(m.status for m in by_comment.values()) == ["failed", "sent"]
+    assert third["notification"] == "suppressed"
+    assert address(database).suppressed_reason == "bounced"
+
+
+def test_a_bounce_cancels_queued_mails_of_the_address_outside_the_batch(
+        client, editor, mailer, sink, database, config, clock):
+    from moderation.workers.mail import MailWorker
+
+    confirmed(client, mailer, sink)
+    first, second = submit(client, "Erster."), submit(client, "Zweiter.")
+    decide(client, editor, first["id"], "approve")
+    decide(client, editor, second["id"], "approve")
+    one_at_a_time = MailWorker(database, config.replace(worker_batch_size=1), clock,
+                               worker_id="einzeln")
+    sink.answers = ["554 5.7.1 Empfänger abgelehnt"]
+
+    assert one_at_a_time.run_once() == 1
+    assert one_at_a_time.run_once() == 0  # the other one was cancelled, its job gone
+
+    statuses = sorted((m.status, m.last_error) for m in outbox(database)
+                      if m.kind == "reader_published")
+    assert statuses == [
+        ("cancelled", "the address bounced (SMTP 554 5.7.1 Empfänger abgelehnt)"),
+        ("failed", "SMTP 554 5.7.1 Empfänger abgelehnt")]
