@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from moderation import migrate
 from moderation.config import Config
 from moderation.db import UNAVAILABLE, unavailable_reason
+from moderation.origins import origin_of
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -31,14 +32,6 @@ class Finding:
     level: Level
     code: str
     message: str
-
-
-def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of a URL, as a browser sends it in ``Origin``."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return None
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
 
 
 def widget_findings(config: Config, pages: Iterable[str] = ()) -> list[Finding]:

@@ -136,6 +136,16 @@ class CommentInSchema(Schema):
                              validate=validate.OneOf(LANGUAGES), metadata={
                                  "description": "The language of the author's mails; the "
                                                 "service's language when left out."})
+    article_title = PlainText(load_default=None, allow_none=True,
+                              validate=validate.Length(max=300), metadata={
+                                  "description": "The title of the page the widget is on "
+                                                 "(data-title): the article's title while it "
+                                                 "has none."})
+    article_url = Url(load_default=None, allow_none=True, schemes={"http", "https"},
+                      validate=validate.Length(max=2000), metadata={
+                          "description": "The page the widget is on (data-url, else its "
+                                         "address): the article's link while it has none, if "
+                                         "on an origin of MODERATION_CORS_ORIGINS."})
 
     @validates_schema
     def email_to_notify(self, data: dict, **_: Any) -> None:

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from moderation import migrate
 from moderation.cli import main
 from moderation.config import Config
-from moderation.doctor import Level, database_findings, origin_of, widget_findings
+from moderation.doctor import Level, database_findings, widget_findings
+from moderation.origins import origin_of
 
 PAGE = "https://www.zeitung.de/politik/ki-im-alltag-100.html"
 

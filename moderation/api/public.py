@@ -80,7 +80,7 @@ class ArticleComments(MethodView):
             return comments.submit_comment(
                 session, article_key, new, now(), terms=PublisherTerms.of(state().config),
                 address=address, screening=screening, duplicate_window=window,
-                mailing=Mailing.of(state().config))
+                mailing=Mailing.of(state().config), page_origins=state().config.cors_origins)
 
 
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from moderation import textsearch
 from moderation.domain import CommentStatus, ModerationMode
 from moderation.errors import NotFound
 from moderation.models import Article, Comment
+from moderation.origins import origin_of
 from moderation.pagination import (
     decode_score_cursor,
     decode_text_cursor,
@@ -24,6 +26,8 @@ from moderation.pagination import (
 from moderation.services import audit
 
 EDITABLE = ("title", "url", "comments_open", "moderation_mode")
+# The settings readers see with the thread.
+PUBLIC = {"title", "url", "comments_open"}
 
 
 def find_article(session: Session, key: str) -> Article | None:
@@ -49,6 +53,23 @@ def get_or_create_article(session: Session, key: str, now: datetime) -> Article:
     return session.scalars(select(Article).where(Article.key == key)).one()
 
 
+def adopt_page(article: Article, title: str | None, url: str | None,
+               page_origins: Collection[str], now: datetime) -> None:
+    """Give an article without a title or link those of the page that embeds the widget.
+
+    What the CMS or an editor set is never overwritten: a reader's browser sends these, so
+    they only fill a gap. A link must lie on one of ``page_origins`` (the widget's allowed
+    origins): mails to readers carry it, and no reader may make them point elsewhere."""
+    changed = False
+    if title and not article.title:
+        article.title, changed = title, True
+    if url and not article.url and origin_of(url) in page_origins:
+        article.url, changed = url, True
+    if changed:
+        article.updated_at = now
+        _republish(article)
+
+
 def get_article(session: Session, key: str) -> Article:
     article = find_article(session, key)
     if article is None:
@@ -69,10 +90,17 @@ def update_article(session: Session, key: str, changes: dict[str, Any],
         if name in changes:
             setattr(article, name, changes[name])
     article.updated_at = now
+    if changed.keys() & PUBLIC:
+        _republish(article)
     if actor is not None and changed:
         audit.record(session, "article.changed", actor=actor, target=key,
                      details={"changes": changed}, now=now)
     return article
+
+
+def _republish(article: Article) -> None:
+    """The public view of the article changed: cached thread pages (ETag) are stale."""
+    article.public_revision = Article.public_revision + 1
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from moderation.errors import Conflict, Invalid
 from moderation.models import Article, Comment
 from moderation.policy import Decision, Signals, decide_at_intake
 from moderation.services import addresses, decisions, reader_mail
-from moderation.services.articles import get_or_create_article
+from moderation.services.articles import adopt_page, get_or_create_article
 from moderation.services.mail_outbox import Mailing
 from moderation.services.spam import fingerprint, intake_signals
 from moderation.statements import PublisherTerms
@@ -35,6 +36,9 @@ class NewComment:
     # Mail the author about the comment (double opt-in), in ``language`` ("de", "en").
     notify: bool = False
     language: str | None = None
+    # What the widget knows of the page it is on: adopted by an article without them.
+    article_title: str | None = None
+    article_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
                    terms: PublisherTerms, address: str | None = None,
                    screening: Screening | None = None,
                    duplicate_window: timedelta = timedelta(minutes=60),
-                   mailing: Mailing | None = None) -> Submitted:
+                   mailing: Mailing | None = None,
+                   page_origins: Collection[str] = ()) -> Submitted:
     """Accept a reader's comment and queue it for scoring.
 
     Nothing is public before it is judged, except on ``post`` articles, whose comments
@@ -83,8 +88,11 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     keyed hash of the address is kept. A rejection states its reasons under the publisher's
     ``terms``, in their language. An author who asks to be notified is subscribed before the
     comment is decided (``reader_mail.opt_in``), where ``mailing`` allows mail to readers.
+    An article without a title or link takes those of the page the widget is on, a link only
+    on one of the ``page_origins`` (``articles.adopt_page``).
     """
     article = get_or_create_article(session, article_key, now)
+    adopt_page(article, new.article_title, new.article_url, page_origins, now)
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)

@@ -392,3 +392,49 @@ def test_markup_round_trips_as_inert_plain_text(client, editor, payload):
     [comment] = response.get_json()["comments"]
     assert comment["id"] == comment_id
     assert comment["body"] == f"Kommentar mit {payload}"  # stored as typed, never as HTML
+
+
+# --- the page the widget is on ----------------------------------------------------------------
+
+PAGE = "https://blog.example.de/2026/12/ki-im-alltag.html"  # the test config's one origin
+
+
+def article_of(client, editor) -> dict:
+    return client.get("/v1/moderation/articles/ki-im-alltag", headers=editor).get_json()
+
+
+def test_an_article_takes_title_and_link_from_the_page_the_widget_is_on(client, editor):
+    post_comment(client, article_title="KI im Alltag: Was Künstliche Intelligenz schon kann",
+                 article_url=PAGE)
+    article = article_of(client, editor)
+    assert (article["title"], article["url"]) == (
+        "KI im Alltag: Was Künstliche Intelligenz schon kann", PAGE)
+
+    # Later pages never overwrite it: what the CMS or an editor set, or the first page said.
+    post_comment(client, "Noch einer", article_title="Anderer Titel",
+                 article_url="https://blog.example.de/anders")
+    later = article_of(client, editor)
+    assert (later["title"], later["url"]) == (article["title"], PAGE)
+
+
+def test_a_link_off_the_widgets_origins_is_not_adopted(client, editor):
+    post_comment(client, article_title="KI im Alltag", article_url="https://phishing.example/ki")
+    article = article_of(client, editor)
+    assert (article["title"], article["url"]) == ("KI im Alltag", None)
+
+
+def test_page_details_are_checked_like_every_field(client):
+    refused = assert_error(post_comment(client, article_url="javascript:alert(1)"), 422,
+                           "validation_failed")
+    assert "article_url" in refused["errors"]
+    assert_error(post_comment(client, article_title="T" * 301), 422, "validation_failed")
+
+
+def test_a_new_title_is_a_new_public_thread(client, editor):
+    published(client, editor)
+    etag = client.get(ARTICLE).headers["ETag"]
+    client.patch("/v1/moderation/articles/ki-im-alltag", headers=editor,
+                 json={"title": "KI im Alltag – aktualisiert"})
+    changed = client.get(ARTICLE, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.get_json()["article"]["title"] == "KI im Alltag – aktualisiert"
