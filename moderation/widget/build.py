@@ -28,8 +28,6 @@ from moderation.widget.messages import LANGUAGES, count_messages, widget_message
 
 # Where the source holds the settings; replaced by a JSON object.
 PLACEHOLDER = "/*SETTINGS*/null"
-# Fields of the comment form the server may or may not know yet; sent only if it does.
-OPTIONAL_COMMENT_FIELDS = ("notify", "language")
 
 
 @dataclass(frozen=True)
@@ -68,20 +66,20 @@ def _length(schema: type[Schema], field: str) -> validate.Length:
 
 def widget_settings(config: Config) -> dict[str, Any]:
     """What widget.js must know of this service."""
-    comment_fields = CommentInSchema().fields
     return {
         "messages": {language: widget_messages(language) for language in LANGUAGES},
         "limits": {
             "name": max_length(CommentInSchema, "author_name"),
             "email": max_length(CommentInSchema, "author_email"),
             "body": max_length(CommentInSchema, "body"),
+            "title": max_length(CommentInSchema, "article_title"),
+            "url": max_length(CommentInSchema, "article_url"),
             "appeal": max_length(AppealInSchema, "explanation"),
             "report": max_length(ReportInSchema, "explanation"),
             "report_min": min_length(ReportInSchema, "explanation"),
             "provision": max_length(ReportInSchema, "legal_provision"),
         },
         "categories": [category.value for category in ReportCategory],
-        "fields": [name for name in OPTIONAL_COMMENT_FIELDS if name in comment_fields],
         # Mails to readers need an SMTP server and absolute links (Mailing.to_readers).
         "notifications": config.smtp_host is not None and bool(config.public_base_url),
         "appeal_days": config.appeal_days,

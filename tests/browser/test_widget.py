@@ -11,6 +11,7 @@ import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -25,6 +26,7 @@ from tests.browser.widget_site import (
     LONG_THREAD,
     MARKUP,
     QUIET_ARTICLE,
+    TITLE,
     Seeded,
     Site,
     editor_call,
@@ -108,7 +110,7 @@ def other_reader(browser: Browser, site: Site) -> Iterator[tuple[Page, PageWatch
 
 
 def open_article(page: Page, article: str = ARTICLE, **query: str) -> None:
-    parameters = "&".join(f"{name}={value}" for name, value in
+    parameters = "&".join(f"{name}={quote(value, safe='')}" for name, value in
                           {"refresh": str(REFRESH), **query}.items())
     page.goto(f"/artikel/{article}?{parameters}")
     expect(page.locator("#kommentare[data-state=ready]")).to_be_attached()
@@ -275,6 +277,30 @@ def test_a_reply_goes_below_the_comment_it_answers(page: Page, widget_service: W
     reply = thread_item(page, "Folgeartikel über Datenschutz").locator(":scope > ol > li")
     expect(reply).to_contain_text("Ja, bitte – mit Beispielen aus der Praxis!")
     expect(reply).to_contain_text("Tom Krause")
+
+
+def test_a_new_article_takes_title_and_link_from_the_page(page: Page,
+                                                         widget_service: WidgetService,
+                                                         site: Site):
+    def article(key: str) -> dict:
+        return editor_call(widget_service.server.url, widget_service.seeded.editor_key,
+                           f"/v1/moderation/articles/{key}", method="GET")
+
+    open_article(page, "seitendaten-attribute", title="Wahl in Köln: die Ergebnisse",
+                 url="/politik/wahl-koeln#oben")
+    write(page, "Ida Brandt", "Danke für die schnelle Auswertung!")
+    expect(page.get_by_text("Danke! Dein Kommentar wird geprüft.")).to_be_visible()
+    named = article("seitendaten-attribute")
+    assert (named["title"], named["url"]) == ("Wahl in Köln: die Ergebnisse",
+                                              f"{site.url}/politik/wahl-koeln")
+
+    # Without the attributes: what the page says of itself, its title and address.
+    open_article(page, "seitendaten-seite")
+    write(page, "Ida Brandt", "Gut erklärt.")
+    expect(page.get_by_text("Danke! Dein Kommentar wird geprüft.")).to_be_visible()
+    found = article("seitendaten-seite")
+    assert (found["title"], found["url"]) == (TITLE, f"{site.url}/artikel/seitendaten-seite"
+                                                     f"?refresh={REFRESH}")
 
 
 def test_notifications_are_offered_once_an_email_is_typed(page: Page):

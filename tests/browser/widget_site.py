@@ -96,10 +96,12 @@ def _approved(session, new: NewComment, now: datetime, minute: int,
     return comment_id
 
 
-def editor_call(service_url: str, key: str, path: str, body: dict | None = None) -> dict:
-    """What an editor does through the API with their key (POST, JSON)."""
+def editor_call(service_url: str, key: str, path: str, body: dict | None = None,
+                method: str = "POST") -> dict:
+    """What an editor does through the API with their key (POST, JSON; or a GET)."""
+    data = json.dumps(body or {}).encode() if method == "POST" else None
     request = urllib.request.Request(  # noqa: S310 (the test service on loopback)
-        service_url + path, data=json.dumps(body or {}).encode(), method="POST",
+        service_url + path, data=data, method=method,
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         return json.loads(answer.read())
@@ -158,7 +160,7 @@ class _Site(BaseHTTPRequestHandler):
             return self._send(FRONT_PAGE.format(api=self.api, article=ARTICLE,
                                                 quiet=QUIET_ARTICLE))
         if parts.path.startswith("/artikel/"):
-            data = {name: query[name] for name in ("lang", "theme", "refresh")
+            data = {name: query[name] for name in ("lang", "theme", "refresh", "title", "url")
                     if name in query}
             attributes = " ".join(f'data-{name}="{html.escape(value)}"'
                                   for name, value in data.items())

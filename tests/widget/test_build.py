@@ -38,9 +38,11 @@ def test_the_email_notification_offer_follows_the_mail_setting():
     assert widget_settings(without_links)["notifications"] is False
 
 
-def test_the_optional_fields_sent_are_those_the_server_accepts():
-    accepted = set(CommentInSchema().fields)
-    assert set(widget_settings(Config())["fields"]) <= accepted
+def test_the_page_details_are_cut_to_what_the_server_accepts():
+    limits = widget_settings(Config())["limits"]
+    fields = CommentInSchema().fields
+    assert (limits["title"], limits["url"]) == (300, 2000)
+    assert {"article_title", "article_url", "language", "notify"} <= set(fields)
 
 
 def test_the_built_widget_holds_its_settings_once_and_keeps_umlauts():

@@ -228,11 +228,28 @@ textarea{min-height:7rem;resize:vertical}
 
   /* --- the widget ------------------------------------------------------------------------- */
 
+  // The page the widget is on, for an article that has no title or link yet: data-title and
+  // data-url, else what the page says of itself (Open Graph, canonical link, address).
+  function pageDetails(host) {
+    const meta = (name) => (document.querySelector(`meta[property="og:${name}"]`) || {}).content;
+    const canonical = (document.querySelector('link[rel="canonical"]') || {}).href;
+    const title = (option(host, "title") || meta("title") || document.title || "").trim();
+    const details = {};
+    if (title) details.article_title = title.slice(0, S.limits.title);
+    try {
+      const url = new URL(option(host, "url") || meta("url") || canonical || location.href, location.href);
+      url.hash = "";
+      if (/^https?:$/.test(url.protocol) && url.href.length <= S.limits.url) details.article_url = url.href;
+    } catch (_) { /* not a link: the article keeps none */ }
+    return details;
+  }
+
   function start(host) {
     if (host.shadowRoot) return;
     lang = pickLanguage(host);
     const article = option(host, "article");
     if (!article) return;
+    const page = pageDetails(host);
     const theme = option(host, "theme");
     host.dataset.theme = ["dark", "auto"].includes(theme) ? theme : "light";
     load();
@@ -371,7 +388,7 @@ textarea{min-height:7rem;resize:vertical}
         maxlength: S.limits.email });
       const notify = el("input", { type: "checkbox", name: "notify" });
       const notifyRow = el("label", { class: "check", hidden: true }, notify, t("notify"));
-      const offersNotify = S.notifications && S.fields.includes("notify");
+      const offersNotify = S.notifications;
       const body = el("textarea", { name: "body", required: true, rows: 5 });
       const counter = el("p", { class: "hint" });
       const website = el("input", { type: "text", name: "website", tabindex: "-1", autocomplete: "off" });
@@ -437,8 +454,9 @@ textarea{min-height:7rem;resize:vertical}
         const data = { author_name: name.value.trim(), body: body.value, website: website.value || null };
         if (email.value.trim()) data.author_email = email.value.trim();
         if (parent) data.parent_id = parent.id;
-        if (S.fields.includes("language")) data.language = lang;
+        data.language = lang;
         if (offersNotify && notify.checked) data.notify = true;
+        Object.assign(data, page);
         await submitting(send, async () => {
           try {
             const answer = await call("POST", articlePath, data);
