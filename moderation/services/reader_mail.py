@@ -11,7 +11,8 @@
   a reply to it published (once per reply; never one's own reply to oneself).
 - **Suppression**: an address that unsubscribed, bounced (5xx from the SMTP server, or
   reported by the MTA's bounce processor) or complained gets nothing any more; its pending
-  mails are cancelled.
+  mails are cancelled. A reader who had confirmed and unsubscribed later may opt in again
+  with a new comment, and confirms afresh; "not me" on a confirmation mail is for good.
 
 Mails are worded when the worker sends them (``compose``), from the comment as it stands
 then: one whose news is no longer true (published, then rejected before the mail went) is
@@ -69,7 +70,11 @@ def opt_in(session: Session, comment: Comment, language: str | None, mailing: Ma
     assert comment.author_email is not None, "the schema asks for an email with notify"
     address = _address_for(session, comment.author_email, language or mailing.language, now)
     if address.suppressed:
-        return SUPPRESSED
+        if not _may_opt_in_again(address):
+            return SUPPRESSED
+        # Asked afresh: confirmed afresh, and nothing goes before.
+        address.suppressed_at = address.suppressed_reason = address.confirmed_at = None
+        address.confirmation_sent_at, address.updated_at = None, now
     session.add(ReaderSubscription(comment_id=comment.id, reader_address_id=address.id,
                                    created_at=now))
     if address.confirmed:
@@ -82,6 +87,13 @@ def opt_in(session: Session, comment: Comment, language: str | None, mailing: Ma
             dedupe_key=f"{CONFIRMATION}:{address.id}:{now.isoformat()}",
             comment_id=comment.id)
     return CONFIRMATION_SENT
+
+
+def _may_opt_in_again(address: ReaderAddress) -> bool:
+    """Whether a new opt-in may lift the address's suppression: only for a reader who once
+    confirmed it and unsubscribed later. "Not me" on a confirmation mail, a bounce or a
+    complaint stays for good: typing the address again must not reach its owner."""
+    return address.suppressed_reason == UNSUBSCRIBED and address.confirmed_at is not None
 
 
 def _address_for(session: Session, email: str, language: str, now: datetime) -> ReaderAddress:

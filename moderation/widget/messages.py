@@ -46,6 +46,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sent": "Danke! Dein Kommentar wird geprüft.",
         "confirmation_sent": "Wir haben dir eine E-Mail geschickt: bitte bestätige die "
                              "Adresse.",
+        "subscribed": "Wir schreiben dir, sobald sich etwas tut.",
+        "suppressed": "An diese Adresse schicken wir keine E-Mails mehr (abbestellt oder "
+                      "nicht zustellbar).",
         "own": "Deine Kommentare",
         "status.pending": "Dein Kommentar wird geprüft.",
         "status.review": "Dein Kommentar wird geprüft.",
@@ -135,6 +138,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sending": "Sending …",
         "sent": "Thank you! Your comment is being reviewed.",
         "confirmation_sent": "We have sent you an email: please confirm the address.",
+        "subscribed": "We will email you as soon as something happens.",
+        "suppressed": "We no longer send emails to this address (unsubscribed or "
+                      "undeliverable).",
         "own": "Your comments",
         "status.pending": "Your comment is being reviewed.",
         "status.review": "Your comment is being reviewed.",

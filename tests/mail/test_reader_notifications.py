@@ -140,14 +140,44 @@ def test_one_click_unsubscribe_stops_every_mail_at_once(client, editor, mailer, 
     assert response.status_code == 200
     assert address(database).suppressed_reason == "unsubscribed"
     sent_before = len(sink.received)
-    later = submit(client, "Und noch einer.")
-    assert later["notification"] == "suppressed"
+    later = submit(client, "Und noch einer.")  # without asking: nothing is mailed about it
     decide(client, editor, later["id"], "approve")
     assert mailer.run_once() == 0
     assert len(sink.received) == sent_before
     cancelled = [m for m in outbox(database) if m.kind == "reader_published"]
     assert [(m.status, m.last_error) for m in cancelled] == [
         ("cancelled", "the address is suppressed (unsubscribed)")]
+
+
+def test_who_unsubscribed_may_ask_again_and_confirms_afresh(client, editor, mailer, sink,
+                                                            database, clock):
+    token = confirmed(client, mailer, sink)
+    clock.advance(hours=2)
+    client.post(f"/v1/notifications/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
+                content_type="application/x-www-form-urlencoded")
+    again = submit(client, "Ich möchte doch wieder Bescheid bekommen.")
+    assert again["notification"] == "confirmation_sent"
+    decide(client, editor, again["id"], "approve")  # before the new confirmation
+    assert mailer.run_once() == 1
+    assert sink.received[-1].message["Subject"].startswith("Bitte bestätige")
+    assert (address(database).suppressed, address(database).confirmed) == (False, False)
+
+    assert client.post(f"/v1/notifications/confirm/{token}").status_code == 200
+    latest = submit(client, "Jetzt aber.")
+    assert latest["notification"] == "subscribed"
+    decide(client, editor, latest["id"], "approve")
+    assert mailer.run_once() == 1
+    assert sink.received[-1].message["Subject"].endswith("ist veröffentlicht")
+
+
+def test_not_me_on_a_confirmation_mail_is_for_good(client, mailer, sink, database):
+    submit(client)
+    mailer.run_once()
+    token = token_in(sink.received[0].message)
+    client.post(f"/v1/notifications/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
+                content_type="application/x-www-form-urlencoded")
+    assert submit(client)["notification"] == "suppressed"
+    assert mailer.run_once() == 0 and len(sink.received) == 1
 
 
 def test_a_permanent_refusal_suppresses_the_address_and_a_temporary_one_retries(

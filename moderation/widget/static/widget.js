@@ -465,8 +465,9 @@ textarea{min-height:7rem;resize:vertical}
             body.value = "";
             count();
             home();
-            done.textContent = t("sent") + (answer.notification === "confirmation_sent"
-              ? " " + t("confirmation_sent") : "");
+            const told = ["confirmation_sent", "subscribed", "suppressed"];
+            done.textContent = t("sent") + (told.includes(answer.notification)
+              ? " " + t(answer.notification) : "");
             done.hidden = false;
             done.focus();
             await refreshOwn();
