@@ -1,6 +1,6 @@
 """Editors' mails: each person's own notification settings (a section of the account page)
-and, for admins, the outbox at /redaktion/mails: mails queued, failing, given up, with a
-dead one sent again on request."""
+and, for admins, the outbox at /redaktion/mails (mails to editors and to comment authors):
+queued, failing, given up, with a dead one sent again on request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Conflict as PageConflict
 from werkzeug.exceptions import NotFound as PageNotFound
 from werkzeug.wrappers import Response
@@ -23,6 +24,15 @@ from moderation.workspace.errors import OwnMessage
 
 ADMIN = Role.ADMIN
 OUTBOX_LIMIT = 200
+# What each kind of mail in the outbox is, as the admins read it.
+MAIL_KINDS = {
+    "report_alert": _l("Report alert"),
+    "digest": _l("Digest"),
+    "reader_confirmation": _l("To the comment's author: please confirm the address"),
+    "reader_published": _l("To the comment's author: published"),
+    "reader_rejected": _l("To the comment's author: not published or removed"),
+    "reader_reply": _l("To the comment's author: a new reply"),
+}
 
 
 class MailRefused(OwnMessage, PageConflict):
@@ -77,14 +87,14 @@ def _state(mail: mail_outbox.OutboxEntry) -> str:
 @blueprint.get("/mails", endpoint="mails")
 @signed_in(ADMIN)
 def mails_page() -> tuple[str, int]:
-    """The editors' mail outbox, newest first: what waits, what fails, what was given up."""
+    """The mail outbox, newest first: what waits, what fails, what was given up."""
     query, errors = read(OutboxFilter(), request.args)
     status = 422 if errors else 200
     query = query or {"status": None, "geaendert": None}
     entries = mail_outbox.outbox(request_session(), status=query["status"],
                                  limit=OUTBOX_LIMIT)
     return render_template(
-        "workspace/mails.html", entries=entries, mail_state=_state,
+        "workspace/mails.html", entries=entries, mail_state=_state, mail_kinds=MAIL_KINDS,
         mail_enabled=_mail_enabled(),
         status_filter=query["status"], limit=OUTBOX_LIMIT,
         error=_("This filter does not exist; every mail is shown.") if errors else None,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from moderation import jobs
-from moderation.models import Account, AuditEvent, Job, MailMessage
+from moderation.models import Account, AuditEvent, Job, MailMessage, ReaderAddress
 from moderation.services import mail_outbox, notifications
 from tests.workspace.conftest import post_form
 
@@ -138,3 +138,21 @@ def test_an_unknown_filter_shows_every_mail(admin_browser, dead_mail):
 
     assert response.status_code == 422
     assert f'id="mail-{dead_mail}"' in response.get_data(as_text=True)
+
+
+def test_the_outbox_names_a_mail_to_a_comment_author_by_its_kind(admin_browser, database,
+                                                                  clock):
+    with database.transaction() as session:
+        address = ReaderAddress(email="leserin@example.de", language="de", token="t" * 43,
+                                created_at=clock(), updated_at=clock())
+        session.add(address)
+        session.flush()
+        mail_outbox.queue_to_reader(session, address, kind="reader_confirmation",
+                                    name="Jürgen Müller", dedupe_key="bestaetigung:1",
+                                    now=clock())
+
+    html = admin_browser.get(MAILS).get_data(as_text=True)
+
+    assert "Postausgang" in html
+    assert "An die Autorin oder den Autor: Adresse bestätigen" in html
+    assert ">reader_confirmation<" not in html
