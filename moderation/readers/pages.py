@@ -271,7 +271,7 @@ def _data_page(address: ReaderAddress, exported: dict[str, Any], language: str,
     subscribed = set(notifications.get("subscribed_comments", []))
     comments = [{
         "written": day(datetime.fromisoformat(c["created_at"]).date(), language),
-        "article": c["article_key"],
+        "article": c["article_title"] or c["article_key"],
         "status": t["status.erased" if c["erased_at"] else f"status.{c['status']}"],
         "notified": t["yes" if c["id"] in subscribed else "no"],
     } for c in exported["comments"]]

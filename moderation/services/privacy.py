@@ -192,6 +192,7 @@ def _exported_comment(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.public_id,
         "article_key": comment.article.key,
+        "article_title": comment.article.title,
         "parent_id": comment.parent_public_id,
         "author_name": comment.author_name,
         "author_email": comment.author_email,

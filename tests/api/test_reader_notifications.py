@@ -168,3 +168,12 @@ def test_the_command_line_suppresses_an_address_nobody_opted_in_with(database_ur
     assert (address.email, address.suppressed_reason) == ("Bounce@Leser.Example", "bounced")
     with database.transaction() as session:
         assert session.scalars(select(AuditEvent.actor)).all() == ["cli"]
+
+
+def test_the_data_page_names_an_article_by_its_title(client, editor, reader):
+    client.patch("/v1/moderation/articles/ki-im-alltag", headers=editor,
+                 json={"title": "KI im Alltag: Was Sprachmodelle können"})
+
+    text = client.get(f"/v1/notifications/data/{reader.token}").get_data(as_text=True)
+
+    assert "<td>KI im Alltag: Was Sprachmodelle können</td>" in text
