@@ -23,7 +23,7 @@ from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
-from moderation.services import audit, keys, privacy, reader_mail, retention
+from moderation.services import audit, keys, model_versions, privacy, reader_mail, retention
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.workers.delivery import DeliveryWorker
@@ -242,6 +242,55 @@ def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source:
     click.echo(f"  config      {fetched.config_dir}")
     click.echo(f"  classes     {', '.join(fetched.manifest['classes'])}")
     click.echo("Workers load it with HF_HUB_OFFLINE=1; keep the cache at this path.")
+
+
+@model.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--note", default=None, help="Why this model (shown in the list and the log).")
+def install(folder: Path, note: str | None) -> None:
+    """Register a trained compact model (what `model train --out` wrote) as the candidate:
+    it is copied into MODERATION_MODEL_STORE and scores nothing until promoted."""
+    config = Config.from_env()
+    with Database(config.database_url) as database, database.transaction() as session:
+        installed = model_versions.install(session, folder, config, actor=audit.CLI,
+                                           note=note, now=utcnow())
+        version, path = installed.version, installed.path
+    click.echo(f"Model {version} installed as the candidate in {path}.")
+    click.echo("Make it live with `moderation model promote`.")
+
+
+@model.command(name="list")
+def list_models() -> None:
+    """Registered model versions, the newest first, and which one scores."""
+    with _database() as database, database.transaction() as session:
+        described = model_versions.describe_all(session)
+        for row in described["versions"]:
+            promoted = (f"promoted {_when(row.promoted_at)} by {row.promoted_by}"
+                        if row.promoted_at else "never promoted")
+            click.echo(f"{row.version}\t{row.state.value}\tinstalled {_when(row.created_at)} "
+                       f"by {row.created_by}\t{promoted}\t{row.note or ''}".rstrip())
+    shipped = " (shipped)" if described["live"] == described["shipped"] else ""
+    click.echo(f"Live: {described['live']}{shipped}")
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+@model.command()
+def promote() -> None:
+    """Make the candidate model live; workers switch to it before their next batch."""
+    with _database() as database, database.transaction() as session:
+        version = model_versions.promote(session, actor=audit.CLI, now=utcnow()).version
+    click.echo(f"Model {version} is live.")
+
+
+@model.command()
+def rollback() -> None:
+    """Return to the model version that was live before the live one."""
+    with _database() as database, database.transaction() as session:
+        version = model_versions.rollback(session, actor=audit.CLI, now=utcnow())
+    click.echo(f"Model {version} is live again.")
 
 
 @main.group(name="keys")

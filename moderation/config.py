@@ -110,6 +110,12 @@ class Config:
     detoxify_onnx_dir: str | None = None
     detoxify_batch_tokens: int = 2048
     model_cache: Path = field(default_factory=lambda: Path.home() / ".cache/moderation/models")
+    # Registered model versions (`moderation model install`), a folder each; every worker
+    # reads them from here, so several hosts share it. Default: <model_cache>/versions.
+    model_store: Path | None = field(default=None, metadata={"kind": "Path"})
+    # The compact model folder to score with instead of the shipped one: the scoring
+    # worker sets it to the live registered version.
+    compact_model: Path | None = field(default=None, metadata={"from_env": False})
     # Development and tests only: hosts a webhook may reach although they are private.
     webhook_allowed_hosts: frozenset[str] = frozenset()
     webhook_secret_overlap_hours: float = 24.0

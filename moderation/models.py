@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -648,3 +649,38 @@ class MailMessage(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ModelState(StrEnum):
+    """Where a model version stands: one candidate awaiting an admin, one live (or none: the
+    shipped model scores), the rest retired and restorable."""
+
+    CANDIDATE = "candidate"
+    LIVE = "live"
+    RETIRED = "retired"
+
+
+class ModelVersion(Base):
+    """A model registered for scoring: its folder in the model store and its manifest (its
+    files with their sha256, training data, parameters, figures). Rows are never deleted:
+    the history of what scored comments is the table."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # compact
+    # "<model name>@<content hash>", as the comments' ``scored_by`` and decisions name it.
+    version: Mapped[str] = mapped_column(String(120), unique=True)
+    state: Mapped[ModelState] = mapped_column(_enum(ModelState), index=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    manifest: Mapped[dict[str, Any]]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    promoted_by: Mapped[str | None] = mapped_column(String(120))
+    promoted_at: Mapped[datetime | None]
+    retired_at: Mapped[datetime | None]
+    # What was live when this version was first promoted (none: the shipped model); a
+    # rollback returns to it.
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"))

@@ -969,3 +969,34 @@ class CountsSchema(Schema):
         "description": "Per article key asked for: its published comments, replies included "
                        "(erased ones not); 0 for an article not known.",
         "example": {"ki-im-alltag": 12, "bahnstreik-2026": 0}})
+
+
+# --- model versions -----------------------------------------------------------------------
+
+
+class ModelVersionSchema(Schema):
+    version = fields.String(metadata={"description": "<model>@<content hash>, as comments' "
+                                                     "scored_by and decisions name it"})
+    kind = fields.String(metadata={"example": "compact"})
+    state = fields.Function(lambda row: row.state.value,
+                            metadata={"description": "candidate, live or retired"})
+    note = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+    promoted_by = fields.String(allow_none=True)
+    promoted_at = fields.DateTime(allow_none=True)
+    retired_at = fields.DateTime(allow_none=True)
+    manifest = fields.Dict(metadata={
+        "description": "files (sha256, bytes), training data, parameters, metrics, "
+                       "created_by"})
+
+
+class ModelVersionsSchema(Schema):
+    live = fields.String(metadata={"description": "The version that scores now: a registered "
+                                                  "one, or the shipped model"})
+    shipped = fields.String(metadata={"description": "The compact model in the package"})
+    versions = fields.List(fields.Nested(ModelVersionSchema))
+
+
+class ModelSwitchSchema(Schema):
+    live = fields.String(metadata={"description": "The version live after the change"})

@@ -1,5 +1,5 @@
-"""The admins' endpoints: the live policy, its history, a candidate in shadow mode, and the
-shipped starter word lists."""
+"""The admins' endpoints: the live policy, its history, a candidate in shadow mode, the
+shipped starter word lists, and the model versions."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from moderation.domain import Role
 from moderation.errors import NotFound
 from moderation.schemas import (
     HistoryQuerySchema,
+    ModelSwitchSchema,
+    ModelVersionsSchema,
     PolicyChangesSchema,
     PolicyHistorySchema,
     PolicySchema,
@@ -25,7 +27,7 @@ from moderation.schemas import (
     SuppressionSchema,
     WordChangeSchema,
 )
-from moderation.services import audit, policies, reader_mail
+from moderation.services import audit, model_versions, policies, reader_mail
 
 blp = Blueprint("admin", __name__, url_prefix="/v1/admin",
                 description="For admins: the moderation policy and the starter word lists. "
@@ -201,3 +203,39 @@ class MailSuppressions(MethodView):
         processor reports; its pending mails are cancelled (audited)."""
         return reader_mail.suppress(request_session(), data["email"], data["reason"],
                                     now=now(), **audit.by_key(current_key()))
+
+
+@blp.route("/models")
+@key_required(blp, Role.ADMIN)
+class ModelVersions(MethodView):
+    @blp.response(200, ModelVersionsSchema)
+    def get(self) -> Any:
+        """The model versions: which one scores now, the candidate, the retired ones."""
+        return model_versions.describe_all(request_session())
+
+
+@blp.route("/models/promote")
+@key_required(blp, Role.ADMIN)
+class ModelPromote(MethodView):
+    @blp.response(200, ModelSwitchSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="No candidate is installed.")
+    @blp.alt_response(409, response="CONFLICT", description=(
+        "The candidate's files changed since it was installed (errors.files names them)."))
+    def post(self) -> Any:
+        """Make the candidate model live; workers switch before their next batch."""
+        promoted = model_versions.promote(request_session(), now=now(),
+                                          **audit.by_key(current_key()))
+        return {"live": promoted.version}
+
+
+@blp.route("/models/rollback")
+@key_required(blp, Role.ADMIN)
+class ModelRollback(MethodView):
+    @blp.response(200, ModelSwitchSchema)
+    @blp.alt_response(409, response="CONFLICT", description=(
+        "Nothing to roll back to (the shipped model is live), or the previous version's "
+        "files changed."))
+    def post(self) -> Any:
+        """Return to the model version that was live before the live one."""
+        return {"live": model_versions.rollback(request_session(), now=now(),
+                                                **audit.by_key(current_key()))}

@@ -15,19 +15,20 @@ SCORERS = ("auto", "compact", "detoxify", "combined")
 def load_scorer(config: Config) -> Scorer:
     """The scorer named by ``MODERATION_SCORER``; raises ``ScorerUnavailable`` if it cannot run.
 
-    ``auto`` (the default) always has the compact German model, shipped in the package, and
-    combines it with detoxify when detoxify's weights are on this machine.
+    ``auto`` (the default) always has the compact German model (the shipped one, or the
+    registered version in ``config.compact_model``), and combines it with detoxify when
+    detoxify's weights are on this machine.
     """
     from moderation.scoring.compact import CombinedScorer, CompactScorer
 
     if config.scorer == "compact":
-        return CompactScorer()
+        return CompactScorer(config.compact_model)
     if config.scorer == "detoxify":
         return _detoxify(config)
     if config.scorer == "combined":
-        return CombinedScorer(CompactScorer(), _detoxify(config))
+        return CombinedScorer(CompactScorer(config.compact_model), _detoxify(config))
     if config.scorer == "auto":
-        compact = CompactScorer()
+        compact = CompactScorer(config.compact_model)
         if _detoxify_weights(config) is None:
             return compact
         try:

@@ -19,7 +19,7 @@ from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import ModerationMode, Reason
 from moderation.models import Article, Comment, WorkerHeartbeat
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
-from moderation.services import automation
+from moderation.services import automation, model_versions
 from moderation.services.policies import ActivePolicies, active_policies, configured
 from moderation.statements import PublisherTerms
 from moderation.text import sentences
@@ -35,17 +35,23 @@ RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2
 
 @dataclass
 class ScorerState:
-    """What this worker can score with; written to its heartbeat for ``/readyz``."""
+    """What this worker can score with; written to its heartbeat for ``/readyz``.
+    ``live_model``: the registered model version it was loaded for (None: the shipped one)."""
 
     state: str = "loading"  # loading | ready | unavailable
     scorer: Scorer | None = None
     error: str | None = None
     checked_at: datetime | None = None
+    live_model: str | None = None
 
     def as_details(self) -> dict[str, str | None]:
         return {
             "model": self.scorer.name if self.scorer else None,
             "version": self.scorer.version if self.scorer else None,
+            # What the comments' scored_by and the decisions' events name.
+            "model_version": f"{self.scorer.name}@{self.scorer.version}"
+            if self.scorer else None,
+            "live_model": self.live_model or model_versions.shipped_version(),
             "device": self.scorer.device if self.scorer else None,
             "error": self.error,
         }
@@ -121,19 +127,35 @@ class ScoringWorker:
         configured(config)  # thresholds the policy cannot use stop the start
 
     def ensure_scorer(self) -> None:
-        """Load the scorer once; after a failure, try again now and then."""
+        """Load the scorer of the live model version, and again whenever an admin promotes
+        or rolls back another one (asked before every batch: one indexed query); after a
+        failure, try again now and then."""
         now = self.clock()
-        if self.scorer.state == "ready" or (
-            self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY
-        ):
-            return
+        # Read-only: on SQLite the question takes no write lock.
+        with self.database.session(read_only=True) as session, session.begin():
+            wanted = model_versions.live_version(session)
+            if wanted == self.scorer.live_model and (self.scorer.state == "ready" or (
+                    self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY)):
+                return
+            live = model_versions.live_model(session) if wanted else None
         try:
-            self.scorer = ScorerState("ready", self._load_scorer(self.config), None, now)
+            self.scorer = ScorerState("ready", self._load(live), None, now, wanted)
             log.info("scorer %s %s ready", self.scorer.scorer.name, self.scorer.scorer.version)
         except ScorerUnavailable as error:
-            self.scorer = ScorerState("unavailable", None, str(error), now)
+            self.scorer = ScorerState("unavailable", None, str(error), now, wanted)
             log.error("scorer unavailable: %s", error)
         self.heartbeat(force=True)
+
+    def _load(self, live: model_versions.LiveModel | None) -> Scorer:
+        """The configured scorer, with the live registered compact model where there is one;
+        fails closed on a model whose files changed since it was installed."""
+        if live is None:
+            return self._load_scorer(self.config)
+        changed = model_versions.changed_files(live.path, live.files)
+        if changed:
+            raise ScorerUnavailable(f"model {live.version}: files changed or missing in "
+                                    f"{live.path} ({', '.join(changed)})")
+        return self._load_scorer(self.config.replace(compact_model=live.path))
 
     def run_once(self) -> int:
         """Claim one batch of due comments and have them decided; returns how many were

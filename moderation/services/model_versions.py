@@ -1,0 +1,242 @@
+"""Model versions: which model scores comments, as a history an admin controls.
+
+A trained or fetched model never replaces the live one directly: ``install`` copies its
+folder into the model store and registers it as the candidate; ``promote`` makes the
+candidate live; ``rollback`` returns to the version that was live before it. Each version
+keeps its manifest: its files with their sha256, the training data, parameters and figures,
+who installed it. While no version is live, the compact model shipped in the package scores;
+it needs no row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from moderation.config import Config
+from moderation.errors import Conflict, Invalid, NotFound
+from moderation.models import ModelState, ModelVersion
+from moderation.services import audit
+
+COMPACT = "compact"
+# What every installed model must score before it may become the candidate.
+SAMPLE = "Schöne Grüße aus Köln, danke für den Artikel über die Größe der Städte!"
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    """The registered version workers score with, and where its files are."""
+
+    version: str
+    path: Path
+    files: dict[str, Any]
+
+
+def store_of(config: Config) -> Path:
+    """The folder that holds every registered version (``MODERATION_MODEL_STORE``)."""
+    return config.model_store or config.model_cache / "versions"
+
+
+@lru_cache(maxsize=1)
+def shipped_version() -> str:
+    """The version of the compact model shipped in the package: live while no row is."""
+    from moderation.scoring.compact import MANIFEST_FILE, shipped_model_dir
+
+    manifest = json.loads((shipped_model_dir() / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return f"{manifest['name']}@{manifest['version']}"
+
+
+def file_hashes(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every file under ``folder`` by its relative path, with its sha256 and size."""
+    return {path.relative_to(folder).as_posix(): {"sha256": _sha256(path),
+                                                  "bytes": path.stat().st_size}
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def changed_files(folder: Path, files: dict[str, Any]) -> list[str]:
+    """The files of a manifest that are missing from ``folder`` or differ from it."""
+    now = file_hashes(folder) if folder.is_dir() else {}
+    return sorted(name for name, known in files.items()
+                  if now.get(name, {}).get("sha256") != known["sha256"])
+
+
+def _check_files(version: ModelVersion) -> None:
+    """Refuse a version whose files are not the ones it was installed with."""
+    changed = changed_files(Path(version.path), version.manifest["files"])
+    if changed:
+        raise Conflict(f"The files of model {version.version} changed since it was installed "
+                       f"({', '.join(changed)}); install it again.",
+                       errors={"files": changed})
+
+
+def inspect_compact(folder: Path) -> tuple[str, dict[str, Any]]:
+    """The version of the compact model in ``folder`` and its training manifest, after it
+    has loaded and scored a German sentence. Its version must be its model file's hash."""
+    from moderation.scoring.base import ScorerUnavailable
+    from moderation.scoring.compact import MODEL_FILE, CompactScorer
+
+    if not (folder / MODEL_FILE).is_file():
+        raise Invalid(f"{folder} holds no compact model ({MODEL_FILE} is missing).")
+    try:
+        scorer = CompactScorer(folder)
+        scores = scorer.score([SAMPLE])[0]
+    except (ScorerUnavailable, ValueError, KeyError) as error:
+        raise Invalid(f"{folder} holds no compact model that loads: {error}") from None
+    if not scores or not all(0.0 <= value <= 1.0 for value in scores.values()):
+        raise Invalid(f"The model in {folder} gave no probabilities for a German sentence.")
+    sha = _sha256(folder / MODEL_FILE)
+    if scorer.manifest.get("model_file", {}).get("sha256") != sha \
+            or not scorer.version.endswith(sha[:12]):
+        raise Invalid(f"The manifest in {folder} does not name its model file's sha256: "
+                      "was the model changed after training?")
+    return f"{scorer.name}@{scorer.version}", scorer.manifest
+
+
+def install(session: Session, folder: Path, config: Config, *, actor: str,
+            api_key_id: int | None = None, note: str | None, now: datetime) -> ModelVersion:
+    """Register the compact model in ``folder`` as the candidate (a copy in the model
+    store); the candidate before it is retired: one candidate at a time."""
+    _serialise(session)
+    version, trained = inspect_compact(folder.resolve())
+    row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
+    if row is not None and row.state != ModelState.RETIRED:
+        raise Conflict(f"Model {version} is already {row.state.value}.")
+    path = _copy_into_store(folder.resolve(), store_of(config), version)
+    replaced = _candidate(session)
+    if replaced is not None:
+        replaced.state, replaced.retired_at = ModelState.RETIRED, now
+    manifest = {
+        "files": file_hashes(path), "source": str(folder.resolve()),
+        "data": trained.get("data", []), "parameters": trained.get("parameters", {}),
+        "metrics": trained.get("cross_validation", {}), "heads": trained.get("heads", []),
+        "command": trained.get("command"), "created_by": actor,
+    }
+    if row is None:
+        row = ModelVersion(kind=COMPACT, version=version, created_by=actor, created_at=now)
+        session.add(row)
+    row.state, row.path, row.manifest, row.note = ModelState.CANDIDATE, str(path), manifest, note
+    row.retired_at = None
+    session.flush()
+    audit.record(session, "model.installed", actor=actor, api_key_id=api_key_id,
+                 target=version, now=now, details={
+                     "note": note, "replaced_candidate": replaced.version if replaced else None})
+    return row
+
+
+def _copy_into_store(folder: Path, store: Path, version: str) -> Path:
+    """The model's files in the store, named by version: copied to a temporary folder
+    first, so a worker never sees half of a model."""
+    target = store / version.replace("@", "_")
+    if target.is_dir() and not changed_files(target, file_hashes(folder)):
+        return target
+    store.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=store))
+    shutil.copytree(folder, staging, dirs_exist_ok=True)
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide it from workers running as others
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    return target
+
+
+def promote(session: Session, *, actor: str, api_key_id: int | None = None,
+            now: datetime) -> ModelVersion:
+    """Make the candidate the live model; the live one before it is retired and stays
+    restorable by ``rollback``."""
+    _serialise(session)
+    candidate = _candidate(session)
+    if candidate is None:
+        raise NotFound("No candidate model is installed (moderation model install).")
+    _check_files(candidate)
+    live = _live(session)
+    if live is not None:
+        live.state, live.retired_at = ModelState.RETIRED, now
+    candidate.state, candidate.promoted_at, candidate.promoted_by = ModelState.LIVE, now, actor
+    candidate.previous_id = live.id if live else None
+    session.flush()
+    audit.record(session, "model.promoted", actor=actor, api_key_id=api_key_id,
+                 target=candidate.version, now=now,
+                 details={"previous": live.version if live else shipped_version()})
+    return candidate
+
+
+def rollback(session: Session, *, actor: str, api_key_id: int | None = None,
+             now: datetime) -> str:
+    """Return to the version that was live before the live one (the shipped model where
+    there was none); returns the version now live."""
+    _serialise(session)
+    live = _live(session)
+    if live is None:
+        raise Conflict(f"Nothing to roll back to: the shipped model {shipped_version()} "
+                       "is live.")
+    previous = session.get(ModelVersion, live.previous_id) if live.previous_id else None
+    if previous is not None:
+        _check_files(previous)
+    live.state, live.retired_at = ModelState.RETIRED, now
+    session.flush()  # one live row at a time
+    if previous is not None:
+        previous.state, previous.retired_at = ModelState.LIVE, None
+        previous.promoted_at, previous.promoted_by = now, actor
+    restored = previous.version if previous else shipped_version()
+    audit.record(session, "model.rolled_back", actor=actor, api_key_id=api_key_id,
+                 target=restored, now=now, details={"from": live.version})
+    return restored
+
+
+def versions(session: Session) -> list[ModelVersion]:
+    """Every registered version, the newest first."""
+    return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
+
+
+def live_version(session: Session) -> str | None:
+    """The live registered version (None: the shipped model); one indexed query, asked by
+    workers between batches."""
+    return session.scalar(select(ModelVersion.version)
+                          .where(ModelVersion.state == ModelState.LIVE))
+
+
+def live_model(session: Session) -> LiveModel | None:
+    """The live registered version with its folder and files, or None."""
+    live = _live(session)
+    return LiveModel(live.version, Path(live.path), live.manifest["files"]) if live else None
+
+
+def describe_all(session: Session) -> dict[str, Any]:
+    """What scores now, what the package ships, and every registered version."""
+    return {"live": live_version(session) or shipped_version(), "shipped": shipped_version(),
+            "versions": versions(session)}
+
+
+def _live(session: Session) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.state == ModelState.LIVE))
+
+
+def _candidate(session: Session) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion)
+                          .where(ModelVersion.state == ModelState.CANDIDATE))
+
+
+def _serialise(session: Session) -> None:
+    """Model changes happen one after the other: two admins promoting at once must not make
+    two versions live. (On SQLite the write lock does this; on PostgreSQL an advisory
+    lock.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("moderation.model"))))
