@@ -15,8 +15,8 @@ Layout of a cache folder::
 
 A model is built in its own hidden folder, verified there (it must load through detoxify with
 the Hub switched off and score a German sentence), and only then published by replacing the
-link. A crash at any point leaves either the previous model or none, never a half-fetched one.
-The checkpoint holds absolute paths: the cache must be used at the path it was fetched to.
+link (``model_cache.publish``). The checkpoint holds absolute paths: the cache must be used at
+the path it was fetched to.
 
 torch, transformers and detoxify are imported only by ``fetch_model``; ``cached_model`` (what
 a worker calls before building its scorer) needs none of them.
@@ -24,42 +24,36 @@ a worker calls before building its scorer) needs none of them.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import logging
-import math
-import os
-import re
-import shutil
 import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
 from moderation.clock import Clock, utcnow
+from moderation.scoring.model_cache import (
+    CHECK_TEXT,
+    MANIFEST,
+    FetchFailed,
+    cause,
+    check_offline,
+    file_sha256,
+    publish,
+    published,
+    versions,
+)
+
+__all__ = ["CachedModel", "FetchFailed", "cached_model", "fetch_model"]
 
 CHECKPOINT = "checkpoint.ckpt"
 CONFIG_DIR = "hf"
-MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
-# Scored once after fetching: the model must load offline and handle German text.
-CHECK_TEXT = "Schöne Grüße, danke für den Kommentar über die Straße in München!"
 
 # Their versions go into the manifest: they decide how the files are read.
 _PACKAGES = ("detoxify", "torch", "transformers", "huggingface_hub")
-_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 log = logging.getLogger(__name__)
-
-
-class FetchFailed(RuntimeError):
-    """A model could not be fetched; nothing was added to the cache and nothing was replaced."""
 
 
 @dataclass(frozen=True)
@@ -92,33 +86,14 @@ def fetch_model(
     """
     import detoxify
 
-    published = detoxify.detoxify.MODEL_URLS
-    if model not in published:
-        raise ValueError(
-            f"unknown detoxify model {model!r}; choose one of: {', '.join(published)}"
-        )
-    url = checkpoint_url or published[model]
-    cache_dir = cache_dir.resolve()
-    entry = cache_dir / model
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with _locked(cache_dir):
-            if entry.exists() and not entry.is_symlink():
-                raise FetchFailed(
-                    f"{entry} was not written by 'moderation model fetch'; move it away first"
-                )
-            folder = Path(tempfile.mkdtemp(prefix=f".{model}.", dir=cache_dir))
-            try:
-                # mkdtemp creates 0700; workers often run as another user than the image build.
-                folder.chmod(0o755)
-                manifest = _build(model, folder, url, hub_source, sha256, progress, clock)
-                _point(entry, folder)
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-            _remove_other_versions(cache_dir, model, keep=folder)
-    except OSError as exc:  # the cache folder: permissions, a full disk
-        raise FetchFailed(f"cannot write {model!r} into {cache_dir}: {_cause(exc)}") from exc
+    urls = detoxify.detoxify.MODEL_URLS
+    if model not in urls:
+        raise ValueError(f"unknown detoxify model {model!r}; choose one of: {', '.join(urls)}")
+    url = checkpoint_url or urls[model]
+    folder, manifest = publish(
+        cache_dir, model,
+        lambda into: _build(model, into, url, hub_source, sha256, progress, clock),
+    )
     return CachedModel(model, folder / CHECKPOINT, folder / CONFIG_DIR, manifest)
 
 
@@ -126,25 +101,14 @@ def cached_model(model: str, cache_dir: Path) -> CachedModel | None:
     """The fetched ``model`` in ``cache_dir``, or ``None`` where it was never fetched, is
     incomplete, damaged or was moved away from the path it was fetched to (the reason is
     logged)."""
-    if not _MODEL_NAME.fullmatch(model):
-        raise ValueError(f"not a model name: {model!r}")
-    entry = cache_dir.resolve() / model
-    if not entry.exists():
+    found = published(cache_dir, model)
+    if found is None:
         return None
-    folder = entry.resolve()
-    manifest_path = folder / MANIFEST
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        log.warning("%s has no %s: an interrupted fetch; fetch it again", entry, MANIFEST)
-        return None
-    except (OSError, ValueError) as exc:
-        log.warning("unreadable %s (%s); fetch %s again", manifest_path, exc, model)
-        return None
+    folder, manifest = found
     checkpoint, config_dir = folder / CHECKPOINT, folder / CONFIG_DIR
     problem = _manifest_problem(manifest, model, checkpoint, config_dir)
     if problem:
-        log.warning("cannot use %s: %s; fetch %s again", entry, problem, model)
+        log.warning("cannot use %s: %s; fetch %s again", cache_dir / model, problem, model)
         return None
     return CachedModel(model, checkpoint, config_dir, manifest)
 
@@ -181,7 +145,8 @@ def _build(
     progress: bool,
     clock: Clock,
 ) -> dict[str, Any]:
-    """Fill ``folder`` with the fixed-up checkpoint, its config folder and the manifest."""
+    """Fill ``folder`` with the fixed-up checkpoint and its config folder; return the
+    manifest."""
     import torch
     from torch.hub import download_url_to_file
 
@@ -191,8 +156,8 @@ def _build(
     except Exception as exc:
         if isinstance(exc, HTTPError):
             exc.close()  # it holds the server's answer, socket included; torch.hub leaves it open
-        raise FetchFailed(f"cannot download {url}: {_cause(exc)}") from exc
-    source_sha256 = _sha256(download)
+        raise FetchFailed(f"cannot download {url}: {cause(exc)}") from exc
+    source_sha256 = file_sha256(download)
     if expected_sha256 is not None and source_sha256 != expected_sha256.lower():
         raise FetchFailed(
             f"{url} has sha256 {source_sha256}, expected {expected_sha256}; not cached"
@@ -205,7 +170,7 @@ def _build(
         hub = hub_source or args["model_type"]
         model_class, tokenizer_class = args["model_name"], args["tokenizer_name"]
     except Exception as exc:
-        raise FetchFailed(f"{url} is not a detoxify checkpoint ({_cause(exc)})") from exc
+        raise FetchFailed(f"{url} is not a detoxify checkpoint ({cause(exc)})") from exc
     download.unlink()  # the fixed-up copy replaces it: one checkpoint on disk at a time
 
     config_dir = folder / CONFIG_DIR
@@ -227,12 +192,9 @@ def _build(
         "tokenizer_class": tokenizer_class,
         "scorer_version": scorer_version,
         "check": {"text": CHECK_TEXT, "scores": scores},
-        "packages": {name: metadata.version(name) for name in _PACKAGES},
+        "packages": versions(_PACKAGES),
         "fetched_at": clock().isoformat(),
     }
-    (folder / MANIFEST).write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
     return manifest
 
 
@@ -250,7 +212,7 @@ def _fetch_config_and_tokenizer(hub: str, num_labels: int, config_dir: Path) -> 
             tokenizer = AutoTokenizer.from_pretrained(hub, cache_dir=hub_cache)
         except Exception as exc:
             raise FetchFailed(
-                f"cannot fetch the Hugging Face config and tokenizer {hub!r}: {_cause(exc)}"
+                f"cannot fetch the Hugging Face config and tokenizer {hub!r}: {cause(exc)}"
             ) from exc
         # Files from the Hub land in snapshots named by commit; a local folder leaves none.
         commits = {
@@ -264,72 +226,8 @@ def _fetch_config_and_tokenizer(hub: str, num_labels: int, config_dir: Path) -> 
 
 
 def _check_offline(checkpoint: Path, config_dir: Path) -> tuple[str, dict[str, float]]:
-    """Load the fixed-up model the way a worker does, with the Hub off, and score
-    ``CHECK_TEXT``; return the scorer's version and the scores."""
     from moderation.scoring.detoxify import DetoxifyScorer
 
-    try:
-        with _hub_offline():
-            scorer = DetoxifyScorer(checkpoint=str(checkpoint), config_dir=str(config_dir))
-            [scores] = scorer.score([CHECK_TEXT])
-    except Exception as exc:  # ScorerUnavailable from loading, anything from scoring
-        raise FetchFailed(f"the fetched model does not work offline: {_cause(exc)}") from exc
-    if not scores or not all(math.isfinite(value) for value in scores.values()):
-        raise FetchFailed(f"the fetched model scores {CHECK_TEXT!r} as {scores}")
-    return scorer.version, scores
-
-
-@contextmanager
-def _hub_offline() -> Iterator[None]:
-    """Refuse every Hugging Face Hub request, as ``HF_HUB_OFFLINE=1`` does.
-
-    huggingface_hub reads the variable once, at import, so its constant is switched instead.
-    """
-    from huggingface_hub import constants
-
-    before = constants.HF_HUB_OFFLINE
-    constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
-        constants.HF_HUB_OFFLINE = before
-
-
-@contextmanager
-def _locked(cache_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``cache_dir`` (fetches there run one at a time)."""
-    descriptor = os.open(cache_dir, os.O_RDONLY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)  # releases the lock
-
-
-def _point(entry: Path, folder: Path) -> None:
-    """Make ``entry`` a link to ``folder`` in one step: readers see the old target or the new."""
-    link = entry.with_name(f".link-{entry.name}-{uuid.uuid4().hex}")
-    link.symlink_to(folder.name)
-    try:
-        link.replace(entry)
-    except BaseException:
-        link.unlink(missing_ok=True)
-        raise
-
-
-def _remove_other_versions(cache_dir: Path, model: str, keep: Path) -> None:
-    """Delete ``model``'s replaced version and any left by interrupted fetches."""
-    for folder in cache_dir.glob(f".{model}.*"):
-        if folder != keep and folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def _cause(exc: BaseException) -> str:
-    """``Type: first line`` of an exception, for one-line error messages."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return check_offline(
+        lambda: DetoxifyScorer(checkpoint=str(checkpoint), config_dir=str(config_dir))
+    )

@@ -4,54 +4,33 @@ torch, transformers and detoxify are imported only when a ``DetoxifyScorer`` is 
 module can be imported where they are not installed (the API process never imports torch).
 Every loading failure surfaces as ``ScorerUnavailable`` with a message saying how to fix it.
 
-detoxify's own ``predict`` runs one text at a time and truncates at 512 tokens. Here a call's
-texts are cut into windows of at most 512 tokens (a long comment is scored as overlapping
-windows and each category takes its highest window, so an insult at the end still counts),
-the windows are sorted by length and run in padded batches under a token budget (similar
-lengths, little padding), and the scores are put back in input order. Optionally the model
-runs on ONNX Runtime (float32: the same scores, about twice as fast as torch on CPU) or with
-int8 weights (torch dynamic quantization or ONNX Runtime, one window per forward pass:
-4-6x faster than detoxify's loop). int8 changes scores enough to flip decisions: check it
-with ``bench/int8_agreement.py`` on the weights you ship before turning it on.
+detoxify's own ``predict`` runs one text at a time and truncates at 512 tokens; here the
+loaded model runs through ``classifier.WindowedScorer``: windows over long texts, length-grouped
+batches, torch or ONNX Runtime, float32 or int8.
 """
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import hashlib
-import warnings
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from moderation.scoring.base import ScorerUnavailable, Scores
-from moderation.scoring.runner import Runner, pad
+from moderation.scoring.base import ScorerUnavailable
+from moderation.scoring.classifier import (
+    BATCH_TOKENS,
+    MAX_TOKENS,
+    QUANTIZE_MODES,
+    Loaded,
+    WindowedScorer,
+    check_options,
+)
+from moderation.scoring.model_cache import file_sha256
+
+__all__ = ["BATCH_TOKENS", "INSTALL_HINT", "MAX_TOKENS", "DetoxifyScorer"]
 
 INSTALL_HINT = "pip install 'moderation[detoxify]'"
-# Every detoxify model (BERT, RoBERTa, XLM-R, ALBERT) reads at most 512 tokens.
-MAX_TOKENS = 512
-# Tokens two consecutive windows of a long text share, so nothing is judged without context.
-WINDOW_OVERLAP = 128
-# Padded tokens (texts x longest text) per forward pass. On CPU a batch gains nothing once
-# it holds a few hundred tokens (bench/scoring.py); the budget bounds memory and latency.
-BATCH_TOKENS = 2048
-# Share of a batch that may be padding: padded positions cost as much as real ones, and
-# without this bound a budget-filling batch of mixed lengths ran slower than no batching.
-MAX_PADDING = 0.2
-# ``quantize`` values and how each shows in ``version``: a decision made with int8 weights
-# must be told apart from one made with the float weights in the audit trail.
-QUANTIZE_MODES: dict[str | None, str] = {
-    None: "",
-    "dynamic": "+int8-dynamic",
-    "onnx": "+onnx-fp32",
-    "onnx-int8": "+onnx-int8",
-}
-INT8_MODES = ("dynamic", "onnx-int8")
-WARM_UP_TEXT = "Danke für den Artikel!"
 
-class DetoxifyScorer:
+
+class DetoxifyScorer(WindowedScorer):
     """Scores texts with a detoxify model: one ``{category: probability}`` mapping per text.
 
     ``model`` names a published detoxify model (``original``, ``unbiased``, ``multilingual``,
@@ -80,14 +59,12 @@ class DetoxifyScorer:
         onnx_dir: str | None = None,
         batch_tokens: int = BATCH_TOKENS,
     ) -> None:
-        _check_options(device, threads, quantize, batch_tokens)
+        check_options(device, threads, quantize, batch_tokens)
         try:
             import detoxify
-            import torch
+            import torch  # noqa: F401  (the scorer runs it)
         except ImportError as exc:
             raise ScorerUnavailable(f"detoxify is not installed ({exc}): {INSTALL_HINT}") from exc
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ScorerUnavailable(f"device {device!r} asked for, but torch sees no CUDA GPU")
 
         package_version = metadata.version("detoxify")
         if checkpoint is None:
@@ -102,7 +79,7 @@ class DetoxifyScorer:
         else:
             if not Path(checkpoint).is_file():
                 raise ScorerUnavailable(f"detoxify checkpoint not found: {checkpoint}")
-            sha256 = _sha256(checkpoint)
+            sha256 = file_sha256(Path(checkpoint))
             self.name = "detoxify-checkpoint"
             weights = f"{package_version}+sha256.{sha256[:12]}"
             # The weights decide the export: a retrained checkpoint gets its own ONNX files.
@@ -114,188 +91,25 @@ class DetoxifyScorer:
                 "(it must hold config.json and the tokenizer files)"
             )
 
-        if threads is not None:
-            torch.set_num_threads(threads)
-        try:
-            loaded = detoxify.Detoxify(
-                model_type=model,
-                checkpoint=checkpoint,
-                huggingface_config_path=config_dir,
-                device=device,
-            )
-        except Exception as exc:
-            raise ScorerUnavailable(_load_failure(model, checkpoint, config_dir, exc)) from exc
+        def load() -> Loaded:
+            try:
+                loaded = detoxify.Detoxify(
+                    model_type=model,
+                    checkpoint=checkpoint,
+                    huggingface_config_path=config_dir,
+                    device=device,
+                )
+            except Exception as exc:
+                raise ScorerUnavailable(
+                    _load_failure(model, checkpoint, config_dir, exc)
+                ) from exc
+            outputs = {name: column for column, name in enumerate(loaded.class_names)}
+            return Loaded(loaded.tokenizer, loaded.model, outputs)
 
-        self.device = device
-        self._tokenizer: Any = loaded.tokenizer
-        self._categories: list[str] = loaded.class_names
-        self._pad_id: int = self._tokenizer.pad_token_id or 0
-        self._prefix, self._suffix = _special_tokens(self._tokenizer)
-        # A tokenizer saved without model_max_length reports a huge number: the model's
-        # 512 positions are the limit then.
-        self._max_tokens = min(MAX_TOKENS, self._tokenizer.model_max_length)
-        self._overlap = min(WINDOW_OVERLAP, self._max_tokens // 4)
-        # int8 activations are quantized with one scale per forward pass, taken from the
-        # largest value in the whole batch, padding included: batched, a comment's int8
-        # scores would depend on the comments scored beside it (measured: 0.07 on average
-        # with trained weights). A decision must be reproducible from the comment alone, so
-        # the int8 modes run one window per pass.
-        self._batch_tokens = 0 if quantize in INT8_MODES else batch_tokens
-        network = loaded.model.eval()
-        del loaded
-        if quantize in ("onnx", "onnx-int8"):
-            from moderation.scoring import onnx_backend
-
-            path = onnx_backend.onnx_file(
-                network, _onnx_folder(onnx_dir, checkpoint), onnx_key,
-                int8=quantize == "onnx-int8", pad_id=self._pad_id,
-            )
-            del network  # torch's copy of the weights: ONNX Runtime loads its own
-            self._run = onnx_backend.onnx_runner(path, threads=threads, pad_id=self._pad_id)
-        else:
-            if quantize == "dynamic":
-                network = _quantize_dynamic(torch, network)
-            self._run = _torch_runner(torch, network, device, self._pad_id)
-
-        _return_freed_memory()
-        # The first forward pass allocates and picks kernels: pay for it here, not in the
-        # first batch of real comments.
-        self.score([WARM_UP_TEXT])
-
-    def score(self, texts: list[str]) -> list[Scores]:
-        """Return one ``{category: probability in [0, 1]}`` per text, in input order.
-
-        A text's scores do not depend on the other texts in the call (padding is masked).
-        A text longer than the model's 512 tokens is scored as overlapping windows, and each
-        category takes its highest window: nothing is cut off unread.
-        """
-        if not texts:
-            return []
-        windows, owners = self._windows(texts)
-        probabilities: list[list[float]] = [[] for _ in windows]
-        for batch in self._batches(windows):
-            for index, row in zip(batch, self._run([windows[i] for i in batch]), strict=True):
-                probabilities[index] = row
-        # Each category takes its highest window: an insult anywhere in a comment counts.
-        highest: dict[int, list[float]] = {}
-        for owner, row in zip(owners, probabilities, strict=True):
-            best = highest.setdefault(owner, row)
-            highest[owner] = [max(a, b) for a, b in zip(best, row, strict=True)]
-        return [dict(zip(self._categories, highest[i], strict=True)) for i in range(len(texts))]
-
-    def _windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
-        """Token ids of every window (special tokens included) and the text each belongs to.
-
-        A text that fits is one window. A longer one is cut into windows of the most tokens
-        the model reads, each sharing ``WINDOW_OVERLAP`` tokens with the one before; the last
-        window ends with the text, so the end of a comment is always read as a full window.
-        """
-        encoded = self._tokenizer(
-            texts,
-            add_special_tokens=False,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-            verbose=False,  # no warning for texts over 512 tokens: they are windowed here
-        )["input_ids"]
-        size = self._max_tokens - len(self._prefix) - len(self._suffix)
-        windows, owners = [], []
-        for owner, ids in enumerate(encoded):
-            last = max(0, len(ids) - size)
-            for start in [*range(0, last, size - self._overlap), last]:
-                windows.append(self._prefix + ids[start:start + size] + self._suffix)
-                owners.append(owner)
-        return windows, owners
-
-    def _batches(self, windows: list[list[int]]) -> Iterator[list[int]]:
-        """Indices of windows grouped shortest first: each group's padded size within the
-        token budget (0: one window per group), and at most ``MAX_PADDING`` of it padding."""
-        batch: list[int] = []
-        real = 0
-        for index in sorted(range(len(windows)), key=lambda i: len(windows[i])):
-            # Sorted ascending, so this window is the longest of the batch it joins.
-            length = len(windows[index])
-            padded = (len(batch) + 1) * length
-            if batch and (
-                padded > self._batch_tokens or padded - real - length > MAX_PADDING * padded
-            ):
-                yield batch
-                batch, real = [], 0
-            batch.append(index)
-            real += length
-        if batch:
-            yield batch
-
-
-def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
-    """The ids the tokenizer puts before and after a single text (``[CLS]``/``[SEP]``,
-    ``<s>``/``</s>``): windows are cut from ids without them and get them back."""
-    bare = tokenizer("a", add_special_tokens=False)["input_ids"]
-    full = tokenizer("a")["input_ids"]
-    for start in range(len(full) - len(bare) + 1):
-        if full[start:start + len(bare)] == bare:
-            return full[:start], full[start + len(bare):]
-    raise ScorerUnavailable(f"cannot tell {type(tokenizer).__name__}'s special tokens apart")
-
-
-def _torch_runner(torch: Any, network: Any, device: str, pad_id: int) -> Runner:
-    def run(rows: list[list[int]]) -> list[list[float]]:
-        ids, mask = pad(rows, pad_id)
-        with torch.inference_mode():
-            logits = network(
-                input_ids=torch.tensor(ids, device=device),
-                attention_mask=torch.tensor(mask, device=device),
-            ).logits
-            return torch.sigmoid(logits.float()).cpu().tolist()
-
-    return run
-
-
-def _quantize_dynamic(torch: Any, network: Any) -> Any:
-    """int8 weights for every Linear layer; activations are quantized on the fly."""
-    with warnings.catch_warnings():
-        # torch 2.13 deprecates torch.ao.quantization in favour of torchao, which is not a
-        # dependency here; the API still works and is what this mode means.
-        warnings.filterwarnings(
-            "ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning
-        )
-        warnings.filterwarnings(
-            "ignore", message=r"torch\.quantize_per_tensor, .* are deprecated", category=UserWarning
-        )
-        # In place: a copy would hold the float weights twice while quantizing.
-        return torch.ao.quantization.quantize_dynamic(
-            network, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
-        )
-
-
-def _return_freed_memory() -> None:
-    """Give the memory freed while loading (float weights replaced by int8 ones, torch's copy
-    of a model now run by ONNX Runtime) back to the OS. glibc keeps freed heap memory for
-    reuse, and a worker's resident size would go on counting it: 340 MB for XLM-R int8."""
-    gc.collect()
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to trim
-        return
-    libc.malloc_trim(0)
-
-
-def _check_options(
-    device: str, threads: int | None, quantize: str | None, batch_tokens: int
-) -> None:
-    """Refuse settings that cannot work before anything heavy is loaded."""
-    if quantize not in QUANTIZE_MODES:
-        choices = ", ".join(repr(mode) for mode in QUANTIZE_MODES)
-        raise ScorerUnavailable(f"unknown quantize mode {quantize!r}; choose one of: {choices}")
-    if quantize is not None and device != "cpu":
-        # torch's dynamic int8 kernels and our ONNX Runtime session run on the CPU only.
-        raise ScorerUnavailable(
-            f"quantize={quantize!r} runs on the CPU only; use device='cpu' or no quantization"
-        )
-    if threads is not None and threads < 1:
-        raise ScorerUnavailable(f"threads must be at least 1, not {threads}")
-    if batch_tokens < MAX_TOKENS:
-        raise ScorerUnavailable(
-            f"batch_tokens must hold one full window ({MAX_TOKENS} tokens), not {batch_tokens}"
+        self._start(
+            load, activation="sigmoid", device=device, threads=threads, quantize=quantize,
+            batch_tokens=batch_tokens, onnx_folder=_onnx_folder(onnx_dir, checkpoint),
+            onnx_key=onnx_key,
         )
 
 
@@ -309,12 +123,6 @@ def _onnx_folder(onnx_dir: str | None, checkpoint: str | None) -> Path:
 
     # Where torch.hub, and so detoxify, keeps the published checkpoints it downloaded.
     return Path(torch.hub.get_dir()) / "checkpoints"
-
-
-def _sha256(path: str) -> str:
-    """Hex sha256 of a file's content."""
-    with open(path, "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _load_failure(

@@ -1,4 +1,5 @@
-"""Runs a loaded detoxify model with ONNX Runtime, float32 or int8.
+"""Runs a loaded sequence classifier (detoxify's, or any Hub checkpoint's) with ONNX Runtime,
+float32 or int8.
 
 The model is exported once (torch's TorchScript-based exporter) and quantized once, and the
 files are kept on disk keyed by the checkpoint's hash: a worker restart loads them instead of
@@ -24,8 +25,10 @@ OPSET = 17
 EXPORT_TOLERANCE = 1e-3
 
 
-def onnx_runner(path: Path, *, threads: int | None, pad_id: int) -> Runner:
-    """A function from token id rows to probability rows, running the ONNX model at ``path``."""
+def onnx_runner(path: Path, *, threads: int | None, pad_id: int,
+                activation: str = "sigmoid") -> Runner:
+    """A function from token id rows to probability rows, running the ONNX model at ``path``;
+    ``activation`` (``sigmoid`` or ``softmax``) turns its logits into probabilities."""
     try:
         import numpy as np
         import onnxruntime
@@ -51,7 +54,11 @@ def onnx_runner(path: Path, *, threads: int | None, pad_id: int) -> Runner:
         ids, mask = pad(rows, pad_id)
         feed = {"input_ids": np.array(ids, np.int64), "attention_mask": np.array(mask, np.int64)}
         [logits] = session.run(["logits"], feed)
-        return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).tolist()
+        logits = logits.astype(np.float64)
+        if activation == "softmax":
+            exponents = np.exp(logits - logits.max(axis=1, keepdims=True))
+            return (exponents / exponents.sum(axis=1, keepdims=True)).tolist()
+        return (1.0 / (1.0 + np.exp(-logits))).tolist()
 
     return run
 

@@ -1,5 +1,5 @@
-"""What the torch and the ONNX Runtime backends of detoxify share: the shape of one forward
-pass and the padding of its rows."""
+"""What the torch and the ONNX Runtime runners of a sequence classifier share: the shape of
+one forward pass and the padding of its rows."""
 
 from __future__ import annotations
 
