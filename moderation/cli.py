@@ -9,6 +9,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import click
 from marshmallow import ValidationError
@@ -23,7 +24,15 @@ from moderation.domain import CommentStatus, Role
 from moderation.errors import DomainError
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
-from moderation.services import audit, keys, model_versions, privacy, reader_mail, retention
+from moderation.services import (
+    audit,
+    decision_data,
+    keys,
+    model_versions,
+    privacy,
+    reader_mail,
+    retention,
+)
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.workers.delivery import DeliveryWorker
@@ -518,3 +527,25 @@ def purge_command(dry_run: bool) -> None:
         click.echo(f"{what}\t{count}")
     if dry_run:
         click.echo("(dry run: nothing was changed)", err=True)
+
+
+@main.group(name="decisions")
+def decisions_group() -> None:
+    """The editors' decisions as training data."""
+
+
+@decisions_group.command(name="export")
+@click.option("--since", type=click.DateTime(), default=None,
+              help="Only decisions at or after this moment (UTC).")
+@click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=0.2,
+              show_default=True, help="The newest share, marked as the test split.")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="The CSV file (default: standard output).")
+def decisions_export(since: datetime | None, holdout: float, out: TextIO) -> None:
+    """Write the comments editors approved (label 0) or rejected (1) as CSV for
+    `moderation model train --data`: text, label, split, the rejection's reason code and
+    when; no names, emails or ids. On the audit log (decisions.exported)."""
+    with _database() as database, database.transaction() as session:
+        rows = decision_data.export(session, out, since=since and since.replace(tzinfo=UTC),
+                                    holdout=holdout, actor=audit.CLI, now=utcnow())
+    click.echo(f"{rows} decisions exported", err=True)
