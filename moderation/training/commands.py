@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import shlex
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -32,9 +34,21 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
 
 
 @click.command()
-@click.option("--data", "data", multiple=True, required=True,
+@click.option("--data", "data", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Labelled CSV (repeatable). The first file is the primary language.")
+@click.option("--from-decisions", is_flag=True,
+              help="Add the editors' approvals (0) and rejections (1) from the database, "
+                   "judge the model on the newest of them (held out) beside the model "
+                   "scoring now, and install it as the candidate.")
+@click.option("--since", type=click.DateTime(), default=None,
+              help="With --from-decisions: only decisions at or after this moment (UTC).")
+@click.option("--decisions-weight", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="With --data: the decisions' total weight relative to the first file's "
+                   "row count (default: their own row count).")
+@click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.2, show_default=True,
+              help="With --from-decisions: the newest share of the decisions held out.")
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
 @click.option("--split-column", default="split", show_default=True,
@@ -78,15 +92,81 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
                    "augment=W): identity (the same sentences about every group, neutral and "
                    "abusive), everyday (harmless words, products and numbers), evaluative "
                    "(praise, blame and their denial said of every group).")
-def train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
+def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
+          decisions_weight: float | None, holdout: float,
+          text_column: str, label_column: str, split_column: str,
           fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
           components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
           match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, char_scope: str,
           mask_groups: bool, evaluative: bool, word_ngrams: str, min_df: int,
           max_char_features: int, max_word_features: int, augment_sets: tuple[str, ...]
           ) -> None:
-    """Train the compact toxicity model on the train split of labelled CSVs and write
-    model.npz and manifest.json to --out. Needs scikit-learn ('moderation[train]')."""
+    """Train the compact toxicity model on the train split of labelled CSVs (and of the
+    editors' decisions) and write model.npz and manifest.json to --out. Needs scikit-learn
+    ('moderation[train]')."""
+    if not (data or from_decisions):
+        raise click.UsageError("Name training data: --data FILE.csv and/or --from-decisions.")
+    if not from_decisions and (since or decisions_weight):
+        raise click.UsageError("--since and --decisions-weight go with --from-decisions.")
+    with tempfile.TemporaryDirectory() as folder:
+        decisions = None
+        if from_decisions:
+            decisions = _decisions(Path(folder), since, holdout)
+            data = (*data, decisions)
+            if decisions_weight is not None and len(data) > 1:
+                file_weights = (*file_weights, f"{decisions.name}={decisions_weight}")
+        _train(data, text_column, label_column, split_column, fine_label_column,
+               train_splits, out, seed, components, folds, file_weights, match_base_rate, heads,
+               char_ngrams, char_scope, mask_groups, evaluative, word_ngrams, min_df,
+               max_char_features, max_word_features, augment_sets)
+        if decisions is not None:
+            _judge_and_install(decisions, out)
+
+
+def _decisions(folder: Path, since: datetime | None, holdout: float) -> Path:
+    from moderation.config import Config
+    from moderation.training.from_decisions import write_decisions
+
+    try:
+        path, rows = write_decisions(Config.from_env(), folder,
+                                     since=since and since.replace(tzinfo=UTC),
+                                     holdout=holdout)
+    except DataError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{rows} editors' decisions read ({holdout:.0%} newest held out)")
+    return path
+
+
+def _judge_and_install(decisions: Path, out: Path) -> None:
+    """Judge the new model on the held-out decisions, note it in its manifest, install it as
+    the candidate."""
+    from moderation.config import Config
+    from moderation.training.from_decisions import held_out_figures, install_candidate
+    from moderation.training.train import MANIFEST_FILE
+
+    config = Config.from_env()
+    figures = held_out_figures(config, decisions, out)
+    manifest_path = out / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["held_out_decisions"] = figures
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+    for name in ("candidate", "current"):
+        shown = figures[name]
+        click.echo(f"{name:9} {shown['scorer']}: ROC-AUC {shown['roc_auc']}, macro-F1 "
+                   f"{shown['macro_f1']} on the {figures['rows']} newest decisions")
+    version = install_candidate(config, out, note="trained on the editors' decisions")
+    click.echo(f"Installed {version} as the candidate: compare it in the candidate report, "
+               "then `moderation model promote`.")
+
+
+def _train(data: tuple[Path, ...], text_column: str, label_column: str, split_column: str,
+           fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
+           components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
+           match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, char_scope: str,
+           mask_groups: bool, evaluative: bool, word_ngrams: str, min_df: int,
+           max_char_features: int, max_word_features: int, augment_sets: tuple[str, ...]
+           ) -> None:
     from moderation.training.train import train as run_training
 
     try:
@@ -122,17 +202,19 @@ def train(data: tuple[Path, ...], text_column: str, label_column: str, split_col
     # The command as recorded: data by file name (their sha256 is beside), no --out.
     ctx = click.get_current_context()
     recorded = ["moderation", "model", "train"]
-    for path in data:
+    for path in ctx.params["data"]:  # as given: the decisions' file is --from-decisions
         recorded += ["--data", path.name]
     for param in ctx.command.params:
         if param.name in ("data", "out") or not isinstance(param, click.Option):
             continue
         value = ctx.params[param.name]
         if param.is_flag:
-            recorded.append(param.opts[0] if value else param.secondary_opts[0])
+            if value or param.secondary_opts:
+                recorded.append(param.opts[0] if value else param.secondary_opts[0])
             continue
         for item in value if param.multiple else (value,):
-            recorded += [param.opts[0], str(item)]
+            if item is not None:
+                recorded += [param.opts[0], str(item)]
     try:
         manifest = run_training(list(data), out, columns=columns, train_splits=train_splits,
                                 params=params, command=shlex.join(recorded))
