@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+from click.core import ParameterSource
 from marshmallow import ValidationError
 
 from moderation import create_app, migrate
@@ -220,10 +221,23 @@ main.add_command(eval_command, "eval")
                                                  "and tokenizer.")
 @click.option("--sha256", default=None, help="Refuse a download with another sha256.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source: str | None,
-          sha256: str | None, quiet: bool) -> None:
+@click.option("--hub", default=None, help="Instead of detoxify: a Hugging Face "
+              "sequence-classification checkpoint by name (needs network).")
+@click.option("--from", "folder", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Instead of detoxify: such a checkpoint from a local folder.")
+@click.option("--as", "cache_name", default=None,
+              help="Its name in the cache (MODERATION_TRANSFORMER_MODEL); with --hub/--from.")
+@click.option("--label", "labels", multiple=True, metavar="CATEGORY=LABEL",
+              help="Which of its labels (name or index) gives one of our categories, e.g. "
+                   "toxicity=OFFENSE; repeat for more; with --hub/--from.")
+@click.pass_context
+def fetch(ctx: click.Context, name: str, cache: Path | None, checkpoint_url: str | None,
+          hub_source: str | None, sha256: str | None, quiet: bool, hub: str | None,
+          folder: Path | None, cache_name: str | None, labels: tuple[str, ...]) -> None:
     """Download a detoxify checkpoint with its config and tokenizer, fixed up to load with no
-    network at all; workers then find it in the cache."""
+    network at all; workers then find it in the cache. With --hub or --from, any Hugging
+    Face sequence classifier instead, with a label map to our categories."""
     import socket
 
     from moderation.scoring.cache import FetchFailed, fetch_model
@@ -231,6 +245,14 @@ def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source:
 
     socket.setdefaulttimeout(60)  # torch.hub's download has no timeout of its own
     cache = cache or Config.from_env().model_cache
+    if hub or folder or cache_name or labels:
+        given = ctx.get_parameter_source
+        detoxify_only = [flag for flag, param in (("--model", "name"),
+                                                  ("--checkpoint-url", "checkpoint_url"),
+                                                  ("--hub-source", "hub_source"))
+                         if given(param) is ParameterSource.COMMANDLINE]
+        _fetch_transformer(cache, hub, folder, cache_name, labels, sha256, detoxify_only)
+        return
     if checkpoint_url and "://" not in checkpoint_url:
         checkpoint_url = Path(checkpoint_url).resolve().as_uri()
     try:
@@ -251,6 +273,41 @@ def fetch(name: str, cache: Path | None, checkpoint_url: str | None, hub_source:
     click.echo(f"  config      {fetched.config_dir}")
     click.echo(f"  classes     {', '.join(fetched.manifest['classes'])}")
     click.echo("Workers load it with HF_HUB_OFFLINE=1; keep the cache at this path.")
+
+
+def _fetch_transformer(cache: Path, hub: str | None, folder: Path | None,
+                       cache_name: str | None, labels: tuple[str, ...], sha256: str | None,
+                       detoxify_only: list[str]) -> None:
+    """`model fetch --hub/--from`: a Hugging Face sequence classifier into the cache."""
+    if detoxify_only:
+        raise click.UsageError(f"{', '.join(detoxify_only)} fetch detoxify's models; not "
+                               "with --hub/--from")
+    if (hub is None) == (folder is None):
+        raise click.UsageError("give either --hub NAME or --from FOLDER")
+    if not cache_name or not labels:
+        raise click.UsageError("--hub/--from need --as NAME and at least one --label "
+                               "CATEGORY=LABEL")
+    from moderation.scoring.model_cache import FetchFailed
+    from moderation.scoring.transformer_cache import fetch_transformer, parse_labels
+
+    try:
+        fetched = fetch_transformer(cache_name, cache, parse_labels(labels), hub=hub,
+                                    folder=folder, sha256=sha256)
+    except ImportError as error:  # installed without the extra
+        raise click.ClickException(
+            f"fetching a model needs the detoxify extra ({error.name or error} is missing): "
+            "pip install 'moderation[detoxify]'") from None
+    except (ValueError, FetchFailed) as error:
+        raise click.ClickException(str(error)) from None
+    manifest = fetched.manifest
+    mapped = ", ".join(f"{category}={entry['label']}"
+                       for category, entry in manifest["labels"].items())
+    click.echo(f"Fetched {hub or folder} into {cache / cache_name}")
+    click.echo(f"  weights     sha256 {manifest['weights_sha256']}")
+    click.echo(f"  head        {manifest['problem_type']} ({manifest['activation']})")
+    click.echo(f"  labels      {mapped}")
+    click.echo(f"  scorer      hf:{cache_name}@{manifest['scorer_version']}")
+    click.echo(f"Score with it: MODERATION_TRANSFORMER_MODEL={cache_name} (HF_HUB_OFFLINE=1).")
 
 
 @model.command()

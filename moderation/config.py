@@ -109,6 +109,10 @@ class Config:
     detoxify_quantize: str | None = None
     detoxify_onnx_dir: str | None = None
     detoxify_batch_tokens: int = 2048
+    # A Hugging Face sequence classifier fetched with `moderation model fetch --hub/--from
+    # ... --as NAME`: its cache name. `auto` then combines it with compact-de (instead of
+    # detoxify); the _DEVICE, _THREADS, _QUANTIZE, _ONNX_DIR, _BATCH_TOKENS settings apply.
+    transformer_model: str | None = None
     model_cache: Path = field(default_factory=lambda: Path.home() / ".cache/moderation/models")
     # Registered model versions (`moderation model install`), a folder each; every worker
     # reads them from here, so several hosts share it. Default: <model_cache>/versions.

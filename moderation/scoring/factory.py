@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from moderation.config import Config
 from moderation.scoring.base import Scorer, ScorerUnavailable
 
 log = logging.getLogger(__name__)
 
-SCORERS = ("auto", "compact", "detoxify", "combined")
+SCORERS = ("auto", "compact", "detoxify", "transformer", "combined")
 
 
 def load_scorer(config: Config) -> Scorer:
     """The scorer named by ``MODERATION_SCORER``; raises ``ScorerUnavailable`` if it cannot run.
 
     ``auto`` (the default) always has the compact German model (the shipped one, or the
-    registered version in ``config.compact_model``), and combines it with detoxify when
-    detoxify's weights are on this machine.
+    registered version in ``config.compact_model``), and combines it with the Hugging Face
+    checkpoint named by ``MODERATION_TRANSFORMER_MODEL`` (the publisher's explicit choice, so it
+    wins over detoxify), else with detoxify when detoxify's weights are on this machine. A
+    partner that cannot load leaves compact-de alone, with a warning.
     """
     from moderation.scoring.compact import CombinedScorer, CompactScorer
 
@@ -25,16 +28,22 @@ def load_scorer(config: Config) -> Scorer:
         return CompactScorer(config.compact_model)
     if config.scorer == "detoxify":
         return _detoxify(config)
+    if config.scorer == "transformer":
+        return _transformer(config)
     if config.scorer == "combined":
         return CombinedScorer(CompactScorer(config.compact_model), _detoxify(config))
     if config.scorer == "auto":
         compact = CompactScorer(config.compact_model)
-        if _detoxify_weights(config) is None:
+        if config.transformer_model is not None:
+            partner, load = "transformer", _transformer
+        elif _detoxify_weights(config) is not None:
+            partner, load = "detoxify", _detoxify
+        else:
             return compact
         try:
-            return CombinedScorer(compact, _detoxify(config))
+            return CombinedScorer(compact, load(config))
         except ScorerUnavailable as error:
-            log.warning("detoxify unavailable, scoring with %s alone: %s", compact.name, error)
+            log.warning("%s unavailable, scoring with %s alone: %s", partner, compact.name, error)
             return compact
     raise ScorerUnavailable(f"Unknown scorer {config.scorer!r}; choose one of {SCORERS}.")
 
@@ -55,13 +64,44 @@ def _detoxify(config: Config) -> Scorer:
     checkpoint, config_dir = _detoxify_weights(config) or (None, None)
     try:
         return DetoxifyScorer(model=config.detoxify_model, checkpoint=checkpoint,
-                              config_dir=config_dir, device=config.detoxify_device,
-                              threads=config.detoxify_threads,
-                              quantize=config.detoxify_quantize,
-                              onnx_dir=config.detoxify_onnx_dir,
-                              batch_tokens=config.detoxify_batch_tokens)
+                              config_dir=config_dir, **_speed(config))
     except ScorerUnavailable as error:
         raise ScorerUnavailable(
             f"{error} (settings: MODERATION_DETOXIFY_MODEL, _CHECKPOINT, _CONFIG_DIR, _DEVICE,"
             " _THREADS, _QUANTIZE, _ONNX_DIR, _BATCH_TOKENS; or run `moderation model fetch`"
             " where there is network)") from error
+
+
+def _transformer(config: Config) -> Scorer:
+    """The Hugging Face checkpoint fetched as ``MODERATION_TRANSFORMER_MODEL``, run with the
+    detoxify scorer's device and speed settings."""
+    from moderation.scoring.transformer_cache import cached_transformer
+
+    name = config.transformer_model
+    fetch = "`moderation model fetch --hub NAME | --from FOLDER --as {} --label ...`"
+    if name is None:
+        raise ScorerUnavailable("MODERATION_SCORER=transformer needs MODERATION_TRANSFORMER_MODEL"
+                                f", the name of a model fetched with {fetch.format('NAME')}")
+    try:
+        fetched = cached_transformer(name, config.model_cache)
+    except ValueError as error:  # a name that is no folder name
+        raise ScorerUnavailable(f"MODERATION_TRANSFORMER_MODEL: {error}") from error
+    if fetched is None:
+        raise ScorerUnavailable(f"transformer model {name!r} is not fetched into "
+                                f"{config.model_cache}; run {fetch.format(name)}")
+    from moderation.scoring.transformer import TransformerScorer
+
+    try:
+        return TransformerScorer(fetched.folder, fetched.labels, fetched.activation, name=name,
+                                 **_speed(config))
+    except ScorerUnavailable as error:
+        raise ScorerUnavailable(
+            f"{error} (settings: MODERATION_TRANSFORMER_MODEL, MODERATION_DETOXIFY_DEVICE,"
+            " _THREADS, _QUANTIZE, _ONNX_DIR, _BATCH_TOKENS)") from error
+
+
+def _speed(config: Config) -> dict[str, Any]:
+    """Where and how fast a transformer runs: detoxify's settings, for every such model."""
+    return {"device": config.detoxify_device, "threads": config.detoxify_threads,
+            "quantize": config.detoxify_quantize, "onnx_dir": config.detoxify_onnx_dir,
+            "batch_tokens": config.detoxify_batch_tokens}
