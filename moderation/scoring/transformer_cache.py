@@ -106,12 +106,10 @@ def fetch_transformer(
     if not labels:
         raise ValueError("give at least one label map, e.g. toxicity=OFFENSE")
     _check_categories(labels)
-    source = hub or str(folder)
     published_folder, manifest = publish(
         cache_dir, name,
         lambda into: _build(name, into, hub, folder, labels, sha256, clock),
     )
-    log.info("fetched %s from %s into %s", name, source, published_folder)
     return _cached(name, published_folder, manifest)
 
 
