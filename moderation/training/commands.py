@@ -21,7 +21,7 @@ from moderation.training.data import Columns, DataError, header, read_rows
 from moderation.training.evaluation import Evaluation, evaluate, format_report
 from moderation.training.params import DEFAULT_COMPONENTS, TrainParams
 
-SCORERS = ("configured", "compact", "detoxify", "combined")
+SCORERS = ("configured", "compact", "detoxify", "transformer", "combined")
 # Evaluated by default where a file has a split column: rows no model was fit on.
 EVAL_SPLIT = "test"
 

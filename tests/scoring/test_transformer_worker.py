@@ -45,3 +45,20 @@ def test_auto_scores_a_comment_with_compact_de_and_the_transformer(
                                 .order_by(ModerationEvent.id)).all()[-1]
         assert event.details["model"] == "max(compact-de,hf:gbert)"
         assert event.details["model_version"] == scorer.version
+
+
+def test_eval_scores_with_the_transformer_alone(tiny_cache, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from moderation.training.commands import make_eval_command
+
+    data = tmp_path / "beispiele.csv"
+    data.write_text("text,label\nDu Idiot!,1\nDanke für den Überblick.,0\n", encoding="utf-8")
+    monkeypatch.setenv("MODERATION_MODEL_CACHE", str(tiny_cache))
+    monkeypatch.setenv("MODERATION_TRANSFORMER_MODEL", "gbert")
+
+    result = CliRunner().invoke(make_eval_command(), ["--data", str(data), "--split", "",
+                                                      "--scorer", "transformer"])
+
+    assert result.exit_code == 0, result.output
+    assert "hf:gbert@" in result.output
