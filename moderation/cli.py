@@ -344,6 +344,15 @@ def _when(moment: datetime) -> str:
 
 
 @model.command()
+def report() -> None:
+    """The candidate model in shadow: how often the live policy with its scores disagrees
+    with the live decisions and with editors. Read it before `model promote`."""
+    with _database() as database, database.transaction() as session:
+        found = model_versions.shadow_report(session)
+    click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+
+
+@model.command()
 def promote() -> None:
     """Make the candidate model live; workers switch to it before their next batch."""
     with _database() as database, database.transaction() as session:

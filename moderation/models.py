@@ -346,16 +346,22 @@ class PolicyVersion(Base):
 
 
 class ShadowDecision(Base):
-    """What a candidate policy would have decided, beside what the live one did."""
+    """What a candidate would have decided, beside what the live policy and model did: a
+    candidate policy, or the live policy with a candidate model's scores."""
 
     __tablename__ = "shadow_decisions"
+    __table_args__ = (CheckConstraint("(policy_version_id IS NULL) <> "
+                                      "(model_version_id IS NULL)", name="one_candidate"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     comment_id: Mapped[int] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
-    policy_version_id: Mapped[int] = mapped_column(
+    policy_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("policy_versions.id", ondelete="CASCADE"), index=True
+    )
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), index=True
     )
     live_status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus))

@@ -3,6 +3,7 @@ service and turns its refusals into one clean line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,11 @@ def test_install_promote_list_and_roll_back(moderation, database, trained, tmp_p
     assert listed[0].endswith("by cli\tnever promoted\tGrößere Daten")
     assert listed[1] == f"Live: {shipped} (shipped)"
 
+    report = moderation("model", "report")
+    assert report.exit_code == 0
+    assert json.loads(report.output)["candidate"] == version
+    assert json.loads(report.output)["compared"] == 0
+
     promoted = moderation("model", "promote")
     assert promoted.exit_code == 0 and promoted.output == f"Model {version} is live.\n"
     listed = moderation("model", "list").output.splitlines()
@@ -64,6 +70,7 @@ def test_install_promote_list_and_roll_back(moderation, database, trained, tmp_p
 
 def test_refusals_are_one_clean_line(moderation, trained, tmp_path):
     for args, says in [(("promote",), "No candidate model"),
+                       (("report",), "No candidate model"),
                        (("rollback",), "Nothing to roll back to"),
                        (("install", str(tmp_path)), "holds no compact model")]:
         result = moderation("model", *args)

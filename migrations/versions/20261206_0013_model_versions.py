@@ -1,4 +1,5 @@
-"""model versions: registered models as candidate, live or retired, each with its manifest
+"""model versions: registered models as candidate, live or retired, each with its manifest;
+shadow decisions of a candidate model beside those of a candidate policy
 
 Revision ID: 0013
 Revises: 0012
@@ -41,9 +42,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('model_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_model_versions_state'), ['state'], unique=False)
+    with op.batch_alter_table('shadow_decisions', schema=None) as batch_op:
+        batch_op.alter_column('policy_version_id', existing_type=Id, nullable=True)
+        batch_op.add_column(sa.Column('model_version_id', Id, nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_shadow_decisions_model_version_id_model_versions'), 'model_versions', ['model_version_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_check_constraint('one_candidate', '(policy_version_id IS NULL) <> (model_version_id IS NULL)')
+        batch_op.create_index(batch_op.f('ix_shadow_decisions_model_version_id'), ['model_version_id'], unique=False)
 
 
 def downgrade() -> None:
+    # A candidate model's shadow decisions cannot stay where only policies have candidates.
+    op.execute("DELETE FROM shadow_decisions WHERE policy_version_id IS NULL")
+    with op.batch_alter_table('shadow_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shadow_decisions_model_version_id'))
+        batch_op.drop_constraint(batch_op.f('ck_shadow_decisions_one_candidate'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_shadow_decisions_model_version_id_model_versions'), type_='foreignkey')
+        batch_op.drop_column('model_version_id')
+        batch_op.alter_column('policy_version_id', existing_type=Id, nullable=False)
     with op.batch_alter_table('model_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_model_versions_state'))
     op.drop_table('model_versions')

@@ -214,6 +214,16 @@ class ModelVersions(MethodView):
         return model_versions.describe_all(request_session())
 
 
+@blp.route("/models/candidate/report")
+@key_required(blp, Role.ADMIN)
+class ModelShadowReport(MethodView):
+    @blp.response(200, ShadowReportSchema)
+    def get(self) -> Any:
+        """How often the live policy with the candidate model's scores disagrees with the
+        live decisions and with editors."""
+        return model_versions.shadow_report(request_session())
+
+
 @blp.route("/models/promote")
 @key_required(blp, Role.ADMIN)
 class ModelPromote(MethodView):

@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation.config import Config
+from moderation.domain import CommentStatus
 from moderation.errors import Conflict, Invalid, NotFound
-from moderation.models import ModelState, ModelVersion
-from moderation.services import audit
+from moderation.models import Comment, ModelState, ModelVersion, ShadowDecision
+from moderation.services import audit, policies
 
 COMPACT = "compact"
 # What every installed model must score before it may become the candidate.
@@ -217,6 +218,39 @@ def live_model(session: Session) -> LiveModel | None:
     """The live registered version with its folder and files, or None."""
     live = _live(session)
     return LiveModel(live.version, Path(live.path), live.manifest["files"]) if live else None
+
+
+def candidate_model(session: Session) -> tuple[int, LiveModel] | None:
+    """The candidate's id, version, folder and files, for scoring in shadow; or None."""
+    candidate = _candidate(session)
+    if candidate is None:
+        return None
+    return candidate.id, LiveModel(candidate.version, Path(candidate.path),
+                                   candidate.manifest["files"])
+
+
+def candidate_version(session: Session) -> str | None:
+    """The candidate's version (None: there is none); asked by workers between batches."""
+    return session.scalar(select(ModelVersion.version)
+                          .where(ModelVersion.state == ModelState.CANDIDATE))
+
+
+def record_shadow(session: Session, comment: Comment, candidate_id: int,
+                  status: CommentStatus, reason_code: str, now: datetime) -> None:
+    """What the live policy would have decided with the candidate model's scores."""
+    session.add(ShadowDecision(comment_id=comment.id, model_version_id=candidate_id,
+                               live_status=comment.status, status=status,
+                               reason_code=reason_code, created_at=now))
+
+
+def shadow_report(session: Session) -> dict[str, Any]:
+    """How often the live policy with the candidate model's scores disagrees with the live
+    decisions and with editors: what an admin reads before ``promote``."""
+    candidate = _candidate(session)
+    if candidate is None:
+        raise NotFound("No candidate model is installed (moderation model install).")
+    return policies.comparison(session, ShadowDecision.model_version_id == candidate.id,
+                               candidate.version)
 
 
 def describe_all(session: Session) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from moderation import starterlists
@@ -175,11 +175,19 @@ def shadow_disagreements(session: Session, candidate: PolicyVersion,
 
 def shadow_report(session: Session, candidate: PolicyVersion) -> dict[str, Any]:
     """How often the candidate disagrees with the live policy and with editors."""
+    return comparison(session, ShadowDecision.policy_version_id == candidate.id,
+                      f"{candidate.name}@{candidate.version}")
+
+
+def comparison(session: Session, shadow_of: ColumnElement[bool],
+               candidate: str) -> dict[str, Any]:
+    """How often the shadow decisions ``shadow_of`` (of a candidate policy or model)
+    disagree with the live decisions and with editors."""
     rows = session.execute(
         select(ShadowDecision.live_status, ShadowDecision.status, Comment.status,
                Comment.editor_decided_at)
         .join(Comment, Comment.id == ShadowDecision.comment_id)
-        .where(ShadowDecision.policy_version_id == candidate.id)
+        .where(shadow_of)
     ).all()
     compared = len(rows)
     with_live = Counter((live.value, shadow.value) for live, shadow, _, _ in rows)
@@ -189,7 +197,7 @@ def shadow_report(session: Session, candidate: PolicyVersion) -> dict[str, Any]:
     editor_disagree = sum(n for (final, shadow), n in with_editors.items()
                           if final != shadow and shadow != CommentStatus.REVIEW.value)
     return {
-        "candidate": f"{candidate.name}@{candidate.version}",
+        "candidate": candidate,
         "compared": compared,
         "disagree_with_live": live_disagree,
         "disagree_with_live_rate": round(live_disagree / compared, 4) if compared else None,

@@ -16,9 +16,10 @@ from moderation import jobs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
-from moderation.domain import ModerationMode, Reason
+from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.models import Article, Comment, WorkerHeartbeat
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
+from moderation.scoring.compact import CombinedScorer, CompactScorer
 from moderation.services import automation, model_versions
 from moderation.services.policies import ActivePolicies, active_policies, configured
 from moderation.statements import PublisherTerms
@@ -55,6 +56,18 @@ class ScorerState:
             "device": self.scorer.device if self.scorer else None,
             "error": self.error,
         }
+
+
+@dataclass(frozen=True)
+class ShadowModel:
+    """The candidate model, scored with in shadow: what the live policy would decide with
+    its scores is recorded beside the live decision, never applied. ``scorer`` is None
+    where it cannot score here (its files changed, or the live scorer has no compact part
+    for it to stand in for)."""
+
+    id: int
+    version: str
+    scorer: Scorer | None
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,7 @@ class ScoringWorker:
         self.clock = clock
         self.id = worker_id or new_worker_id()
         self.scorer = ScorerState()
+        self.shadow: ShadowModel | None = None
         self._started_at = clock()
         self._last_heartbeat: datetime | None = None
         self._terms = PublisherTerms.of(config)
@@ -134,17 +148,23 @@ class ScoringWorker:
         # Read-only: on SQLite the question takes no write lock.
         with self.database.session(read_only=True) as session, session.begin():
             wanted = model_versions.live_version(session)
-            if wanted == self.scorer.live_model and (self.scorer.state == "ready" or (
-                    self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY)):
-                return
-            live = model_versions.live_model(session) if wanted else None
-        try:
-            self.scorer = ScorerState("ready", self._load(live), None, now, wanted)
-            log.info("scorer %s %s ready", self.scorer.scorer.name, self.scorer.scorer.version)
-        except ScorerUnavailable as error:
-            self.scorer = ScorerState("unavailable", None, str(error), now, wanted)
-            log.error("scorer unavailable: %s", error)
-        self.heartbeat(force=True)
+            reload = wanted != self.scorer.live_model or not (self.scorer.state == "ready" or (
+                self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY))
+            candidate = model_versions.candidate_version(session)
+            reshadow = reload or candidate != (self.shadow.version if self.shadow else None)
+            live = model_versions.live_model(session) if reload and wanted else None
+            found = model_versions.candidate_model(session) if reshadow and candidate else None
+        if reload:
+            try:
+                self.scorer = ScorerState("ready", self._load(live), None, now, wanted)
+                log.info("scorer %s %s ready", self.scorer.scorer.name,
+                         self.scorer.scorer.version)
+            except ScorerUnavailable as error:
+                self.scorer = ScorerState("unavailable", None, str(error), now, wanted)
+                log.error("scorer unavailable: %s", error)
+            self.heartbeat(force=True)
+        if reshadow:
+            self.shadow = self._shadow_of(found)
 
     def _load(self, live: model_versions.LiveModel | None) -> Scorer:
         """The configured scorer, with the live registered compact model where there is one;
@@ -156,6 +176,29 @@ class ScoringWorker:
             raise ScorerUnavailable(f"model {live.version}: files changed or missing in "
                                     f"{live.path} ({', '.join(changed)})")
         return self._load_scorer(self.config.replace(compact_model=live.path))
+
+    def _shadow_of(self, found: tuple[int, model_versions.LiveModel] | None
+                   ) -> ShadowModel | None:
+        """The candidate model in the shape of the live scorer: alone where compact-de
+        scores, beside the same partners where a combined scorer does."""
+        if found is None:
+            return None
+        candidate_id, candidate = found
+        live = self.scorer.scorer
+        parts = live.parts if isinstance(live, CombinedScorer) else (live,)
+        if not any(isinstance(part, CompactScorer) for part in parts):
+            return ShadowModel(candidate_id, candidate.version, None)
+        changed = model_versions.changed_files(candidate.path, candidate.files)
+        try:
+            if changed:
+                raise ScorerUnavailable(f"files changed or missing: {', '.join(changed)}")
+            compact = CompactScorer(candidate.path)
+        except ScorerUnavailable as error:
+            log.warning("candidate model %s not scored in shadow: %s", candidate.version, error)
+            return ShadowModel(candidate_id, candidate.version, None)
+        partners = [part for part in parts if not isinstance(part, CompactScorer)]
+        return ShadowModel(candidate_id, candidate.version,
+                           CombinedScorer(compact, *partners) if partners else compact)
 
     def run_once(self) -> int:
         """Claim one batch of due comments and have them decided; returns how many were
@@ -169,6 +212,7 @@ class ScoringWorker:
         judged = {item.job_id: automation.judge(item.facts, outcomes[item.job_id].scored, active,
                                                 self.config.language)
                   for item in batch if outcomes[item.job_id].retry_at is None}
+        in_shadow = self._judge_in_shadow(batch, outcomes, active)
         outcomes = self._explain(batch, outcomes, judged)
         with self.database.transaction() as session:
             # Jobs whose lease ran out meanwhile belong to another worker now.
@@ -187,9 +231,15 @@ class ScoringWorker:
                 if outcome.retry_at is not None:
                     jobs.release(session, [item.job_id], outcome.message, outcome.retry_at)
                     continue
-                if item.comment_id in comments:
-                    automation.record(session, comments[item.comment_id], outcome.scored,
+                comment = comments.get(item.comment_id)
+                if comment is not None:
+                    automation.record(session, comment, outcome.scored,
                                       judged[item.job_id], active, now, self._terms)
+                if comment is not None and comment.erased_at is None \
+                        and item.job_id in in_shadow and self.shadow is not None:
+                    status, reason_code = in_shadow[item.job_id]
+                    model_versions.record_shadow(session, comment, self.shadow.id,
+                                                 status or comment.status, reason_code, now)
                 done.append(item.job_id)
             jobs.complete(session, done)
         return len(batch)
@@ -244,6 +294,31 @@ class ScoringWorker:
         outcomes.update({item.job_id: Outcome(automation.Scored(s, label))
                          for item, s in zip(fresh, scores, strict=True)})
         return outcomes
+
+    def _judge_in_shadow(self, batch: list[Claimed], outcomes: dict[int, Outcome],
+                         active: ActivePolicies
+                         ) -> dict[int, tuple[CommentStatus | None, str]]:
+        """What the live policy would decide with the candidate model's scores, for the
+        comments the live model scored. A fault here costs the comparison, never a
+        decision."""
+        shadow = self.shadow
+        scored = [item for item in batch if outcomes[item.job_id].retry_at is None
+                  and outcomes[item.job_id].scored.scores is not None]
+        if shadow is None or shadow.scorer is None or not scored:
+            return {}
+        try:
+            scores = shadow.scorer.score([item.facts.body for item in scored])
+        except Exception:  # the candidate's fault must not touch the live decisions
+            log.exception("scoring with the candidate model %s failed", shadow.version)
+            return {}
+        live_only = ActivePolicies(active.live, active.live_version, None, None)
+        label = f"{shadow.scorer.name}@{shadow.scorer.version}"
+        decided = {}
+        for item, candidate_scores in zip(scored, scores, strict=True):
+            decision = automation.judge(item.facts, automation.Scored(candidate_scores, label),
+                                        live_only, self.config.language).live
+            decided[item.job_id] = (decision.status, decision.reason_code)
+        return decided
 
     def _explain(self, batch: list[Claimed], outcomes: dict[int, Outcome],
                  judged: dict[int, automation.Judgement]) -> dict[int, Outcome]:

@@ -74,6 +74,8 @@ def test_refusals_have_the_error_shape(client, admin):
     body = assert_error(client.post("/v1/admin/models/rollback", headers=admin), 409,
                         "conflict")
     assert "Nothing to roll back to" in body["message"]
+    assert_error(client.get("/v1/admin/models/candidate/report", headers=admin), 404,
+                 "not_found")
 
 
 def test_a_changed_candidate_is_not_promoted(client, admin, candidate, database):
@@ -90,3 +92,5 @@ def test_admins_only(client, editor):
     assert_error(client.get("/v1/admin/models", headers=editor), 403, "forbidden")
     assert_error(client.post("/v1/admin/models/promote", headers=editor), 403, "forbidden")
     assert_error(client.post("/v1/admin/models/rollback"), 401, "unauthorized")
+    assert_error(client.get("/v1/admin/models/candidate/report", headers=editor), 403,
+                 "forbidden")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from moderation.models import Comment, ModerationEvent
+from moderation.models import Comment, ModerationEvent, ShadowDecision
 from moderation.scoring.compact import MODEL_FILE
 from moderation.scoring.factory import load_scorer
 from moderation.services import model_versions
@@ -97,3 +97,48 @@ def test_a_live_model_with_changed_files_holds_comments_for_editors(
     assert event.reason_code == "scorer_unavailable"
     details = readyz_worker(client, editor)
     assert details["state"] == "unavailable" and "model.npz" in details["error"]
+
+
+def test_a_candidate_model_is_scored_in_shadow_and_reported(
+        client, database, compact_config, clock, real_worker, admin, trained):
+    with database.transaction() as session:
+        candidate = model_versions.install(session, trained, compact_config, actor="cli",
+                                           note=None, now=clock())
+        candidate_id, version = candidate.id, candidate.version
+    toxic, _ = scored(client, database, real_worker, "Du bist ein dummer Idiot, halt die Fresse!")
+    harmless, _ = scored(client, database, real_worker, "Danke für den Artikel, Grüße aus Köln")
+
+    assert toxic.scored_by == harmless.scored_by == model_versions.shipped_version()
+    assert real_worker.shadow.version == version
+    with database.transaction() as session:
+        shadows = session.scalars(select(ShadowDecision).order_by(ShadowDecision.id)).all()
+        assert [(s.comment_id, s.model_version_id, s.policy_version_id) for s in shadows] == [
+            (toxic.id, candidate_id, None), (harmless.id, candidate_id, None)]
+        assert [s.live_status for s in shadows] == [toxic.status, harmless.status]
+        assert all(s.status.value in {"approved", "review", "rejected"} for s in shadows)
+
+    report = client.get("/v1/admin/models/candidate/report", headers=admin).get_json()
+    assert (report["candidate"], report["compared"]) == (version, 2)
+    assert sum(row["count"] for row in report["live_vs_candidate"]) == 2
+    # The policy's own candidate report knows nothing of it.
+    assert client.get("/v1/admin/policy/candidate/report", headers=admin).status_code == 404
+
+    with database.transaction() as session:
+        model_versions.promote(session, actor="cli", now=clock())
+    scored(client, database, real_worker, "Noch ein Kommentar")
+    assert real_worker.shadow is None
+    with database.transaction() as session:
+        assert len(session.scalars(select(ShadowDecision)).all()) == 2
+    assert client.get("/v1/admin/models/candidate/report", headers=admin).status_code == 404
+
+
+def test_a_scorer_without_compact_part_scores_no_candidate(
+        client, database, config, clock, worker, trained, tmp_path):
+    with database.transaction() as session:
+        model_versions.install(session, trained, config.replace(model_store=tmp_path / "m"),
+                               actor="cli", note=None, now=clock())
+    scored(client, database, worker, "Schöne Grüße")
+
+    assert worker.shadow is not None and worker.shadow.scorer is None
+    with database.transaction() as session:
+        assert session.scalars(select(ShadowDecision)).all() == []
