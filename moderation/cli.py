@@ -333,8 +333,10 @@ def list_models() -> None:
         for row in described["versions"]:
             promoted = (f"promoted {_when(row.promoted_at)} by {row.promoted_by}"
                         if row.promoted_at else "never promoted")
+            erased = (f"\tTRAINED ON ERASED COMMENTS (since {_when(row.trained_on_erased_at)}):"
+                      " train again" if row.trained_on_erased_at else "")
             click.echo(f"{row.version}\t{row.state.value}\tinstalled {_when(row.created_at)} "
-                       f"by {row.created_by}\t{promoted}\t{row.note or ''}".rstrip())
+                       f"by {row.created_by}\t{promoted}\t{row.note or ''}{erased}".rstrip())
     shipped = " (shipped)" if described["live"] == described["shipped"] else ""
     click.echo(f"Live: {described['live']}{shipped}")
 
@@ -614,4 +616,4 @@ def decisions_export(since: datetime | None, holdout: float, out: TextIO) -> Non
     with _database() as database, database.transaction() as session:
         rows = decision_data.export(session, out, since=since and since.replace(tzinfo=UTC),
                                     holdout=holdout, actor=audit.CLI, now=utcnow())
-    click.echo(f"{rows} decisions exported", err=True)
+    click.echo(f"{len(rows)} decisions exported", err=True)

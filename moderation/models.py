@@ -690,3 +690,17 @@ class ModelVersion(Base):
     # rollback returns to it.
     previous_id: Mapped[int | None] = mapped_column(
         ForeignKey("model_versions.id", ondelete="SET NULL"))
+    # Set when a comment it learnt from was erased: its weights may still reflect that text,
+    # so it should be trained again without it.
+    trained_on_erased_at: Mapped[datetime | None]
+
+
+class ModelTrainingComment(Base):
+    """A comment whose editor's decision a model version learnt from (``model train
+    --from-decisions``): its erasure marks the version. The comment's id only, no text."""
+
+    __tablename__ = "model_training_comments"
+
+    model_version_id: Mapped[int] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(Id, primary_key=True)

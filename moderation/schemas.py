@@ -986,9 +986,13 @@ class ModelVersionSchema(Schema):
     promoted_by = fields.String(allow_none=True)
     promoted_at = fields.DateTime(allow_none=True)
     retired_at = fields.DateTime(allow_none=True)
+    trained_on_erased_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Set when a comment whose editor's decision it learnt from was erased "
+                       "(DSGVO): train a new version without it."})
     manifest = fields.Dict(metadata={
-        "description": "files (sha256, bytes), training data, parameters, metrics, "
-                       "created_by"})
+        "description": "files (sha256, bytes), training data, parameters, metrics (and, "
+                       "trained on editors' decisions, held_out_decisions and how many "
+                       "decisions), created_by"})
 
 
 class ModelVersionsSchema(Schema):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
 
@@ -40,6 +40,7 @@ class Decided:
     fine_label: str
     decided_at: datetime
     split: str = "train"
+    comment_id: int = 0  # kept in the database, never written out
 
 
 def decided_comments(session: Session, *, since: datetime | None = None,
@@ -50,30 +51,31 @@ def decided_comments(session: Session, *, since: datetime | None = None,
         raise Invalid("The held-out share must be at least 0 and below 1.", code="invalid_holdout",
                       errors={"holdout": ["From 0 to below 1."]})
     query = (select(Comment.body, Comment.status, Comment.status_reason_code,
-                    Comment.editor_decided_at)
+                    Comment.editor_decided_at, Comment.id)
              .where(Comment.editor_decided_at.is_not(None), Comment.erased_at.is_(None),
                     Comment.status.in_(list(LABELS)))
              .order_by(Comment.editor_decided_at, Comment.id))
     if since is not None:
         query = query.where(Comment.editor_decided_at >= since)
-    rows = [Decided(body, LABELS[status], _fine_label(status, reason), decided_at)
-            for body, status, reason, decided_at in session.execute(query)]
+    rows = [Decided(body, LABELS[status], _fine_label(status, reason), decided_at,
+                    comment_id=comment_id)
+            for body, status, reason, decided_at, comment_id in session.execute(query)]
     held = math.floor(len(rows) * holdout)
     return [*rows[:len(rows) - held],
-            *(Decided(r.text, r.label, r.fine_label, r.decided_at, "test")
-              for r in rows[len(rows) - held:])]
+            *(replace(row, split="test") for row in rows[len(rows) - held:])]
 
 
 def export(session: Session, out: TextIO, *, since: datetime | None, holdout: float,
-           actor: str, api_key_id: int | None = None, now: datetime) -> int:
+           actor: str, api_key_id: int | None = None, now: datetime) -> list[int]:
     """Write the decided comments as CSV to ``out``; an admin's act on the audit log (the
-    log notes how many and from when, never a text). Returns how many rows."""
+    log notes how many and from when, never a text). Returns the comments' ids (for the
+    model trained on them), in the file's order."""
     rows = decided_comments(session, since=since, holdout=holdout)
     write_csv(out, rows)
     audit.record(session, "decisions.exported", actor=actor, api_key_id=api_key_id, now=now,
                  details={"since": since.isoformat() if since else None, "rows": len(rows),
                           "rejected": sum(row.label for row in rows), "holdout": holdout})
-    return len(rows)
+    return [row.comment_id for row in rows]
 
 
 def _fine_label(status: CommentStatus, reason_code: str) -> str:

@@ -21,11 +21,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import object_session
 
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
 from moderation.errors import Conflict
-from moderation.models import Article, Comment, ModerationEvent
+from moderation.models import (
+    Article,
+    Comment,
+    ModelTrainingComment,
+    ModelVersion,
+    ModerationEvent,
+)
 from moderation.services import appeals, reader_mail, reports, webhooks
 from moderation.services.actors import AUTHOR, AUTOMATION, Decider
 from moderation.services.rejections import statement_for
@@ -103,7 +110,7 @@ def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
 def erase(comment: Comment, reason: str, now: datetime) -> None:
     """Record that a comment was erased (``reason``: erasure_request or retention): its
     content is gone, its decisions stay on record, its status stands. Subscribers hear
-    ``comment.erased`` to delete their copies."""
+    ``comment.erased`` to delete their copies; model versions trained on it are marked."""
     session = object_session(comment)
     assert session is not None, "an erasure needs a comment that belongs to a session"
     session.add(ModerationEvent(
@@ -113,6 +120,12 @@ def erase(comment: Comment, reason: str, now: datetime) -> None:
     webhooks.emit(session, "comment.erased", {
         "comment_id": comment.public_id, "article_key": comment.article.key,
         "erased": True, "erased_reason": reason}, now, comment_id=comment.id)
+    # A model that learnt from this comment's text is marked: train it again without it.
+    session.execute(update(ModelVersion).where(
+        ModelVersion.trained_on_erased_at.is_(None),
+        ModelVersion.id.in_(select(ModelTrainingComment.model_version_id)
+                            .where(ModelTrainingComment.comment_id == comment.id)))
+        .values(trained_on_erased_at=now).execution_options(synchronize_session=False))
 
 
 # What subscribers hear of each status a comment comes to.

@@ -14,19 +14,26 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from moderation.config import Config
 from moderation.domain import CommentStatus
 from moderation.errors import Conflict, Invalid, NotFound
-from moderation.models import Comment, ModelState, ModelVersion, ShadowDecision
+from moderation.models import (
+    Comment,
+    ModelState,
+    ModelTrainingComment,
+    ModelVersion,
+    ShadowDecision,
+)
 from moderation.services import audit, policies
 
 COMPACT = "compact"
@@ -112,9 +119,11 @@ def inspect_compact(folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 def install(session: Session, folder: Path, config: Config, *, actor: str,
-            api_key_id: int | None = None, note: str | None, now: datetime) -> ModelVersion:
+            api_key_id: int | None = None, note: str | None, now: datetime,
+            trained_on: Collection[int] = ()) -> ModelVersion:
     """Register the compact model in ``folder`` as the candidate (a copy in the model
-    store); the candidate before it is retired: one candidate at a time."""
+    store); the candidate before it is retired: one candidate at a time. ``trained_on``:
+    the comments whose editors' decisions it learnt from (their erasure marks it)."""
     _serialise(session)
     version, trained = inspect_compact(folder.resolve())
     row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
@@ -128,6 +137,8 @@ def install(session: Session, folder: Path, config: Config, *, actor: str,
         "files": file_hashes(path), "source": str(folder.resolve()),
         "data": trained.get("data", []), "parameters": trained.get("parameters", {}),
         "metrics": trained.get("cross_validation", {}), "heads": trained.get("heads", []),
+        "held_out_decisions": trained.get("held_out_decisions"),
+        "decisions": len(trained_on),
         "command": trained.get("command"), "created_by": actor,
     }
     if row is None:
@@ -136,10 +147,23 @@ def install(session: Session, folder: Path, config: Config, *, actor: str,
     row.state, row.path, row.manifest, row.note = ModelState.CANDIDATE, str(path), manifest, note
     row.retired_at = None
     session.flush()
+    _learnt_from(session, row, trained_on, now)
     audit.record(session, "model.installed", actor=actor, api_key_id=api_key_id,
                  target=version, now=now, details={
                      "note": note, "replaced_candidate": replaced.version if replaced else None})
     return row
+
+
+def _learnt_from(session: Session, row: ModelVersion, comment_ids: Collection[int],
+                 now: datetime) -> None:
+    """Note which comments the version learnt from; one erased meanwhile marks it."""
+    session.execute(delete(ModelTrainingComment)
+                    .where(ModelTrainingComment.model_version_id == row.id))
+    session.add_all(ModelTrainingComment(model_version_id=row.id, comment_id=comment_id)
+                    for comment_id in set(comment_ids))
+    erased = session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.id.in_(list(comment_ids)), Comment.erased_at.is_not(None))) if comment_ids else 0
+    row.trained_on_erased_at = now if erased else None
 
 
 def _copy_into_store(folder: Path, store: Path, version: str) -> Path:

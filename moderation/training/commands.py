@@ -109,9 +109,9 @@ def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
     if not from_decisions and (since or decisions_weight):
         raise click.UsageError("--since and --decisions-weight go with --from-decisions.")
     with tempfile.TemporaryDirectory() as folder:
-        decisions = None
+        decisions, comments = None, []
         if from_decisions:
-            decisions = _decisions(Path(folder), since, holdout)
+            decisions, comments = _decisions(Path(folder), since, holdout)
             data = (*data, decisions)
             if decisions_weight is not None and len(data) > 1:
                 file_weights = (*file_weights, f"{decisions.name}={decisions_weight}")
@@ -120,24 +120,25 @@ def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
                char_ngrams, char_scope, mask_groups, evaluative, word_ngrams, min_df,
                max_char_features, max_word_features, augment_sets)
         if decisions is not None:
-            _judge_and_install(decisions, out)
+            _judge_and_install(decisions, out, comments)
 
 
-def _decisions(folder: Path, since: datetime | None, holdout: float) -> Path:
+def _decisions(folder: Path, since: datetime | None, holdout: float
+               ) -> tuple[Path, list[int]]:
     from moderation.config import Config
     from moderation.training.from_decisions import write_decisions
 
     try:
-        path, rows = write_decisions(Config.from_env(), folder,
-                                     since=since and since.replace(tzinfo=UTC),
-                                     holdout=holdout)
+        path, comments = write_decisions(Config.from_env(), folder,
+                                         since=since and since.replace(tzinfo=UTC),
+                                         holdout=holdout)
     except DataError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{rows} editors' decisions read ({holdout:.0%} newest held out)")
-    return path
+    click.echo(f"{len(comments)} editors' decisions read ({holdout:.0%} newest held out)")
+    return path, comments
 
 
-def _judge_and_install(decisions: Path, out: Path) -> None:
+def _judge_and_install(decisions: Path, out: Path, comments: list[int]) -> None:
     """Judge the new model on the held-out decisions, note it in its manifest, install it as
     the candidate."""
     from moderation.config import Config
@@ -155,7 +156,7 @@ def _judge_and_install(decisions: Path, out: Path) -> None:
         shown = figures[name]
         click.echo(f"{name:9} {shown['scorer']}: ROC-AUC {shown['roc_auc']}, macro-F1 "
                    f"{shown['macro_f1']} on the {figures['rows']} newest decisions")
-    version = install_candidate(config, out, note="trained on the editors' decisions")
+    version = install_candidate(config, out, "trained on the editors' decisions", comments)
     click.echo(f"Installed {version} as the candidate: compare it in the candidate report, "
                "then `moderation model promote`.")
 

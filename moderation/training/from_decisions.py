@@ -24,17 +24,17 @@ HELD_OUT = "test"
 
 
 def write_decisions(config: Config, folder: Path, *, since: datetime | None,
-                    holdout: float) -> tuple[Path, int]:
-    """The editors' decisions as a CSV in ``folder`` (audited as an export); raises
-    ``DataError`` when there are none to learn from."""
+                    holdout: float) -> tuple[Path, list[int]]:
+    """The editors' decisions as a CSV in ``folder`` (audited as an export), and the ids of
+    their comments; raises ``DataError`` when there are none to learn from."""
     path = folder / DECISIONS_FILE
     with Database(config.database_url) as database, database.transaction() as session, \
             path.open("w", encoding="utf-8", newline="") as out:
-        rows = decision_data.export(session, out, since=since, holdout=holdout,
-                                    actor=audit.CLI, now=utcnow())
-    if rows == 0:
+        comments = decision_data.export(session, out, since=since, holdout=holdout,
+                                        actor=audit.CLI, now=utcnow())
+    if not comments:
         raise DataError("no editors' decisions to learn from (since the date given)")
-    return path, rows
+    return path, comments
 
 
 def held_out_figures(config: Config, decisions: Path, model: Path) -> dict[str, Any]:
@@ -50,8 +50,9 @@ def held_out_figures(config: Config, decisions: Path, model: Path) -> dict[str, 
             "candidate": on_held_out(CompactScorer(model)), "current": on_held_out(current)}
 
 
-def install_candidate(config: Config, model: Path, note: str) -> str:
-    """Register the trained model as the candidate; returns its version."""
+def install_candidate(config: Config, model: Path, note: str, comments: list[int]) -> str:
+    """Register the trained model as the candidate, with the comments it learnt from;
+    returns its version."""
     with Database(config.database_url) as database, database.transaction() as session:
         return model_versions.install(session, model, config, actor=audit.CLI, note=note,
-                                      now=utcnow()).version
+                                      now=utcnow(), trained_on=comments).version

@@ -42,7 +42,8 @@ def test_versions_list_with_manifest(client, admin, candidate):
     (version,) = body["versions"]
     assert body["live"] == body["shipped"]
     assert set(version) == {"version", "kind", "state", "note", "created_by", "created_at",
-                            "promoted_by", "promoted_at", "retired_at", "manifest"}
+                            "promoted_by", "promoted_at", "retired_at", "trained_on_erased_at",
+                            "manifest"}
     assert (version["version"], version["kind"], version["state"], version["note"]) == (
         candidate, "compact", "candidate", "Grüße aus Köln")
     assert set(version["manifest"]["files"]) == {"model.npz", "manifest.json"}

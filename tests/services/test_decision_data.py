@@ -90,12 +90,12 @@ def test_the_export_is_training_data_without_personal_data_and_on_the_audit_log(
                 CommentStatus.APPROVED)
         decided(session, clock, "Halt die Klappe.", CommentStatus.REJECTED, reason="insult")
         out = io.StringIO()
-        count = decision_data.export(session, out, since=None, holdout=0.5, actor="cli",
-                                     now=clock())
+        exported = decision_data.export(session, out, since=None, holdout=0.5, actor="cli",
+                                        now=clock())
         logged = session.scalars(select(AuditEvent).where(
             AuditEvent.action == "decisions.exported")).one()
 
-    assert count == 2
+    assert len(exported) == 2 and all(isinstance(i, int) for i in exported)
     text = out.getvalue()
     assert "leser@example.de" not in text and "Jürgen Müller" not in text
     path = tmp_path / "entscheidungen.csv"

@@ -10,10 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from moderation import migrate
+from moderation.cli import main
 from moderation.db import Database
 from moderation.domain import CommentStatus, Reason
 from moderation.models import AuditEvent, ModelState, ModelVersion
-from moderation.services import decisions
+from moderation.services import decisions, privacy
 from moderation.services.actors import Decider
 from moderation.statements import PublisherTerms
 from moderation.training.commands import train as train_command
@@ -21,6 +22,7 @@ from tests.conftest import FrozenClock
 from tests.support.records import add_comment
 from tests.training.conftest import HARMLESS, TOXIC
 
+AUTHOR = "erst-schimpfen-dann-loeschen@example.de"
 SMALL = ["--min-df", "1", "--folds", "3", "--component", "nbsvm:char:4",
          "--component", "lr:word:4"]
 
@@ -35,7 +37,8 @@ def decided_database(tmp_path: Path) -> str:
         for toxic, harmless in zip(TOXIC, HARMLESS, strict=True):
             for body, status in ((toxic, CommentStatus.REJECTED),
                                  (harmless, CommentStatus.APPROVED)):
-                comment = add_comment(session, clock(), body=body, status=CommentStatus.REVIEW)
+                comment = add_comment(session, clock(), body=body, status=CommentStatus.REVIEW,
+                                      author_email=AUTHOR if body == TOXIC[0] else None)
                 decisions.apply(comment, decisions.Change(status, Reason.EDITOR_DECISION),
                                 Decider.user("anna@zeitung.de"), clock(),
                                 terms=PublisherTerms("Kommentarrichtlinien", None, 183))
@@ -66,10 +69,22 @@ def test_a_model_trained_on_decisions_is_judged_on_the_newest_and_becomes_the_ca
     assert not any((tmp_path / "site").glob("*.csv"))  # the comments' texts are not kept
 
     with Database(url) as database, database.transaction() as session:
+        version = session.scalars(select(ModelVersion)).one()
         # A candidate, not live: promotion is an admin's act.
-        assert session.scalars(select(ModelVersion.state)).all() == [ModelState.CANDIDATE]
+        assert version.state is ModelState.CANDIDATE
+        assert version.manifest["decisions"] == 40
+        assert version.manifest["held_out_decisions"] == held_out
+        assert version.trained_on_erased_at is None
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["decisions.exported", "model.installed"]
+
+    # The author of a comment it learnt from has it erased: the version is marked.
+    with Database(url) as database, database.transaction() as session:
+        privacy.erase_author(session, AUTHOR, (), actor="cli", now=FrozenClock()())
+    with Database(url) as database, database.transaction() as session:
+        assert session.scalars(select(ModelVersion)).one().trained_on_erased_at is not None
+    listed = CliRunner().invoke(main, ["model", "list"], env=env)
+    assert "TRAINED ON ERASED COMMENTS" in listed.output
 
 
 def test_without_decisions_nothing_is_trained_or_installed(tmp_path: Path, tiny_csv: Path):
