@@ -36,6 +36,7 @@ from moderation.services import (
 )
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
+from moderation.training.finetune_command import finetune
 from moderation.workers.delivery import DeliveryWorker
 from moderation.workers.digest import DigestWorker
 from moderation.workers.mail import MailWorker
@@ -208,6 +209,7 @@ def model() -> None:
 
 
 model.add_command(train, "train")
+model.add_command(finetune, "finetune")
 main.add_command(eval_command, "eval")
 
 
