@@ -313,12 +313,31 @@ def _fetch_transformer(cache: Path, hub: str | None, folder: Path | None,
 
 
 @model.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--transformer", "transformer", metavar="NAME", default=None,
+              help="A transformer fetched into MODERATION_MODEL_CACHE with `model fetch --as "
+                   "NAME`, instead of FOLDER.")
 @click.option("--note", default=None, help="Why this model (shown in the list and the log).")
-def install(folder: Path, note: str | None) -> None:
-    """Register a trained compact model (what `model train --out` wrote) as the candidate:
-    it is copied into MODERATION_MODEL_STORE and scores nothing until promoted."""
+def install(folder: Path | None, transformer: str | None, note: str | None) -> None:
+    """Register a trained compact model (what `model train --out` wrote) or a fetched
+    transformer as the candidate: it is copied into MODERATION_MODEL_STORE and scores nothing
+    but the shadow comparison until promoted."""
     config = Config.from_env()
+    if (folder is None) == (transformer is None):
+        raise click.UsageError("Give either FOLDER or --transformer NAME.")
+    if transformer is not None:
+        from moderation.scoring.transformer_cache import cached_transformer
+
+        try:
+            fetched = cached_transformer(transformer, config.model_cache)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--transformer") from None
+        if fetched is None:
+            raise click.BadParameter(
+                f"{transformer!r} is not fetched into {config.model_cache} (moderation model "
+                "fetch --hub/--from ... --as NAME)", param_hint="--transformer")
+        folder = fetched.folder
     with Database(config.database_url) as database, database.transaction() as session:
         installed = model_versions.install(session, folder, config, actor=audit.CLI,
                                            note=note, now=utcnow())
@@ -341,6 +360,8 @@ def list_models() -> None:
                        f"by {row.created_by}\t{promoted}\t{row.note or ''}{erased}".rstrip())
     shipped = " (shipped)" if described["live"] == described["shipped"] else ""
     click.echo(f"Live: {described['live']}{shipped}")
+    if described["live_transformer"]:
+        click.echo(f"Live transformer: {described['live_transformer']}")
 
 
 def _when(moment: datetime) -> str:
@@ -365,10 +386,12 @@ def promote() -> None:
 
 
 @model.command()
-def rollback() -> None:
-    """Return to the model version that was live before the live one."""
+@click.option("--kind", type=click.Choice(model_versions.KINDS), default=None,
+              help="Which live model to roll back. Default: the one promoted last.")
+def rollback(kind: str | None) -> None:
+    """Return to the model version that was live before the live one (of its kind)."""
     with _database() as database, database.transaction() as session:
-        version = model_versions.rollback(session, actor=audit.CLI, now=utcnow())
+        version = model_versions.rollback(session, actor=audit.CLI, now=utcnow(), kind=kind)
     click.echo(f"Model {version} is live again.")
 
 

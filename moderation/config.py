@@ -120,6 +120,9 @@ class Config:
     # The compact model folder to score with instead of the shipped one: the scoring
     # worker sets it to the live registered version.
     compact_model: Path | None = field(default=None, metadata={"from_env": False})
+    # The live registered transformer's folder (in the model store): set by the scoring
+    # worker; it wins over MODERATION_TRANSFORMER_MODEL.
+    transformer_path: Path | None = field(default=None, metadata={"from_env": False})
     # Development and tests only: hosts a webhook may reach although they are private.
     webhook_allowed_hosts: frozenset[str] = frozenset()
     webhook_secret_overlap_hours: float = 24.0

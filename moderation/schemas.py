@@ -998,6 +998,9 @@ class ModelVersionSchema(Schema):
 class ModelVersionsSchema(Schema):
     live = fields.String(metadata={"description": "The version that scores now: a registered "
                                                   "one, or the shipped model"})
+    live_transformer = fields.String(allow_none=True, metadata={
+        "description": "The live registered transformer, which compact-de scores beside; "
+                       "null: none registered"})
     shipped = fields.String(metadata={"description": "The compact model in the package"})
     versions = fields.List(fields.Nested(ModelVersionSchema))
 

@@ -246,6 +246,7 @@ class ModelRollback(MethodView):
         "Nothing to roll back to (the shipped model is live), or the previous version's "
         "files changed."))
     def post(self) -> Any:
-        """Return to the model version that was live before the live one."""
+        """Return to the model version that was live before the live one, of the kind
+        (compact or transformer) promoted last; `moderation model rollback --kind` picks."""
         return {"live": model_versions.rollback(request_session(), now=now(),
                                                 **audit.by_key(current_key()))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from moderation.config import Config
@@ -17,10 +18,11 @@ def load_scorer(config: Config) -> Scorer:
     """The scorer named by ``MODERATION_SCORER``; raises ``ScorerUnavailable`` if it cannot run.
 
     ``auto`` (the default) always has the compact German model (the shipped one, or the
-    registered version in ``config.compact_model``), and combines it with the Hugging Face
-    checkpoint named by ``MODERATION_TRANSFORMER_MODEL`` (the publisher's explicit choice, so it
-    wins over detoxify), else with detoxify when detoxify's weights are on this machine. A
-    partner that cannot load leaves compact-de alone, with a warning.
+    registered version in ``config.compact_model``), and combines it with a Hugging Face
+    checkpoint: the live registered transformer version (``config.transformer_path``), else
+    the one named by ``MODERATION_TRANSFORMER_MODEL`` (the publisher's explicit choice, so
+    either wins over detoxify); else with detoxify when detoxify's weights are on this machine.
+    A partner that cannot load leaves compact-de alone, with a warning.
     """
     from moderation.scoring.compact import CombinedScorer, CompactScorer
 
@@ -34,7 +36,7 @@ def load_scorer(config: Config) -> Scorer:
         return CombinedScorer(CompactScorer(config.compact_model), _detoxify(config))
     if config.scorer == "auto":
         compact = CompactScorer(config.compact_model)
-        if config.transformer_model is not None:
+        if config.transformer_path is not None or config.transformer_model is not None:
             partner, load = "transformer", _transformer
         elif _detoxify_weights(config) is not None:
             partner, load = "detoxify", _detoxify
@@ -73,10 +75,13 @@ def _detoxify(config: Config) -> Scorer:
 
 
 def _transformer(config: Config) -> Scorer:
-    """The Hugging Face checkpoint fetched as ``MODERATION_TRANSFORMER_MODEL``, run with the
-    detoxify scorer's device and speed settings."""
+    """The live registered transformer, else the Hugging Face checkpoint fetched as
+    ``MODERATION_TRANSFORMER_MODEL``, run with the detoxify scorer's device and speed
+    settings."""
     from moderation.scoring.transformer_cache import cached_transformer
 
+    if config.transformer_path is not None:
+        return registered_transformer(config.transformer_path, config)
     name = config.transformer_model
     fetch = "`moderation model fetch --hub NAME | --from FOLDER --as {} --label ...`"
     if name is None:
@@ -105,3 +110,17 @@ def _speed(config: Config) -> dict[str, Any]:
     return {"device": config.detoxify_device, "threads": config.detoxify_threads,
             "quantize": config.detoxify_quantize, "onnx_dir": config.detoxify_onnx_dir,
             "batch_tokens": config.detoxify_batch_tokens}
+
+
+def registered_transformer(folder: Path, config: Config) -> Scorer:
+    """The transformer version registered in ``folder`` (the model store), with the detoxify
+    scorer's device and speed settings."""
+    from moderation.scoring.transformer import TransformerScorer
+    from moderation.scoring.transformer_cache import transformer_in
+
+    fetched = transformer_in(folder)
+    if fetched is None:
+        raise ScorerUnavailable(f"{folder} holds no transformer manifest that describes it; "
+                                "install the model again")
+    return TransformerScorer(fetched.folder, fetched.labels, fetched.activation,
+                             name=fetched.model, **_speed(config))

@@ -17,6 +17,7 @@ worker calls before building its scorer) needs neither.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -125,6 +126,34 @@ def cached_transformer(name: str, cache_dir: Path) -> CachedTransformer | None:
         log.warning("cannot use %s: %s; fetch %s again", cache_dir / name, problem, name)
         return None
     return _cached(name, folder, manifest)
+
+
+def transformer_in(folder: Path) -> CachedTransformer | None:
+    """The fetched checkpoint in ``folder`` itself (a cache entry, or its copy in the model
+    store), or ``None`` where its manifest is missing or does not describe it (logged)."""
+    manifest = _folder_manifest(folder)
+    if manifest is None:
+        return None
+    name = manifest.get("model")
+    problem = _manifest_problem(manifest, name, folder) if isinstance(name, str) \
+        else f"{MANIFEST} names no model"
+    if problem:
+        log.warning("cannot use %s: %s", folder, problem)
+        return None
+    return _cached(name, folder, manifest)
+
+
+def is_transformer_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a fetched transformer's manifest."""
+    manifest = _folder_manifest(folder)
+    return isinstance(manifest, dict) and manifest.get("kind") == KIND
+
+
+def _folder_manifest(folder: Path) -> Any:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _cached(name: str, folder: Path, manifest: dict[str, Any]) -> CachedTransformer:

@@ -6,6 +6,12 @@ candidate live; ``rollback`` returns to the version that was live before it. Eac
 keeps its manifest: its files with their sha256, the training data, parameters and figures,
 who installed it. While no version is live, the compact model shipped in the package scores;
 it needs no row.
+
+Two kinds: ``compact`` (a trained compact model) and ``transformer`` (a Hugging Face
+classifier fetched into the model cache). Each kind has at most one live version and its own
+chain of previous versions: promoting a transformer leaves the live compact model live, and
+the other way round. There is one candidate at a time, of either kind: the worker scores one
+candidate in shadow, and its report compares that one model with the live decisions.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from moderation.models import (
 from moderation.services import audit, policies
 
 COMPACT = "compact"
+TRANSFORMER = "transformer"
+KINDS = (COMPACT, TRANSFORMER)
 # What every installed model must score before it may become the candidate.
 SAMPLE = "Schöne Grüße aus Köln, danke für den Artikel über die Größe der Städte!"
 
@@ -48,6 +56,7 @@ class LiveModel:
     version: str
     path: Path
     files: dict[str, Any]
+    kind: str = COMPACT
 
 
 def store_of(config: Config) -> Path:
@@ -118,31 +127,77 @@ def inspect_compact(folder: Path) -> tuple[str, dict[str, Any]]:
     return f"{scorer.name}@{scorer.version}", scorer.manifest
 
 
-def install(session: Session, folder: Path, config: Config, *, actor: str,
-            api_key_id: int | None = None, note: str | None, now: datetime,
-            trained_on: Collection[int] = ()) -> ModelVersion:
-    """Register the compact model in ``folder`` as the candidate (a copy in the model
-    store); the candidate before it is retired: one candidate at a time. ``trained_on``:
-    the comments whose editors' decisions it learnt from (their erasure marks it)."""
-    _serialise(session)
-    version, trained = inspect_compact(folder.resolve())
-    row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
-    if row is not None and row.state != ModelState.RETIRED:
-        raise Conflict(f"Model {version} is already {row.state.value}.")
-    path = _copy_into_store(folder.resolve(), store_of(config), version)
-    replaced = _candidate(session)
-    if replaced is not None:
-        replaced.state, replaced.retired_at = ModelState.RETIRED, now
-    manifest = {
-        "files": file_hashes(path), "source": str(folder.resolve()),
+def inspect_transformer(folder: Path) -> tuple[str, dict[str, Any]]:
+    """The version of the fetched transformer in ``folder`` (its scorer's ``hf:NAME@sha``)
+    and its fetch manifest, after its files matched that manifest's hashes and it loaded
+    offline and scored a German sentence."""
+    from moderation.scoring.base import ScorerUnavailable
+    from moderation.scoring.transformer import TransformerScorer
+    from moderation.scoring.transformer_cache import transformer_in
+
+    fetched = transformer_in(folder)
+    if fetched is None:
+        raise Invalid(f"{folder} holds no fetched transformer (moderation model fetch).")
+    changed = changed_files(folder, fetched.manifest["files"])
+    if changed:
+        raise Invalid(f"The files of the transformer in {folder} differ from its fetch "
+                      f"manifest ({', '.join(changed)}): fetch it again.",
+                      errors={"files": changed})
+    try:
+        scorer = TransformerScorer(fetched.folder, fetched.labels, fetched.activation,
+                                   name=fetched.model)
+        scores = scorer.score([SAMPLE])[0]
+    except ScorerUnavailable as error:
+        raise Invalid(f"{folder} holds no transformer that loads offline: {error}") from None
+    if not scores or not all(0.0 <= value <= 1.0 for value in scores.values()):
+        raise Invalid(f"The model in {folder} gave no probabilities for a German sentence.")
+    return f"{scorer.name}@{scorer.version}", fetched.manifest
+
+
+def kind_of(folder: Path) -> str:
+    """``transformer`` for a folder with a fetched transformer's manifest, else ``compact``."""
+    from moderation.scoring.transformer_cache import is_transformer_folder
+
+    return TRANSFORMER if is_transformer_folder(folder) else COMPACT
+
+
+def _inspect(folder: Path, kind: str) -> tuple[str, dict[str, Any]]:
+    """The version and the manifest entries of the model in ``folder``."""
+    if kind == TRANSFORMER:
+        version, fetched = inspect_transformer(folder)
+        return version, {"fetch": {key: fetched.get(key) for key in (
+            "model", "source", "architecture", "problem_type", "activation", "labels",
+            "id2label", "weights_sha256", "packages", "fetched_at")}}
+    version, trained = inspect_compact(folder)
+    return version, {
         "data": trained.get("data", []), "parameters": trained.get("parameters", {}),
         "metrics": trained.get("cross_validation", {}), "heads": trained.get("heads", []),
         "held_out_decisions": trained.get("held_out_decisions"),
-        "decisions": len(trained_on),
-        "command": trained.get("command"), "created_by": actor,
-    }
+        "command": trained.get("command")}
+
+
+def install(session: Session, folder: Path, config: Config, *, actor: str,
+            api_key_id: int | None = None, note: str | None, now: datetime,
+            trained_on: Collection[int] = ()) -> ModelVersion:
+    """Register the model in ``folder`` as the candidate (a copy in the model store): a
+    trained compact model, or a transformer fetched into the model cache (``kind_of``). The
+    candidate before it, of either kind, is retired: one candidate at a time. ``trained_on``:
+    the comments whose editors' decisions it learnt from (their erasure marks it)."""
+    _serialise(session)
+    folder = folder.resolve()
+    kind = kind_of(folder)
+    version, described = _inspect(folder, kind)
+    row = session.scalar(select(ModelVersion).where(ModelVersion.version == version))
+    if row is not None and row.state != ModelState.RETIRED:
+        raise Conflict(f"Model {version} is already {row.state.value}.")
+    path = _copy_into_store(folder, store_of(config), version)
+    replaced = _candidate(session)
+    if replaced is not None:
+        replaced.state, replaced.retired_at = ModelState.RETIRED, now
+    manifest = {"files": file_hashes(path), "source": str(folder), **described,
+                "decisions": len(trained_on), "created_by": actor}
     if row is None:
-        row = ModelVersion(kind=COMPACT, version=version, created_by=actor, created_at=now)
+        row = ModelVersion(kind=kind, version=version, created_by=actor, created_at=now)
         session.add(row)
     row.state, row.path, row.manifest, row.note = ModelState.CANDIDATE, str(path), manifest, note
     row.retired_at = None
@@ -169,7 +224,7 @@ def _learnt_from(session: Session, row: ModelVersion, comment_ids: Collection[in
 def _copy_into_store(folder: Path, store: Path, version: str) -> Path:
     """The model's files in the store, named by version: copied to a temporary folder
     first, so a worker never sees half of a model."""
-    target = store / version.replace("@", "_")
+    target = store / version.replace("@", "_").replace(":", "-")
     if target.is_dir() and not changed_files(target, file_hashes(folder)):
         return target
     store.mkdir(parents=True, exist_ok=True)
@@ -184,14 +239,14 @@ def _copy_into_store(folder: Path, store: Path, version: str) -> Path:
 
 def promote(session: Session, *, actor: str, api_key_id: int | None = None,
             now: datetime) -> ModelVersion:
-    """Make the candidate the live model; the live one before it is retired and stays
-    restorable by ``rollback``."""
+    """Make the candidate the live model of its kind; the live one of that kind before it is
+    retired and stays restorable by ``rollback``. The other kind's live version stays."""
     _serialise(session)
     candidate = _candidate(session)
     if candidate is None:
         raise NotFound("No candidate model is installed (moderation model install).")
     _check_files(candidate)
-    live = _live(session)
+    live = _live(session, candidate.kind)
     if live is not None:
         live.state, live.retired_at = ModelState.RETIRED, now
     candidate.state, candidate.promoted_at, candidate.promoted_by = ModelState.LIVE, now, actor
@@ -199,19 +254,31 @@ def promote(session: Session, *, actor: str, api_key_id: int | None = None,
     session.flush()
     audit.record(session, "model.promoted", actor=actor, api_key_id=api_key_id,
                  target=candidate.version, now=now,
-                 details={"previous": live.version if live else shipped_version()})
+                 details={"kind": candidate.kind, "previous": live.version if live
+                          else _unregistered(candidate.kind)})
     return candidate
 
 
+def _unregistered(kind: str) -> str | None:
+    """What scores for ``kind`` while no version of it is live: the shipped compact model;
+    no registered transformer."""
+    return shipped_version() if kind == COMPACT else None
+
+
 def rollback(session: Session, *, actor: str, api_key_id: int | None = None,
-             now: datetime) -> str:
-    """Return to the version that was live before the live one (the shipped model where
-    there was none); returns the version now live."""
+             now: datetime, kind: str | None = None) -> str:
+    """Return to the version of ``kind`` that was live before the live one (the shipped
+    compact model, or no transformer, where there was none). Without ``kind``: the kind
+    promoted last. Returns the version now live of that kind; where no transformer is left,
+    the compact one, which then scores alone."""
     _serialise(session)
-    live = _live(session)
+    live = _live(session, kind) if kind else session.scalar(
+        select(ModelVersion).where(ModelVersion.state == ModelState.LIVE)
+        .order_by(ModelVersion.promoted_at.desc(), ModelVersion.id.desc()).limit(1))
     if live is None:
         raise Conflict(f"Nothing to roll back to: the shipped model {shipped_version()} "
-                       "is live.")
+                       "is live." if kind in (None, COMPACT)
+                       else "Nothing to roll back to: no transformer version is live.")
     previous = session.get(ModelVersion, live.previous_id) if live.previous_id else None
     if previous is not None:
         _check_files(previous)
@@ -220,10 +287,11 @@ def rollback(session: Session, *, actor: str, api_key_id: int | None = None,
     if previous is not None:
         previous.state, previous.retired_at = ModelState.LIVE, None
         previous.promoted_at, previous.promoted_by = now, actor
-    restored = previous.version if previous else shipped_version()
+    restored = previous.version if previous else _unregistered(live.kind)
     audit.record(session, "model.rolled_back", actor=actor, api_key_id=api_key_id,
-                 target=restored, now=now, details={"from": live.version})
-    return restored
+                 target=restored or "-", now=now,
+                 details={"kind": live.kind, "from": live.version, "to": restored})
+    return restored or live_version(session) or shipped_version()
 
 
 def versions(session: Session) -> list[ModelVersion]:
@@ -232,16 +300,23 @@ def versions(session: Session) -> list[ModelVersion]:
 
 
 def live_version(session: Session) -> str | None:
-    """The live registered version (None: the shipped model); one indexed query, asked by
+    """The live registered compact version (None: the shipped model)."""
+    return session.scalar(select(ModelVersion.version).where(
+        ModelVersion.state == ModelState.LIVE, ModelVersion.kind == COMPACT))
+
+
+def live_versions(session: Session) -> dict[str, str]:
+    """The live registered version of each kind that has one; one indexed query, asked by
     workers between batches."""
-    return session.scalar(select(ModelVersion.version)
-                          .where(ModelVersion.state == ModelState.LIVE))
+    return dict(session.execute(select(ModelVersion.kind, ModelVersion.version)
+                                .where(ModelVersion.state == ModelState.LIVE)).all())
 
 
-def live_model(session: Session) -> LiveModel | None:
-    """The live registered version with its folder and files, or None."""
-    live = _live(session)
-    return LiveModel(live.version, Path(live.path), live.manifest["files"]) if live else None
+def live_model(session: Session, kind: str = COMPACT) -> LiveModel | None:
+    """The live registered version of ``kind`` with its folder and files, or None."""
+    live = _live(session, kind)
+    return LiveModel(live.version, Path(live.path), live.manifest["files"], live.kind) \
+        if live else None
 
 
 def candidate_model(session: Session) -> tuple[int, LiveModel] | None:
@@ -250,7 +325,7 @@ def candidate_model(session: Session) -> tuple[int, LiveModel] | None:
     if candidate is None:
         return None
     return candidate.id, LiveModel(candidate.version, Path(candidate.path),
-                                   candidate.manifest["files"])
+                                   candidate.manifest["files"], candidate.kind)
 
 
 def candidate_version(session: Session) -> str | None:
@@ -278,13 +353,17 @@ def shadow_report(session: Session) -> dict[str, Any]:
 
 
 def describe_all(session: Session) -> dict[str, Any]:
-    """What scores now, what the package ships, and every registered version."""
-    return {"live": live_version(session) or shipped_version(), "shipped": shipped_version(),
+    """What scores now (the compact version and the registered transformer, if any), what
+    the package ships, and every registered version."""
+    lives = live_versions(session)
+    return {"live": lives.get(COMPACT, shipped_version()),
+            "live_transformer": lives.get(TRANSFORMER), "shipped": shipped_version(),
             "versions": versions(session)}
 
 
-def _live(session: Session) -> ModelVersion | None:
-    return session.scalar(select(ModelVersion).where(ModelVersion.state == ModelState.LIVE))
+def _live(session: Session, kind: str) -> ModelVersion | None:
+    return session.scalar(select(ModelVersion).where(ModelVersion.state == ModelState.LIVE,
+                                                     ModelVersion.kind == kind))
 
 
 def _candidate(session: Session) -> ModelVersion | None:

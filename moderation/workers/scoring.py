@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from moderation.domain import CommentStatus, ModerationMode, Reason
 from moderation.models import Article, Comment, WorkerHeartbeat
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
 from moderation.scoring.compact import CombinedScorer, CompactScorer
+from moderation.scoring.factory import registered_transformer
 from moderation.services import automation, model_versions
 from moderation.services.policies import ActivePolicies, active_policies, configured
 from moderation.statements import PublisherTerms
@@ -37,13 +39,15 @@ RETRY_DELAYS = (timedelta(seconds=5), timedelta(seconds=30), timedelta(minutes=2
 @dataclass
 class ScorerState:
     """What this worker can score with; written to its heartbeat for ``/readyz``.
-    ``live_model``: the registered model version it was loaded for (None: the shipped one)."""
+    ``live_model``: the registered compact version it was loaded for (None: the shipped
+    one); ``live_transformer``: the registered transformer version (None: none)."""
 
     state: str = "loading"  # loading | ready | unavailable
     scorer: Scorer | None = None
     error: str | None = None
     checked_at: datetime | None = None
     live_model: str | None = None
+    live_transformer: str | None = None
 
     def as_details(self) -> dict[str, str | None]:
         return {
@@ -53,6 +57,7 @@ class ScorerState:
             "model_version": f"{self.scorer.name}@{self.scorer.version}"
             if self.scorer else None,
             "live_model": self.live_model or model_versions.shipped_version(),
+            "live_transformer": self.live_transformer,
             "device": self.scorer.device if self.scorer else None,
             "error": self.error,
         }
@@ -63,7 +68,7 @@ class ShadowModel:
     """The candidate model, scored with in shadow: what the live policy would decide with
     its scores is recorded beside the live decision, never applied. ``scorer`` is None
     where it cannot score here (its files changed, or the live scorer has no compact part
-    for it to stand in for)."""
+    for it to stand in for or stand beside)."""
 
     id: int
     version: str
@@ -141,57 +146,74 @@ class ScoringWorker:
         configured(config)  # thresholds the policy cannot use stop the start
 
     def ensure_scorer(self) -> None:
-        """Load the scorer of the live model version, and again whenever an admin promotes
-        or rolls back another one (asked before every batch: one indexed query); after a
-        failure, try again now and then."""
+        """Load the scorer of the live model versions (compact and transformer), and again
+        whenever an admin promotes or rolls back another one (asked before every batch: one
+        indexed query); after a failure, try again now and then."""
         now = self.clock()
         # Read-only: on SQLite the question takes no write lock.
         with self.database.session(read_only=True) as session, session.begin():
-            wanted = model_versions.live_version(session)
-            reload = wanted != self.scorer.live_model or not (self.scorer.state == "ready" or (
+            lives = model_versions.live_versions(session)
+            wanted = (lives.get(model_versions.COMPACT), lives.get(model_versions.TRANSFORMER))
+            loaded = (self.scorer.live_model, self.scorer.live_transformer)
+            reload = wanted != loaded or not (self.scorer.state == "ready" or (
                 self.scorer.checked_at and now - self.scorer.checked_at < RETRY_LOAD_EVERY))
             candidate = model_versions.candidate_version(session)
             reshadow = reload or candidate != (self.shadow.version if self.shadow else None)
-            live = model_versions.live_model(session) if reload and wanted else None
+            live = [model_versions.live_model(session, kind) for kind in model_versions.KINDS
+                    if lives.get(kind)] if reload else []
             found = model_versions.candidate_model(session) if reshadow and candidate else None
         if reload:
             try:
-                self.scorer = ScorerState("ready", self._load(live), None, now, wanted)
+                self.scorer = ScorerState("ready", self._load(live), None, now, *wanted)
                 log.info("scorer %s %s ready", self.scorer.scorer.name,
                          self.scorer.scorer.version)
             except ScorerUnavailable as error:
-                self.scorer = ScorerState("unavailable", None, str(error), now, wanted)
+                self.scorer = ScorerState("unavailable", None, str(error), now, *wanted)
                 log.error("scorer unavailable: %s", error)
             self.heartbeat(force=True)
         if reshadow:
             self.shadow = self._shadow_of(found)
 
-    def _load(self, live: model_versions.LiveModel | None) -> Scorer:
-        """The configured scorer, with the live registered compact model where there is one;
-        fails closed on a model whose files changed since it was installed."""
-        if live is None:
+    def _load(self, live: list[model_versions.LiveModel | None]) -> Scorer:
+        """The configured scorer, with the live registered compact model and transformer
+        where there are such; fails closed on a model whose files changed since it was
+        installed."""
+        if not live:
             return self._load_scorer(self.config)
-        changed = model_versions.changed_files(live.path, live.files)
-        if changed:
-            raise ScorerUnavailable(f"model {live.version}: files changed or missing in "
-                                    f"{live.path} ({', '.join(changed)})")
-        return self._load_scorer(self.config.replace(compact_model=live.path))
+        paths: dict[str, Path] = {}
+        for model in live:
+            if model is None:  # rolled back between two queries: loaded anew next batch
+                raise ScorerUnavailable("the live model changed while loading")
+            changed = model_versions.changed_files(model.path, model.files)
+            if changed:
+                raise ScorerUnavailable(f"model {model.version}: files changed or missing in "
+                                        f"{model.path} ({', '.join(changed)})")
+            paths[model.kind] = model.path
+        return self._load_scorer(self.config.replace(
+            compact_model=paths.get(model_versions.COMPACT),
+            transformer_path=paths.get(model_versions.TRANSFORMER)))
 
     def _shadow_of(self, found: tuple[int, model_versions.LiveModel] | None
                    ) -> ShadowModel | None:
-        """The candidate model in the shape of the live scorer: alone where compact-de
-        scores, beside the same partners where a combined scorer does."""
+        """The candidate model in the shape of the live scorer. A compact candidate: alone
+        where compact-de scores, beside the same partners where a combined scorer does. A
+        transformer candidate: beside the live compact-de, in place of its partner."""
         if found is None:
             return None
         candidate_id, candidate = found
         live = self.scorer.scorer
         parts = live.parts if isinstance(live, CombinedScorer) else (live,)
-        if not any(isinstance(part, CompactScorer) for part in parts):
+        compacts = [part for part in parts if isinstance(part, CompactScorer)]
+        if not compacts:
             return ShadowModel(candidate_id, candidate.version, None)
         changed = model_versions.changed_files(candidate.path, candidate.files)
         try:
             if changed:
                 raise ScorerUnavailable(f"files changed or missing: {', '.join(changed)}")
+            if candidate.kind == model_versions.TRANSFORMER:
+                transformer = registered_transformer(candidate.path, self.config)
+                return ShadowModel(candidate_id, candidate.version,
+                                   CombinedScorer(compacts[0], transformer))
             compact = CompactScorer(candidate.path)
         except ScorerUnavailable as error:
             log.warning("candidate model %s not scored in shadow: %s", candidate.version, error)

@@ -32,7 +32,8 @@ def test_the_shipped_model_is_live_while_none_is_registered(client, admin):
 
     assert response.status_code == 200
     shipped = model_versions.shipped_version()
-    assert response.get_json() == {"live": shipped, "shipped": shipped, "versions": []}
+    assert response.get_json() == {"live": shipped, "live_transformer": None, "shipped": shipped,
+                                   "versions": []}
     assert response.headers["Cache-Control"] == "no-store"
 
 
