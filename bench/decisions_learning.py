@@ -312,7 +312,7 @@ def plot_svg(baseline: Evaluation, rounds: list[Round]) -> str:
     parts.append(f'<text x="{LEFT + plot_w + 18}" y="{legend_y + 4}" font-size="11" '
                  'fill="#555">Transformer-Linie fehlt:</text>'
                  f'<text x="{LEFT + plot_w + 18}" y="{legend_y + 19}" font-size="11" '
-                 'fill="#555">Feinabstimmung gibt es noch nicht</text>')
+                 'fill="#555">hier noch nicht gemessen</text>')
     parts.append("</svg>")
     return "".join(parts)
 
