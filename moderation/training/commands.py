@@ -45,7 +45,7 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
               help="With --from-decisions: only decisions at or after this moment (UTC).")
 @click.option("--decisions-weight", type=click.FloatRange(min=0, min_open=True), default=None,
               help="With --data: the decisions' total weight relative to the first file's "
-                   "row count (default: their own row count).")
+                   "train rows (default: each decision weighs like one of those rows).")
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.2, show_default=True,
               help="With --from-decisions: the newest share of the decisions held out.")
@@ -112,15 +112,29 @@ def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
         decisions, comments = None, []
         if from_decisions:
             decisions, comments = _decisions(Path(folder), since, holdout)
+            if data:
+                weight = decisions_weight or _row_for_row(data[0], decisions, split_column,
+                                                          train_splits, text_column,
+                                                          label_column)
+                file_weights = (*file_weights, f"{decisions.name}={weight}")
             data = (*data, decisions)
-            if decisions_weight is not None and len(data) > 1:
-                file_weights = (*file_weights, f"{decisions.name}={decisions_weight}")
         _train(data, text_column, label_column, split_column, fine_label_column,
                train_splits, out, seed, components, folds, file_weights, match_base_rate, heads,
                char_ngrams, char_scope, mask_groups, evaluative, word_ngrams, min_df,
                max_char_features, max_word_features, augment_sets)
         if decisions is not None:
             _judge_and_install(decisions, out, comments)
+
+
+def _row_for_row(primary: Path, decisions: Path, split_column: str,
+                 train_splits: tuple[str, ...], text_column: str, label_column: str) -> float:
+    """The decisions' weight at which each weighs like one training row of the first file:
+    a few hundred decisions must not outweigh thousands of rows."""
+    splits = frozenset(train_splits)
+    columns = Columns(text=text_column, label=label_column, split=split_column or None)
+    primary_rows = sum(1 for _ in read_rows(primary, columns, splits))
+    decided_rows = sum(1 for _ in read_rows(decisions, Columns(), splits))
+    return decided_rows / max(primary_rows, 1)
 
 
 def _decisions(folder: Path, since: datetime | None, holdout: float

@@ -105,3 +105,19 @@ def test_training_data_must_be_named_and_decision_options_need_decisions(tiny_cs
         train_command, []).output
     assert "go with --from-decisions" in CliRunner().invoke(
         train_command, ["--data", str(tiny_csv), "--decisions-weight", "2"]).output
+
+
+def test_by_default_each_decision_weighs_like_one_row_of_the_first_file(tmp_path: Path,
+                                                                        tiny_csv: Path):
+    url = decided_database(tmp_path)
+    env = {"MODERATION_DATABASE_URL": url, "MODERATION_MODEL_STORE": str(tmp_path / "store"),
+           "MODERATION_SCORER": "compact"}
+
+    result = CliRunner().invoke(train_command, [
+        "--data", str(tiny_csv), "--from-decisions", "--holdout", "0.25",
+        "--out", str(tmp_path / "site"), *SMALL], env=env)
+
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text(encoding="utf-8"))
+    # 30 decisions learnt from (10 held out) against the 40 train rows of tiny.csv.
+    assert manifest["parameters"]["file_weights"] == {"entscheidungen.csv": 0.75}
