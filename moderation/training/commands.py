@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -93,14 +94,7 @@ def _pair(raw: str, what: str) -> tuple[str, str]:
                    "abusive), everyday (harmless words, products and numbers), evaluative "
                    "(praise, blame and their denial said of every group).")
 def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
-          decisions_weight: float | None, holdout: float,
-          text_column: str, label_column: str, split_column: str,
-          fine_label_column: str, train_splits: tuple[str, ...], out: Path, seed: int,
-          components: tuple[str, ...], folds: int, file_weights: tuple[str, ...],
-          match_base_rate: bool, heads: tuple[str, ...], char_ngrams: str, char_scope: str,
-          mask_groups: bool, evaluative: bool, word_ngrams: str, min_df: int,
-          max_char_features: int, max_word_features: int, augment_sets: tuple[str, ...]
-          ) -> None:
+          decisions_weight: float | None, holdout: float, **options: Any) -> None:
     """Train the compact toxicity model on the train split of labelled CSVs (and of the
     editors' decisions) and write model.npz and manifest.json to --out. Needs scikit-learn
     ('moderation[train]')."""
@@ -113,25 +107,21 @@ def train(data: tuple[Path, ...], from_decisions: bool, since: datetime | None,
         if from_decisions:
             decisions, comments = _decisions(Path(folder), since, holdout)
             if data:
-                weight = decisions_weight or _row_for_row(data[0], decisions, split_column,
-                                                          train_splits, text_column,
-                                                          label_column)
-                file_weights = (*file_weights, f"{decisions.name}={weight}")
+                weight = decisions_weight or _row_for_row(data[0], decisions, options)
+                options["file_weights"] = (*options["file_weights"],
+                                           f"{decisions.name}={weight}")
             data = (*data, decisions)
-        _train(data, text_column, label_column, split_column, fine_label_column,
-               train_splits, out, seed, components, folds, file_weights, match_base_rate, heads,
-               char_ngrams, char_scope, mask_groups, evaluative, word_ngrams, min_df,
-               max_char_features, max_word_features, augment_sets)
+        _train(data, **options)
         if decisions is not None:
-            _judge_and_install(decisions, out, comments)
+            _judge_and_install(decisions, options["out"], comments)
 
 
-def _row_for_row(primary: Path, decisions: Path, split_column: str,
-                 train_splits: tuple[str, ...], text_column: str, label_column: str) -> float:
+def _row_for_row(primary: Path, decisions: Path, options: dict[str, Any]) -> float:
     """The decisions' weight at which each weighs like one training row of the first file:
     a few hundred decisions must not outweigh thousands of rows."""
-    splits = frozenset(train_splits)
-    columns = Columns(text=text_column, label=label_column, split=split_column or None)
+    splits = frozenset(options["train_splits"])
+    columns = Columns(text=options["text_column"], label=options["label_column"],
+                      split=options["split_column"] or None)
     primary_rows = sum(1 for _ in read_rows(primary, columns, splits))
     decided_rows = sum(1 for _ in read_rows(decisions, Columns(), splits))
     return decided_rows / max(primary_rows, 1)
