@@ -12,6 +12,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_dump,
     validate,
     validates_schema,
 )
@@ -26,6 +27,7 @@ from moderation.domain import (
 from moderation.errors import Invalid
 from moderation.pagination import check_cursor
 from moderation.policy import DEFAULT_THRESHOLDS
+from moderation.services.model_versions import KINDS as MODEL_KINDS
 from moderation.services.threads import MAX_PAGE_COMMENTS, MAX_REPLIES
 from moderation.statements import Ground
 from moderation.text import normalize
@@ -1007,3 +1009,42 @@ class ModelVersionsSchema(Schema):
 
 class ModelSwitchSchema(Schema):
     live = fields.String(metadata={"description": "The version live after the change"})
+
+
+class ModelRollbackSchema(Schema):
+    kind = Text(load_default=None, validate=validate.OneOf(MODEL_KINDS), metadata={
+        "description": "The kind to roll back; left out: the kind promoted last."})
+
+
+class ModelDisagreementsQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ModelDisagreementSchema(Schema):
+    """One comment the candidate model would have decided otherwise, from the pair
+    (shadow decision, comment) the service returns."""
+
+    comment_id = fields.String()
+    article = fields.String(metadata={"description": "The article's key"})
+    text = fields.String(allow_none=True,
+                         metadata={"description": "The comment's text; null once erased"})
+    live_status = fields.Enum(CommentStatus, by_value=True,
+                              metadata={"description": "What the live model decided"})
+    candidate_status = fields.Enum(CommentStatus, by_value=True, metadata={
+        "description": "What the live policy would have decided with the candidate's scores"})
+    reason_code = fields.String(metadata={"description": "The candidate decision's reason"})
+    created_at = fields.DateTime()
+
+    @pre_dump
+    def _from_pair(self, pair: tuple[Any, Any], **_: Any) -> dict[str, Any]:
+        shadow, comment = pair
+        return {"comment_id": comment.public_id, "article": comment.article.key,
+                "text": None if comment.erased else comment.body,
+                "live_status": shadow.live_status, "candidate_status": shadow.status,
+                "reason_code": shadow.reason_code, "created_at": shadow.created_at}
+
+
+class ModelDisagreementsSchema(Schema):
+    candidate = fields.String(metadata={"description": "The candidate model's version"})
+    disagreements = fields.List(fields.Nested(ModelDisagreementSchema), metadata={
+        "description": "The newest first"})

@@ -14,6 +14,9 @@ from moderation.domain import Role
 from moderation.errors import NotFound
 from moderation.schemas import (
     HistoryQuerySchema,
+    ModelDisagreementsQuerySchema,
+    ModelDisagreementsSchema,
+    ModelRollbackSchema,
     ModelSwitchSchema,
     ModelVersionsSchema,
     PolicyChangesSchema,
@@ -224,6 +227,23 @@ class ModelShadowReport(MethodView):
         return model_versions.shadow_report(request_session())
 
 
+@blp.route("/models/candidate/disagreements")
+@key_required(blp, Role.ADMIN)
+class ModelDisagreements(MethodView):
+    @blp.arguments(ModelDisagreementsQuerySchema, location="query")
+    @blp.response(200, ModelDisagreementsSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="No candidate is installed.")
+    def get(self, query: dict[str, Any]) -> Any:
+        """The newest comments the candidate model would have decided otherwise than the
+        live one, with their text and both decisions (the text an admin needs to judge)."""
+        session = request_session()
+        candidate = model_versions.candidate_version(session)
+        if candidate is None:
+            raise NotFound("No candidate model is installed (moderation model install).")
+        return {"candidate": candidate,
+                "disagreements": model_versions.shadow_disagreements(session, query["limit"])}
+
+
 @blp.route("/models/promote")
 @key_required(blp, Role.ADMIN)
 class ModelPromote(MethodView):
@@ -241,12 +261,14 @@ class ModelPromote(MethodView):
 @blp.route("/models/rollback")
 @key_required(blp, Role.ADMIN)
 class ModelRollback(MethodView):
+    @blp.arguments(ModelRollbackSchema, required=False)
     @blp.response(200, ModelSwitchSchema)
     @blp.alt_response(409, response="CONFLICT", description=(
         "Nothing to roll back to (the shipped model is live), or the previous version's "
         "files changed."))
-    def post(self) -> Any:
-        """Return to the model version that was live before the live one, of the kind
-        (compact or transformer) promoted last; `moderation model rollback --kind` picks."""
+    def post(self, choice: dict[str, Any]) -> Any:
+        """Return to the model version that was live before the live one, of the kind the
+        body names (compact or transformer), else of the kind promoted last."""
         return {"live": model_versions.rollback(request_session(), now=now(),
+                                                kind=choice["kind"],
                                                 **audit.by_key(current_key()))}

@@ -377,3 +377,18 @@ def _serialise(session: Session) -> None:
     lock.)"""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(func.hashtext("moderation.model"))))
+
+
+def shadow_disagreements(session: Session,
+                         limit: int) -> list[tuple[ShadowDecision, Comment]]:
+    """The comments the live policy with the candidate model's scores would have decided
+    otherwise than the live decision, the most recent first, each with both decisions; none
+    while no candidate is installed."""
+    candidate = _candidate(session)
+    if candidate is None:
+        return []
+    return [(row.ShadowDecision, row.Comment) for row in session.execute(
+        select(ShadowDecision, Comment).join(Comment, Comment.id == ShadowDecision.comment_id)
+        .where(ShadowDecision.model_version_id == candidate.id,
+               ShadowDecision.live_status != ShadowDecision.status)
+        .order_by(ShadowDecision.id.desc()).limit(limit))]

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from moderation.domain import CommentStatus
 from moderation.models import AuditEvent
 from moderation.services import model_versions
 from tests.support.compact_models import train_tiny
-from tests.support.http import assert_error
+from tests.support.http import assert_error, json_of
+from tests.support.shadow_models import decided_in_shadow
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,70 @@ def test_admins_only(client, editor):
     assert_error(client.post("/v1/admin/models/rollback"), 401, "unauthorized")
     assert_error(client.get("/v1/admin/models/candidate/report", headers=editor), 403,
                  "forbidden")
+
+
+def test_rollback_of_a_kind_named_in_the_body(client, admin, candidate, database):
+    client.post("/v1/admin/models/promote", headers=admin)
+
+    body = assert_error(client.post("/v1/admin/models/rollback", headers=admin,
+                                    json={"kind": "transformer"}), 409, "conflict")
+    assert "no transformer version is live" in body["message"]
+    rolled_back = client.post("/v1/admin/models/rollback", headers=admin,
+                              json={"kind": "compact"})
+    assert rolled_back.get_json() == {"live": model_versions.shipped_version()}
+
+
+@pytest.mark.parametrize("body", [{"kind": "bert"}, {"kind": ""}, {"art": "compact"}])
+def test_rollback_refuses_an_unknown_kind(client, admin, candidate, database, body):
+    client.post("/v1/admin/models/promote", headers=admin)
+
+    refused = assert_error(client.post("/v1/admin/models/rollback", headers=admin, json=body),
+                           422, "validation_failed")
+    assert refused["errors"]
+    with database.transaction() as session:
+        assert model_versions.live_version(session) == candidate
+
+
+def test_the_candidates_disagreements_with_text_and_both_decisions(
+        client, admin, candidate, database, worker, clock):
+    with database.transaction() as session:
+        candidate_id = model_versions.candidate_model(session)[0]
+    harsh, agreed, newest = decided_in_shadow(client, database, worker, clock, candidate_id, [
+        ("Grüße an die Größenwahnsinnigen <b>da oben</b>", CommentStatus.REJECTED),
+        ("Danke für den Artikel über Köln", CommentStatus.APPROVED),
+        ("Schöne Grüße aus München", CommentStatus.REVIEW)])
+
+    body = json_of(client.get("/v1/admin/models/candidate/disagreements", headers=admin))
+
+    assert body["candidate"] == candidate
+    assert [row["comment_id"] for row in body["disagreements"]] == [newest, harsh]
+    row = body["disagreements"][1]
+    assert row == {"comment_id": harsh, "article": "ki-im-alltag",
+                   "text": "Grüße an die Größenwahnsinnigen <b>da oben</b>",
+                   "live_status": "approved", "candidate_status": "rejected",
+                   "reason_code": "score_above_reject", "created_at": row["created_at"]}
+    assert row["created_at"].startswith(clock().date().isoformat())
+    limited = json_of(client.get("/v1/admin/models/candidate/disagreements?limit=1",
+                                 headers=admin))
+    assert [row["comment_id"] for row in limited["disagreements"]] == [newest]
+    assert agreed not in {row["comment_id"] for row in body["disagreements"]}
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "limit=viele"])
+def test_disagreements_refuse_a_bad_query(client, admin, candidate, query):
+    assert_error(client.get(f"/v1/admin/models/candidate/disagreements?{query}",
+                            headers=admin), 422, "validation_failed")
+
+
+def test_disagreements_need_a_candidate_and_an_admin(client, admin, editor):
+    body = assert_error(client.get("/v1/admin/models/candidate/disagreements", headers=admin),
+                        404, "not_found")
+    assert "No candidate model" in body["message"]
+    assert_error(client.get("/v1/admin/models/candidate/disagreements", headers=editor), 403,
+                 "forbidden")
+    assert_error(client.get("/v1/admin/models/candidate/disagreements"), 401, "unauthorized")
+
+
+def test_the_service_lists_no_disagreements_without_a_candidate(database):
+    with database.transaction() as session:
+        assert model_versions.shadow_disagreements(session, 50) == []
