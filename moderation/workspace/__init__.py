@@ -30,6 +30,7 @@ def init_workspace(app: Flask) -> None:
         i18n,
         key_views,
         mail_views,
+        model_views,
         navigation,
         policy_history_views,
         policy_views,

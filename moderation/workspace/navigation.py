@@ -25,6 +25,7 @@ ENTRIES = (
     Entry("workspace.queue", _l("Queue")),
     Entry("workspace.articles", _l("Articles")),
     Entry("workspace.policy", _l("Policy"), Role.ADMIN),
+    Entry("workspace.models", _l("Models"), Role.ADMIN),
     Entry("workspace.webhooks", _l("Webhooks"), Role.ADMIN),
     Entry("workspace.accounts", _l("Accounts"), Role.ADMIN),
     Entry("workspace.keys", _l("API keys"), Role.ADMIN),
