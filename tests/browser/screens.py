@@ -42,4 +42,5 @@ SCREENS = [
     Screen("startliste", "/redaktion/richtlinie/startlisten/drohungen"),
     Screen("richtlinie-verlauf", "/redaktion/richtlinie/verlauf"),
     Screen("kandidat", "/redaktion/richtlinie/kandidat"),
+    Screen("modelle", "/redaktion/modelle"),
 ]
