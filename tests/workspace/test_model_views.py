@@ -124,6 +124,26 @@ def test_the_candidate_shows_its_manifest_report_and_disagreements_as_text(
     assert "Wurde mit inzwischen gelöschten Kommentaren trainiert" not in html
 
 
+def test_the_held_out_figures_are_shown_new_against_current(admin_browser, database,
+                                                            candidate):
+    figures = {"roc_auc": 0.91, "macro_f1": 0.8, "precision": 0.75, "recall": 0.7,
+               "approved_share": 0.6, "review_share": 0.25, "rejected_share": 0.15,
+               "toxic_published": 2}
+    with database.transaction() as session:
+        row = model_versions.versions(session)[0]
+        row.manifest = {**row.manifest, "decisions": 120, "held_out_decisions": {
+            "rows": 24, "candidate": figures,
+            "current": {**figures, "roc_auc": 0.83, "review_share": 0.4, "toxic_published": 5}}}
+
+    html = admin_browser.get(MODELS).get_data(as_text=True)
+
+    assert "Gelernt aus Entscheidungen der Redaktion</dt><dd>120</dd>" in html
+    assert "An den 24 neuesten Entscheidungen der Redaktion" in html
+    assert "<th scope=\"row\">ROC-AUC</th><td>0,91</td><td>0,83</td>" in html
+    assert "<td>25,0 %</td><td>40,0 %</td>" in html
+    assert "<td>2</td><td>5</td>" in html
+
+
 def test_a_candidate_trained_on_erased_comments_is_marked(admin_browser, database, candidate,
                                                           clock):
     with database.transaction() as session:
