@@ -22,7 +22,7 @@ from moderation.clock import utcnow
 from moderation.config import Config, InvalidSetting
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Role
-from moderation.errors import DomainError
+from moderation.errors import Conflict, DomainError
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
 from moderation.services import (
@@ -139,7 +139,8 @@ def doctor(pages: tuple[str, ...]) -> None:
     the publisher's pages (CORS origins, mixed content); exits 1 on an error."""
     config = Config.from_env()
     findings = [*doctor_checks.database_findings(config),
-                *doctor_checks.widget_findings(config, pages)]
+                *doctor_checks.widget_findings(config, pages),
+                *doctor_checks.model_findings(config)]
     for finding in findings:
         click.echo(f"{finding.level.upper():7} {finding.code}: {finding.message}")
     errors = sum(finding.level is doctor_checks.Level.ERROR for finding in findings)
@@ -205,7 +206,7 @@ def rescore_command(statuses: tuple[str, ...], article: str | None, since: datet
 
 @main.group()
 def model() -> None:
-    """Models: train the compact German model; fetch detoxify's for offline workers."""
+    """Models: train or fine-tune, fetch, install, compare, promote and roll back versions."""
 
 
 model.add_command(train, "train")
@@ -233,27 +234,42 @@ main.add_command(eval_command, "eval")
 @click.option("--label", "labels", multiple=True, metavar="CATEGORY=LABEL",
               help="Which of its labels (name or index) gives one of our categories, e.g. "
                    "toxicity=OFFENSE; repeat for more; with --hub/--from.")
+@click.option("--install/--no-install", default=True, show_default=True,
+              help="Install the fetched model as the candidate (MODERATION_MODEL_STORE); "
+                   "--no-install only fills the cache.")
+@click.option("--note", default=None, help="Why this model (shown in the list and the log).")
 @click.pass_context
 def fetch(ctx: click.Context, name: str, cache: Path | None, checkpoint_url: str | None,
           hub_source: str | None, sha256: str | None, quiet: bool, hub: str | None,
-          folder: Path | None, cache_name: str | None, labels: tuple[str, ...]) -> None:
+          folder: Path | None, cache_name: str | None, labels: tuple[str, ...],
+          install: bool, note: str | None) -> None:
     """Download a detoxify checkpoint with its config and tokenizer, fixed up to load with no
-    network at all; workers then find it in the cache. With --hub or --from, any Hugging
-    Face sequence classifier instead, with a label map to our categories."""
+    network at all, into the model cache. With --hub or --from, any Hugging Face sequence
+    classifier instead, with a label map to our categories. Then install it as the candidate
+    partner of compact-de: scored in shadow only, until `moderation model promote`."""
     import socket
 
     from moderation.scoring.cache import FetchFailed, fetch_model
     from moderation.scoring.detoxify import INSTALL_HINT
 
     socket.setdefaulttimeout(60)  # torch.hub's download has no timeout of its own
-    cache = cache or Config.from_env().model_cache
+    config = Config.from_env()
+    cache = cache or config.model_cache
+    # The store's default lies in the cache the model was fetched into.
+    config = config.replace(model_cache=cache)
     if hub or folder or cache_name or labels:
         given = ctx.get_parameter_source
         detoxify_only = [flag for flag, param in (("--model", "name"),
                                                   ("--checkpoint-url", "checkpoint_url"),
                                                   ("--hub-source", "hub_source"))
                          if given(param) is ParameterSource.COMMANDLINE]
-        _fetch_transformer(cache, hub, folder, cache_name, labels, sha256, detoxify_only)
+        fetched_folder = _fetch_transformer(cache, hub, folder, cache_name, labels, sha256,
+                                            detoxify_only)
+        if install:
+            _install_candidate(config, fetched_folder, note)
+        else:
+            click.echo(f"Not installed: `moderation model install --transformer {cache_name}` "
+                       "makes it the candidate.")
         return
     if checkpoint_url and "://" not in checkpoint_url:
         checkpoint_url = Path(checkpoint_url).resolve().as_uri()
@@ -274,13 +290,34 @@ def fetch(ctx: click.Context, name: str, cache: Path | None, checkpoint_url: str
     click.echo(f"  checkpoint  {fetched.checkpoint}")
     click.echo(f"  config      {fetched.config_dir}")
     click.echo(f"  classes     {', '.join(fetched.manifest['classes'])}")
-    click.echo("Workers load it with HF_HUB_OFFLINE=1; keep the cache at this path.")
+    if install:
+        _install_candidate(config, fetched.checkpoint.parent, note)
+    else:
+        click.echo(f"Not installed: `moderation model install --detoxify {name}` makes it the "
+                   "candidate (MODERATION_SCORER=detoxify scores with it from the cache).")
+
+
+def _install_candidate(config: Config, folder: Path, note: str | None) -> None:
+    """Register a fetched model as the candidate and tell the admin what comes next."""
+    try:
+        with Database(config.database_url) as database, database.transaction() as session:
+            installed = model_versions.install(session, folder, config, actor=audit.CLI,
+                                               note=note, now=utcnow())
+            version, path = installed.version, installed.path
+    except Conflict as error:  # fetched again, unchanged: that version is registered
+        click.echo(f"{error.message} Nothing new to install.")
+        return
+    click.echo(f"Model {version} installed as the candidate in {path}: it is scored in "
+               "shadow only, nothing live changes.")
+    click.echo("Compare it with `moderation model report`, make it live with `moderation "
+               "model promote` (`moderation model rollback` returns to the one before).")
 
 
 def _fetch_transformer(cache: Path, hub: str | None, folder: Path | None,
                        cache_name: str | None, labels: tuple[str, ...], sha256: str | None,
-                       detoxify_only: list[str]) -> None:
-    """`model fetch --hub/--from`: a Hugging Face sequence classifier into the cache."""
+                       detoxify_only: list[str]) -> Path:
+    """`model fetch --hub/--from`: a Hugging Face sequence classifier into the cache;
+    returns its folder there."""
     if detoxify_only:
         raise click.UsageError(f"{', '.join(detoxify_only)} fetch detoxify's models; not "
                                "with --hub/--from")
@@ -309,7 +346,7 @@ def _fetch_transformer(cache: Path, hub: str | None, folder: Path | None,
     click.echo(f"  head        {manifest['problem_type']} ({manifest['activation']})")
     click.echo(f"  labels      {mapped}")
     click.echo(f"  scorer      hf:{cache_name}@{manifest['scorer_version']}")
-    click.echo(f"Score with it: MODERATION_TRANSFORMER_MODEL={cache_name} (HF_HUB_OFFLINE=1).")
+    return fetched.folder
 
 
 @model.command()
@@ -317,33 +354,40 @@ def _fetch_transformer(cache: Path, hub: str | None, folder: Path | None,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--transformer", "transformer", metavar="NAME", default=None,
               help="A transformer fetched into MODERATION_MODEL_CACHE with `model fetch --as "
-                   "NAME`, instead of FOLDER.")
+                   "NAME --no-install`, instead of FOLDER.")
+@click.option("--detoxify", "detoxify", metavar="NAME", default=None,
+              help="A detoxify model fetched into MODERATION_MODEL_CACHE (`model fetch "
+                   "--model NAME`, e.g. multilingual) but not installed, instead of FOLDER.")
 @click.option("--note", default=None, help="Why this model (shown in the list and the log).")
-def install(folder: Path | None, transformer: str | None, note: str | None) -> None:
-    """Register a trained compact model (what `model train --out` wrote) or a fetched
-    transformer as the candidate: it is copied into MODERATION_MODEL_STORE and scores nothing
-    but the shadow comparison until promoted."""
+def install(folder: Path | None, transformer: str | None, detoxify: str | None,
+            note: str | None) -> None:
+    """Register a trained compact model (what `model train --out` wrote), a fetched
+    transformer or a fetched detoxify model as the candidate: it is copied into
+    MODERATION_MODEL_STORE and scores nothing but the shadow comparison until promoted."""
     config = Config.from_env()
-    if (folder is None) == (transformer is None):
-        raise click.UsageError("Give either FOLDER or --transformer NAME.")
-    if transformer is not None:
-        from moderation.scoring.transformer_cache import cached_transformer
+    if sum(given is not None for given in (folder, transformer, detoxify)) != 1:
+        raise click.UsageError("Give either FOLDER, --transformer NAME or --detoxify NAME.")
+    if folder is None:
+        folder = _cached_folder(config, transformer, "--transformer") if transformer \
+            else _cached_folder(config, str(detoxify), "--detoxify")
+    _install_candidate(config, folder, note)
 
-        try:
-            fetched = cached_transformer(transformer, config.model_cache)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="--transformer") from None
-        if fetched is None:
-            raise click.BadParameter(
-                f"{transformer!r} is not fetched into {config.model_cache} (moderation model "
-                "fetch --hub/--from ... --as NAME)", param_hint="--transformer")
-        folder = fetched.folder
-    with Database(config.database_url) as database, database.transaction() as session:
-        installed = model_versions.install(session, folder, config, actor=audit.CLI,
-                                           note=note, now=utcnow())
-        version, path = installed.version, installed.path
-    click.echo(f"Model {version} installed as the candidate in {path}.")
-    click.echo("Make it live with `moderation model promote`.")
+
+def _cached_folder(config: Config, name: str, option: str) -> Path:
+    """The folder of the model fetched into the cache as ``name``."""
+    from moderation.scoring.cache import cached_model
+    from moderation.scoring.transformer_cache import cached_transformer
+
+    detoxify = option == "--detoxify"
+    try:
+        fetched = (cached_model if detoxify else cached_transformer)(name, config.model_cache)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from None
+    if fetched is None:
+        how = "--model NAME" if detoxify else "--hub/--from ... --as NAME"
+        raise click.BadParameter(f"{name!r} is not fetched into {config.model_cache} "
+                                 f"(moderation model fetch {how})", param_hint=option)
+    return fetched.checkpoint.parent if detoxify else fetched.folder
 
 
 @model.command(name="list")

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from moderation import migrate
 from moderation.config import Config
-from moderation.db import UNAVAILABLE, unavailable_reason
+from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.origins import origin_of
+from moderation.services import model_versions
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -55,6 +56,32 @@ def database_findings(config: Config) -> list[Finding]:
         return [Finding(Level.ERROR, "database_not_migrated", (
             "The database is not migrated to this version: run `moderation db upgrade`."))]
     return []
+
+
+def model_findings(config: Config) -> list[Finding]:
+    """A detoxify model fetched into the cache that scores nothing: ``auto`` combines
+    compact-de only with a registered partner (or one the settings name), and fetches made
+    before fetching installed one are in no model version."""
+    from moderation.scoring.cache import cached_model
+
+    if config.scorer != "auto" or config.detoxify_checkpoint or config.transformer_model:
+        return []
+    if cached_model(config.detoxify_model, config.model_cache) is None:
+        return []
+    try:
+        with Database(config.database_url) as database, database.transaction() as session:
+            partner = model_versions.live_versions(session).get(model_versions.TRANSFORMER)
+            candidate = model_versions.candidate_model(session)
+    except UNAVAILABLE:
+        return []  # database_findings says so
+    if partner or (candidate and candidate[1].kind == model_versions.TRANSFORMER):
+        return []
+    name = config.detoxify_model
+    return [Finding(Level.HINT, "detoxify_not_registered", (
+        f"detoxify's {name} model is fetched into {config.model_cache} but no partner model "
+        "is registered: compact-de scores alone. Install it as the candidate with `moderation "
+        f"model install --detoxify {name}`, compare with `moderation model report`, then "
+        "`moderation model promote`."))]
 
 
 def _origin_findings(config: Config) -> Iterable[Finding]:

@@ -16,7 +16,10 @@ Layout of a cache folder::
 A model is built in its own hidden folder, verified there (it must load through detoxify with
 the Hub switched off and score a German sentence), and only then published by replacing the
 link (``model_cache.publish``). The checkpoint holds absolute paths: the cache must be used at
-the path it was fetched to.
+the path it was fetched to. ``moderation model fetch`` then installs it as the candidate partner
+of compact-de (``services.model_versions``, kind ``transformer``): an unchanged copy in the model
+store, which ``detoxify_in`` reads and ``DetoxifyScorer`` loads with the config from the copy's
+``hf/`` (never from the path saved in the checkpoint), so it outlives this cache folder.
 
 torch, transformers and detoxify are imported only by ``fetch_model``; ``cached_model`` (what
 a worker calls before building its scorer) needs none of them.
@@ -24,6 +27,7 @@ a worker calls before building its scorer) needs none of them.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -44,11 +48,14 @@ from moderation.scoring.model_cache import (
     versions,
 )
 
-__all__ = ["CachedModel", "FetchFailed", "cached_model", "fetch_model"]
+__all__ = ["CachedModel", "FetchFailed", "cached_model", "detoxify_in", "fetch_model"]
 
 CHECKPOINT = "checkpoint.ckpt"
 CONFIG_DIR = "hf"
 MANIFEST_FORMAT = 1
+# The manifest's marker beside a Hugging Face classifier's ``transformer``; fetches from
+# before it was written have none, but a checkpoint.
+KIND = "detoxify"
 
 # Their versions go into the manifest: they decide how the files are read.
 _PACKAGES = ("detoxify", "torch", "transformers", "huggingface_hub")
@@ -113,15 +120,51 @@ def cached_model(model: str, cache_dir: Path) -> CachedModel | None:
     return CachedModel(model, checkpoint, config_dir, manifest)
 
 
+def detoxify_in(folder: Path) -> CachedModel | None:
+    """The fetched detoxify model in ``folder`` itself (a cache entry, or its copy in the
+    model store, which may lie anywhere), or ``None`` where there is none or its manifest
+    does not describe it (logged)."""
+    manifest = _folder_manifest(folder)
+    if not is_detoxify_manifest(manifest):
+        return None
+    checkpoint, config_dir = folder / CHECKPOINT, folder / CONFIG_DIR
+    problem = _manifest_problem(manifest, manifest.get("model"), checkpoint, config_dir,
+                                moved=True)
+    if problem:
+        log.warning("cannot use %s: %s", folder, problem)
+        return None
+    return CachedModel(manifest["model"], checkpoint, config_dir, manifest)
+
+
+def is_detoxify_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a fetched detoxify model's manifest."""
+    return is_detoxify_manifest(_folder_manifest(folder))
+
+
+def is_detoxify_manifest(manifest: object) -> bool:
+    """A detoxify fetch's manifest: marked so, or (fetched before the marker) naming a
+    checkpoint and no other kind."""
+    return isinstance(manifest, dict) and manifest.get("kind", KIND) == KIND \
+        and "checkpoint_bytes" in manifest
+
+
+def _folder_manifest(folder: Path) -> Any:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def _manifest_problem(
-    manifest: object, model: str, checkpoint: Path, config_dir: Path
+    manifest: object, model: object, checkpoint: Path, config_dir: Path, *, moved: bool = False
 ) -> str | None:
-    """Why a manifest does not describe the files beside it, or ``None`` if it does."""
+    """Why a manifest does not describe the files beside it, or ``None`` if it does.
+    ``moved``: a copy, which loads with its own config folder wherever it lies."""
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         return f"{MANIFEST} is not a format-{MANIFEST_FORMAT} manifest"
-    if manifest.get("model") != model:
+    if manifest.get("model") != model or not isinstance(model, str):
         return f"{MANIFEST} describes {manifest.get('model')!r}"
-    if manifest.get("config_dir") != str(config_dir):
+    if not moved and manifest.get("config_dir") != str(config_dir):
         # The checkpoint names its config folder by absolute path.
         return f"it was fetched to {manifest.get('config_dir')}, not here"
     if not (config_dir / "config.json").is_file():
@@ -182,6 +225,7 @@ def _build(
     scorer_version, scores = _check_offline(folder / CHECKPOINT, config_dir)
     manifest = {
         "format": MANIFEST_FORMAT,
+        "kind": KIND,
         "model": model,
         "source": {"url": url, "sha256": source_sha256, "bytes": source_bytes},
         "hub": {"source": hub, "revision": revision},
@@ -192,6 +236,10 @@ def _build(
         "tokenizer_class": tokenizer_class,
         "scorer_version": scorer_version,
         "check": {"text": CHECK_TEXT, "scores": scores},
+        # What installing it checks the files against.
+        "files": {path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size,
+                                                        "sha256": file_sha256(path)}
+                  for path in sorted(folder.rglob("*")) if path.is_file()},
         "packages": versions(_PACKAGES),
         "fetched_at": clock().isoformat(),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from moderation.scoring.base import ScorerUnavailable
 from moderation.scoring.classifier import (
@@ -28,6 +29,9 @@ from moderation.scoring.model_cache import file_sha256
 __all__ = ["BATCH_TOKENS", "INSTALL_HINT", "MAX_TOKENS", "DetoxifyScorer"]
 
 INSTALL_HINT = "pip install 'moderation[detoxify]'"
+# What detoxify's load_checkpoint renames: the original model's classes get our names.
+_RENAMED = {"toxic": "toxicity", "identity_hate": "identity_attack",
+            "severe_toxic": "severe_toxicity"}
 
 
 class DetoxifyScorer(WindowedScorer):
@@ -37,6 +41,10 @@ class DetoxifyScorer(WindowedScorer):
     ...), downloaded by detoxify on first use. With ``checkpoint`` (a local detoxify ``.ckpt``)
     nothing is downloaded: architecture and categories come from the checkpoint, and
     ``config_dir`` should hold ``config.json`` and the tokenizer files for offline loading.
+    Where ``config_dir`` is given, the config is read from there, not from the folder or Hub
+    name the checkpoint was saved with: a checkpoint copied elsewhere (a registered version
+    in the model store) loads from its copy. ``name`` replaces ``detoxify-checkpoint`` in
+    the scorer's name (a registered version: ``detoxify-multilingual``).
 
     ``threads`` sets torch's (process-wide) and ONNX Runtime's thread count; ``None`` keeps
     their default (one per core). ``quantize``: ``None`` (float32, torch), ``"dynamic"``
@@ -58,6 +66,7 @@ class DetoxifyScorer(WindowedScorer):
         quantize: str | None = None,
         onnx_dir: str | None = None,
         batch_tokens: int = BATCH_TOKENS,
+        name: str | None = None,
     ) -> None:
         check_options(device, threads, quantize, batch_tokens)
         try:
@@ -80,7 +89,7 @@ class DetoxifyScorer(WindowedScorer):
             if not Path(checkpoint).is_file():
                 raise ScorerUnavailable(f"detoxify checkpoint not found: {checkpoint}")
             sha256 = file_sha256(Path(checkpoint))
-            self.name = "detoxify-checkpoint"
+            self.name = name or "detoxify-checkpoint"
             weights = f"{package_version}+sha256.{sha256[:12]}"
             # The weights decide the export: a retrained checkpoint gets its own ONNX files.
             onnx_key = f"detoxify-{sha256[:16]}"
@@ -93,24 +102,44 @@ class DetoxifyScorer(WindowedScorer):
 
         def load() -> Loaded:
             try:
-                loaded = detoxify.Detoxify(
-                    model_type=model,
-                    checkpoint=checkpoint,
-                    huggingface_config_path=config_dir,
-                    device=device,
-                )
+                if checkpoint is not None and config_dir is not None:
+                    network, tokenizer, classes = _load_local(detoxify, checkpoint, config_dir,
+                                                              device)
+                else:
+                    loaded = detoxify.Detoxify(model_type=model, checkpoint=checkpoint,
+                                               huggingface_config_path=config_dir, device=device)
+                    network, tokenizer, classes = loaded.model, loaded.tokenizer, \
+                        loaded.class_names
             except Exception as exc:
                 raise ScorerUnavailable(
                     _load_failure(model, checkpoint, config_dir, exc)
                 ) from exc
-            outputs = {name: column for column, name in enumerate(loaded.class_names)}
-            return Loaded(loaded.tokenizer, loaded.model, outputs)
+            outputs = {name: column for column, name in enumerate(classes)}
+            return Loaded(tokenizer, network, outputs)
 
         self._start(
             load, activation="sigmoid", device=device, threads=threads, quantize=quantize,
             batch_tokens=batch_tokens, onnx_folder=_onnx_folder(onnx_dir, checkpoint),
             onnx_key=onnx_key,
         )
+
+
+def _load_local(detoxify: Any, checkpoint: str, config_dir: str, device: str
+                ) -> tuple[Any, Any, list[str]]:
+    """detoxify's ``load_checkpoint`` with the config read from ``config_dir``: it would read
+    the config from the ``model_type`` saved in the checkpoint, an absolute path where the
+    checkpoint was fetched to (or a Hub name), which a copy must not depend on."""
+    import torch
+
+    loaded = torch.load(checkpoint, map_location=device, weights_only=False)
+    if "config" not in loaded or "state_dict" not in loaded:
+        raise ValueError("the checkpoint holds no 'config' and 'state_dict'")
+    args = {**loaded["config"]["arch"]["args"], "model_type": config_dir}
+    network, tokenizer = detoxify.detoxify.get_model_and_tokenizer(
+        **args, state_dict=loaded.pop("state_dict"), huggingface_config_path=config_dir)
+    network.to(device)
+    classes = [_RENAMED.get(name, name) for name in loaded["config"]["dataset"]["args"]["classes"]]
+    return network, tokenizer, classes
 
 
 def _onnx_folder(onnx_dir: str | None, checkpoint: str | None) -> Path:

@@ -18,11 +18,13 @@ def load_scorer(config: Config) -> Scorer:
     """The scorer named by ``MODERATION_SCORER``; raises ``ScorerUnavailable`` if it cannot run.
 
     ``auto`` (the default) always has the compact German model (the shipped one, or the
-    registered version in ``config.compact_model``), and combines it with a Hugging Face
-    checkpoint: the live registered transformer version (``config.transformer_path``), else
-    the one named by ``MODERATION_TRANSFORMER_MODEL`` (the publisher's explicit choice, so
-    either wins over detoxify); else with detoxify when detoxify's weights are on this machine.
-    A partner that cannot load leaves compact-de alone, with a warning.
+    registered version in ``config.compact_model``), and combines it with a partner: the live
+    registered transformer version (``config.transformer_path``: a Hugging Face classifier or
+    detoxify), else the publisher's explicit choice, the checkpoint named by
+    ``MODERATION_TRANSFORMER_MODEL`` or else ``MODERATION_DETOXIFY_CHECKPOINT``. A model that
+    was merely fetched into the cache scores nothing until it is registered and promoted
+    (``moderation model promote``). A partner that cannot load leaves compact-de alone, with a
+    warning.
     """
     from moderation.scoring.compact import CombinedScorer, CompactScorer
 
@@ -38,7 +40,7 @@ def load_scorer(config: Config) -> Scorer:
         compact = CompactScorer(config.compact_model)
         if config.transformer_path is not None or config.transformer_model is not None:
             partner, load = "transformer", _transformer
-        elif _detoxify_weights(config) is not None:
+        elif config.detoxify_checkpoint is not None:
             partner, load = "detoxify", _detoxify
         else:
             return compact
@@ -113,10 +115,22 @@ def _speed(config: Config) -> dict[str, Any]:
 
 
 def registered_transformer(folder: Path, config: Config) -> Scorer:
-    """The transformer version registered in ``folder`` (the model store), with the detoxify
-    scorer's device and speed settings."""
-    from moderation.scoring.transformer import TransformerScorer
+    """The transformer version registered in ``folder`` (the model store): a Hugging Face
+    classifier or a detoxify model, as its manifest says, with the detoxify scorer's device
+    and speed settings."""
+    from moderation.scoring.cache import detoxify_in, is_detoxify_folder
     from moderation.scoring.transformer_cache import transformer_in
+
+    if is_detoxify_folder(folder):
+        from moderation.scoring.detoxify import DetoxifyScorer
+
+        found = detoxify_in(folder)
+        if found is None:
+            raise ScorerUnavailable(f"{folder} holds no detoxify manifest that describes it; "
+                                    "install the model again")
+        return DetoxifyScorer(checkpoint=str(found.checkpoint), config_dir=str(found.config_dir),
+                              name=detoxify_name(found.model), **_speed(config))
+    from moderation.scoring.transformer import TransformerScorer
 
     fetched = transformer_in(folder)
     if fetched is None:
@@ -124,3 +138,8 @@ def registered_transformer(folder: Path, config: Config) -> Scorer:
                                 "install the model again")
     return TransformerScorer(fetched.folder, fetched.labels, fetched.activation,
                              name=fetched.model, **_speed(config))
+
+
+def detoxify_name(model: str) -> str:
+    """A registered detoxify model's scorer name: which of detoxify's models it is."""
+    return f"detoxify-{model}"

@@ -7,8 +7,9 @@ keeps its manifest: its files with their sha256, the training data, parameters a
 who installed it. While no version is live, the compact model shipped in the package scores;
 it needs no row.
 
-Two kinds: ``compact`` (a trained compact model) and ``transformer`` (a Hugging Face
-classifier fetched into the model cache). Each kind has at most one live version and its own
+Two kinds: ``compact`` (a trained compact model) and ``transformer`` (the partner scored
+beside it: a Hugging Face classifier or a detoxify model fetched into the model cache, told
+apart by the fetch manifest's ``kind``). Each kind has at most one live version and its own
 chain of previous versions: promoting a transformer leaves the live compact model live, and
 the other way round. There is one candidate at a time, of either kind: the worker scores one
 candidate in shadow, and its report compares that one model with the live decisions.
@@ -128,46 +129,72 @@ def inspect_compact(folder: Path) -> tuple[str, dict[str, Any]]:
 
 
 def inspect_transformer(folder: Path) -> tuple[str, dict[str, Any]]:
-    """The version of the fetched transformer in ``folder`` (its scorer's ``hf:NAME@sha``)
-    and its fetch manifest, after its files matched that manifest's hashes and it loaded
-    offline and scored a German sentence."""
+    """The version of the fetched transformer in ``folder`` (its scorer's ``hf:NAME@sha``, or
+    ``detoxify-NAME@...`` for a detoxify model) and its fetch manifest, after its files
+    matched that manifest's hashes and it loaded offline and scored a German sentence."""
     from moderation.scoring.base import ScorerUnavailable
-    from moderation.scoring.transformer import TransformerScorer
+    from moderation.scoring.cache import KIND as KIND_DETOXIFY
+    from moderation.scoring.cache import detoxify_in, is_detoxify_folder
+    from moderation.scoring.factory import detoxify_name
     from moderation.scoring.transformer_cache import transformer_in
 
-    fetched = transformer_in(folder)
-    if fetched is None:
-        raise Invalid(f"{folder} holds no fetched transformer (moderation model fetch).")
-    changed = changed_files(folder, fetched.manifest["files"])
+    if is_detoxify_folder(folder):
+        from moderation.scoring.detoxify import DetoxifyScorer
+
+        found = detoxify_in(folder)
+        if found is None:
+            raise Invalid(f"{folder} holds no complete detoxify model (moderation model fetch).")
+        manifest = {"kind": KIND_DETOXIFY, **found.manifest}
+
+        def load() -> Any:
+            return DetoxifyScorer(checkpoint=str(found.checkpoint),
+                                  config_dir=str(found.config_dir),
+                                  name=detoxify_name(found.model))
+    else:
+        from moderation.scoring.transformer import TransformerScorer
+
+        fetched = transformer_in(folder)
+        if fetched is None:
+            raise Invalid(f"{folder} holds no fetched transformer (moderation model fetch).")
+        manifest = fetched.manifest
+
+        def load() -> Any:
+            return TransformerScorer(fetched.folder, fetched.labels, fetched.activation,
+                                     name=fetched.model)
+    # A detoxify model fetched before its manifest listed its files is checked by size only.
+    changed = changed_files(folder, manifest.get("files", {}))
     if changed:
         raise Invalid(f"The files of the transformer in {folder} differ from its fetch "
                       f"manifest ({', '.join(changed)}): fetch it again.",
                       errors={"files": changed})
     try:
-        scorer = TransformerScorer(fetched.folder, fetched.labels, fetched.activation,
-                                   name=fetched.model)
+        scorer = load()
         scores = scorer.score([SAMPLE])[0]
     except ScorerUnavailable as error:
         raise Invalid(f"{folder} holds no transformer that loads offline: {error}") from None
     if not scores or not all(0.0 <= value <= 1.0 for value in scores.values()):
         raise Invalid(f"The model in {folder} gave no probabilities for a German sentence.")
-    return f"{scorer.name}@{scorer.version}", fetched.manifest
+    return f"{scorer.name}@{scorer.version}", manifest
 
 
 def kind_of(folder: Path) -> str:
-    """``transformer`` for a folder with a fetched transformer's manifest, else ``compact``."""
+    """``transformer`` for a folder with a fetched transformer's or detoxify model's
+    manifest, else ``compact``."""
+    from moderation.scoring.cache import is_detoxify_folder
     from moderation.scoring.transformer_cache import is_transformer_folder
 
-    return TRANSFORMER if is_transformer_folder(folder) else COMPACT
+    return TRANSFORMER if is_transformer_folder(folder) or is_detoxify_folder(folder) \
+        else COMPACT
 
 
 def _inspect(folder: Path, kind: str) -> tuple[str, dict[str, Any]]:
     """The version and the manifest entries of the model in ``folder``."""
     if kind == TRANSFORMER:
         version, fetched = inspect_transformer(folder)
-        return version, {"fetch": {key: fetched.get(key) for key in (
-            "model", "source", "architecture", "problem_type", "activation", "labels",
-            "id2label", "weights_sha256", "packages", "fetched_at")}}
+        return version, {"fetch": {key: fetched[key] for key in (
+            "kind", "model", "source", "hub", "architecture", "problem_type", "activation",
+            "labels", "id2label", "classes", "weights_sha256", "scorer_version", "packages",
+            "fetched_at") if key in fetched}}
     version, trained = inspect_compact(folder)
     return version, {
         "data": trained.get("data", []), "parameters": trained.get("parameters", {}),
@@ -178,11 +205,14 @@ def _inspect(folder: Path, kind: str) -> tuple[str, dict[str, Any]]:
 
 def install(session: Session, folder: Path, config: Config, *, actor: str,
             api_key_id: int | None = None, note: str | None, now: datetime,
-            trained_on: Collection[int] = ()) -> ModelVersion:
+            trained_on: Collection[int] = (),
+            training: dict[str, Any] | None = None) -> ModelVersion:
     """Register the model in ``folder`` as the candidate (a copy in the model store): a
     trained compact model, or a transformer fetched into the model cache (``kind_of``). The
     candidate before it, of either kind, is retired: one candidate at a time. ``trained_on``:
-    the comments whose editors' decisions it learnt from (their erasure marks it)."""
+    the comments whose editors' decisions it learnt from (their erasure marks it);
+    ``training``: how a fine-tuned transformer was trained (data, parameters, figures), for
+    its manifest."""
     _serialise(session)
     folder = folder.resolve()
     kind = kind_of(folder)
@@ -195,6 +225,7 @@ def install(session: Session, folder: Path, config: Config, *, actor: str,
     if replaced is not None:
         replaced.state, replaced.retired_at = ModelState.RETIRED, now
     manifest = {"files": file_hashes(path), "source": str(folder), **described,
+                **({"training": training} if training else {}),
                 "decisions": len(trained_on), "created_by": actor}
     if row is None:
         row = ModelVersion(kind=kind, version=version, created_by=actor, created_at=now)

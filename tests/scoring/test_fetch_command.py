@@ -21,22 +21,29 @@ def hub_off(tiny_detoxify: tuple[Path, Path]) -> None:
     """The ``tiny_detoxify`` fixture switches the Hugging Face Hub off for the session."""
 
 
-def test_fetched_model_is_what_the_worker_loads(tmp_path: Path) -> None:
+def test_a_fetched_model_scores_only_where_asked_for_until_it_is_registered(
+        tmp_path: Path) -> None:
     release = build_release(tmp_path / "release")
     cache = tmp_path / "models"
     result = CliRunner().invoke(main, [
         "model", "fetch", "--model", "multilingual", "--cache", str(cache),
-        "--checkpoint-url", str(release.checkpoint), "--quiet"])
+        "--checkpoint-url", str(release.checkpoint), "--quiet", "--no-install"])
     assert result.exit_code == 0, result.output
     assert f"Fetched multilingual into {cache / 'multilingual'}" in result.output
+    assert "moderation model install --detoxify multilingual" in result.output
 
     detoxify = load_scorer(Config(model_cache=cache, scorer="detoxify"))
     assert detoxify.name == "detoxify-checkpoint"
     scores = detoxify.score(["Schöne Grüße aus München!"])[0]
     assert set(scores) == {"toxicity", "severe_toxicity", "obscene", "identity_attack",
                            "insult", "threat", "sexual_explicit"}
-    # the default combines the shipped German model with the fetched detoxify model
-    combined = load_scorer(Config(model_cache=cache))
+    # The default does not pick up a fetched model: that is what promoting a version does.
+    assert load_scorer(Config(model_cache=cache)).name == "compact-de"
+    # A checkpoint the settings name is the publisher's explicit choice.
+    fetched = cache / "multilingual"
+    combined = load_scorer(Config(model_cache=tmp_path / "leer",
+                                  detoxify_checkpoint=str(fetched / "checkpoint.ckpt"),
+                                  detoxify_config_dir=str(fetched / "hf")))
     assert "compact-de" in combined.name and "detoxify-checkpoint" in combined.name
     assert set(combined.score(["Schöne Grüße aus München!"])[0]) == set(scores)
 

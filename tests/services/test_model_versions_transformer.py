@@ -44,7 +44,7 @@ def retrained_cache(tmp_path_factory: pytest.TempPathFactory, tiny_hub: Path) ->
     cache = tmp_path_factory.mktemp("models2")
     result = CliRunner().invoke(main, [
         "model", "fetch", "--from", str(source), "--as", "gbert",
-        "--label", "toxicity=OFFENSE", "--cache", str(cache)])
+        "--label", "toxicity=OFFENSE", "--cache", str(cache), "--no-install"])
     assert result.exit_code == 0, result.output
     return cache
 

@@ -35,10 +35,11 @@ def tiny_hub(tmp_path_factory: pytest.TempPathFactory, offline_hub: None) -> Pat
 
 @pytest.fixture(scope="session")
 def tiny_cache(tmp_path_factory: pytest.TempPathFactory, tiny_hub: Path) -> Path:
-    """A model cache holding ``tiny_hub`` fetched as ``gbert`` through the command."""
+    """A model cache holding ``tiny_hub`` fetched as ``gbert`` through the command (and not
+    installed: tests register it where they need a version)."""
     cache = tmp_path_factory.mktemp("models")
     result = CliRunner().invoke(main, [
         "model", "fetch", "--from", str(tiny_hub), "--as", "gbert",
-        "--label", "toxicity=OFFENSE", "--cache", str(cache)])
+        "--label", "toxicity=OFFENSE", "--cache", str(cache), "--no-install"])
     assert result.exit_code == 0, result.output
     return cache
