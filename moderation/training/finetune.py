@@ -90,9 +90,9 @@ def finetune(
     max_length = _max_length(params.max_length, config, tokenizer)
     batches = _Batches(tokenizer, max_length, device, positive)
 
-    before = _figures(model, batches, test_rows, params.batch_size)
+    before = probabilities(model, batches, test_rows, params.batch_size)
     losses = _train(model, batches, train_rows, params, torch)
-    after = _figures(model, batches, test_rows, params.batch_size)
+    after = probabilities(model, batches, test_rows, params.batch_size)
 
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
@@ -108,7 +108,8 @@ def finetune(
                        "warmup_share": WARMUP_SHARE},
         "train_rows": len(train_rows),
         "losses": losses,
-        "test": {"before": before, "after": after},
+        "test": {"before": _figures(test_rows, before), "after": _figures(test_rows, after),
+                 "by_file": _figures_by_file(files, test_rows, before, after)},
         "weights_sha256": weights_sha256(out),
         "packages": versions(_PACKAGES),
         "started_at": started.isoformat(),
@@ -245,13 +246,25 @@ def probabilities(model: Any, batches: _Batches, rows: Sequence[LabelledText],
     return torch.cat(scores).numpy() if scores else np.zeros(0)
 
 
-def _figures(model: Any, batches: _Batches, rows: Sequence[LabelledText], batch_size: int
-             ) -> dict[str, Any] | None:
+def _figures(rows: Sequence[LabelledText], scores: np.ndarray) -> dict[str, Any] | None:
     """ROC-AUC of P(positive) and macro-F1 at 0.5 on ``rows``; ``None`` without rows."""
     if not rows:
         return None
     labels = np.array([row.label for row in rows], dtype=bool)
-    scores = probabilities(model, batches, rows, batch_size)
     auc = roc_auc(labels, scores)
     return {"rows": len(rows), "roc_auc": None if np.isnan(auc) else round(auc, 4),
             "macro_f1": round(binary_figures(labels, scores >= 0.5)["macro_f1"], 4)}
+
+
+def _figures_by_file(files: Sequence[dict[str, Any]], rows: Sequence[LabelledText],
+                     before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Each file's test rows before and after (the editors' held-out decisions among
+    them), by file name; ``rows`` hold the files' test rows in the files' order."""
+    found, start = {}, 0
+    for file in files:
+        end = start + file["test_rows"]
+        if end > start:
+            found[file["name"]] = {"before": _figures(rows[start:end], before[start:end]),
+                                   "after": _figures(rows[start:end], after[start:end])}
+        start = end
+    return found

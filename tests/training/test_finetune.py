@@ -1,6 +1,7 @@
 """`moderation model finetune`: a Hugging Face sequence classifier fine-tuned on labelled CSVs
-and the editors' decisions, on a tiny BERT built offline; the result is published with
-`model fetch --from` and scores German comments."""
+and the editors' decisions, on a tiny BERT built offline; the result is published into the
+model cache and installed as the candidate in one step (or, with --no-install, published with
+`model fetch --from`) and scores German comments."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from sqlalchemy import select
 
 from moderation.cli import main
 from moderation.db import Database
-from moderation.models import AuditEvent
+from moderation.models import AuditEvent, Comment, ModelState, ModelTrainingComment, ModelVersion
 from moderation.scoring.transformer import TransformerScorer
 from moderation.scoring.transformer_cache import cached_transformer
+from moderation.services import privacy
 from moderation.training.finetune import FinetuneParams, finetune
 from moderation.training.metrics import roc_auc
+from tests.conftest import FrozenClock
 from tests.support.tiny_transformer import build_checkpoint
 from tests.training.conftest import HARMLESS, TOXIC, write_csv
-from tests.training.test_from_decisions import decided_database
+from tests.training.test_from_decisions import AUTHOR, decided_database
 
 # Few rows, a high learning rate: the loss must visibly drop within seconds.
 FAST = ["--epochs", "3", "--batch-size", "8", "--learning-rate", "2e-3", "--seed", "7"]
@@ -64,9 +67,10 @@ def comments_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tuned(tmp_path_factory: pytest.TempPathFactory, base: Path, comments_csv: Path) -> Path:
     out = tmp_path_factory.mktemp("tuned") / "gbert-site"
     result = finetune_cli("--base", str(base), "--data", str(comments_csv),
-                          "--positive-label", "OFFENSE", "--out", str(out), *FAST)
+                          "--positive-label", "OFFENSE", "--out", str(out), "--no-install",
+                          *FAST)
     assert result.exit_code == 0, result.output
-    assert f"moderation model fetch --from {out} --as NAME --label toxicity=OFFENSE" \
+    assert f"moderation model fetch --from {out} --as gbert-site --label toxicity=OFFENSE" \
         in result.output
     return out
 
@@ -115,7 +119,7 @@ def test_the_result_is_published_with_fetch_and_scores_german_comments(
     cache = tmp_path / "models"
     fetched = CliRunner().invoke(main, ["model", "fetch", "--from", str(tuned), "--as",
                                         "gbert-site", "--label", "toxicity=OFFENSE",
-                                        "--cache", str(cache)])
+                                        "--cache", str(cache), "--no-install"])
     assert fetched.exit_code == 0, fetched.output
     model = cached_transformer("gbert-site", cache)
     assert model is not None
@@ -134,22 +138,26 @@ def test_a_fetched_checkpoint_is_named_by_its_cache_name(
         tuned: Path, comments_csv: Path, tmp_path: Path):
     cache = tmp_path / "models"
     CliRunner().invoke(main, ["model", "fetch", "--from", str(tuned), "--as", "gbert-site",
-                              "--label", "toxicity=OFFENSE", "--cache", str(cache)])
+                              "--label", "toxicity=OFFENSE", "--cache", str(cache),
+                              "--no-install"])
 
     result = finetune_cli("--base", "gbert-site", "--cache", str(cache), "--data",
                           str(comments_csv), "--positive-label", "1",
-                          "--out", str(tmp_path / "again"), "--epochs", "1")
+                          "--out", str(tmp_path / "again"), "--epochs", "1", "--no-install")
 
     assert result.exit_code == 0, result.output
     assert report(tmp_path / "again")["base"]["name"] == "gbert-site"
 
 
-def test_the_editors_decisions_train_and_the_newest_judge(base: Path, tmp_path: Path):
+def test_the_editors_decisions_train_and_the_result_becomes_the_candidate(
+        base: Path, tmp_path: Path):
     url = decided_database(tmp_path)
+    env = {"MODERATION_DATABASE_URL": url, "MODERATION_MODEL_CACHE": str(tmp_path / "models"),
+           "MODERATION_MODEL_STORE": str(tmp_path / "store")}
 
     result = finetune_cli("--base", str(base), "--from-decisions", "--holdout", "0.25",
                           "--positive-label", "OFFENSE", "--out", str(tmp_path / "site"),
-                          *FAST, env={"MODERATION_DATABASE_URL": url})
+                          *FAST, env=env)
 
     assert result.exit_code == 0, result.output
     assert "40 editors' decisions read (25% newest held out)" in result.output
@@ -158,9 +166,61 @@ def test_the_editors_decisions_train_and_the_newest_judge(base: Path, tmp_path: 
     assert written["train_rows"] == 30
     assert written["test"]["after"]["rows"] == 10
     assert not any((tmp_path / "site").glob("*.csv"))  # the comments' texts are not kept
+    # Published into the cache under the --out folder's name, with the base's label.
+    published = cached_transformer("site", tmp_path / "models")
+    assert published is not None and published.labels == {"toxicity": 1}
+    version = f"hf:site@{written['weights_sha256'][:12]}"
+    assert f"Model {version} installed as the candidate, learnt from 30 editors' decisions" \
+        in result.output
+    assert "moderation model promote" in result.output
     with Database(url) as database, database.transaction() as session:
-        actions = session.scalars(select(AuditEvent.action)).all()
-    assert actions == ["decisions.exported"]
+        row = session.scalars(select(ModelVersion)).one()
+        assert (row.version, row.kind, row.state) == (version, "transformer",
+                                                       ModelState.CANDIDATE)
+        assert Path(row.path).parent == tmp_path / "store"
+        training = row.manifest["training"]
+        assert training["data"] == written["data"] and training["data"][0]["sha256"]
+        assert training["parameters"]["epochs"] == 3
+        assert training["held_out_decisions"] == {"rows": 10,
+                                                  **written["test"]["by_file"][
+                                                      "entscheidungen.csv"]}
+        assert training["held_out_decisions"]["before"]["rows"] == 10
+        assert row.manifest["fetch"]["labels"] == {"toxicity": {"label": "OFFENSE",
+                                                                "index": 1}}
+        # It learnt from the 30 oldest decisions; the 10 newest only judged it.
+        learnt = set(session.scalars(select(ModelTrainingComment.comment_id)))
+        oldest = session.scalars(select(Comment.id).order_by(Comment.id)).all()
+        assert learnt == set(oldest[:30]) and row.manifest["decisions"] == 30
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["decisions.exported", "model.installed"]
+
+    # The author of a comment it learnt from has it erased: the version is marked.
+    with Database(url) as database, database.transaction() as session:
+        privacy.erase_author(session, AUTHOR, (), actor="cli", now=FrozenClock()())
+        assert session.scalars(select(ModelVersion)).one().trained_on_erased_at is not None
+
+
+def test_a_fine_tuned_cache_model_keeps_the_base_label_map(
+        tuned: Path, comments_csv: Path, tmp_path: Path, database_url: str, database):
+    cache = tmp_path / "models"
+    CliRunner().invoke(main, ["model", "fetch", "--from", str(tuned), "--as", "gbert-site",
+                              "--label", "toxicity=OFFENSE", "--label", "insult=OFFENSE",
+                              "--cache", str(cache), "--no-install"])
+
+    result = finetune_cli("--base", "gbert-site", "--cache", str(cache), "--data",
+                          str(comments_csv), "--positive-label", "OFFENSE", "--as", "zweiter",
+                          "--out", str(tmp_path / "again"), "--epochs", "1",
+                          env={"MODERATION_DATABASE_URL": database_url,
+                               "MODERATION_MODEL_STORE": str(tmp_path / "store")})
+
+    assert result.exit_code == 0, result.output
+    assert "with toxicity=OFFENSE, insult=OFFENSE" in result.output
+    with database.transaction() as session:
+        row = session.scalars(select(ModelVersion)).one()
+    assert row.version.startswith("hf:zweiter@") and row.state is ModelState.CANDIDATE
+    assert set(row.manifest["fetch"]["labels"]) == {"toxicity", "insult"}
+    assert "held_out_decisions" not in row.manifest["training"]
+    assert row.manifest["decisions"] == 0
 
 
 def test_a_base_model_without_a_classifier_gets_a_new_head(
@@ -169,14 +229,14 @@ def test_a_base_model_without_a_classifier_gets_a_new_head(
 
     result = finetune_cli("--base", str(masked_lm), "--data", str(comments_csv),
                           "--positive-label", "1", "--out", str(tmp_path / "out"),
-                          "--epochs", "1")
+                          "--epochs", "1", "--no-install")
 
     assert result.exit_code == 0, result.output
     assert "had no trained classification head" in result.output
     assert report(tmp_path / "out")["base"]["new_head"] is True
     fetched = CliRunner().invoke(main, ["model", "fetch", "--from", str(tmp_path / "out"),
                                         "--as", "eigen", "--label", "toxicity=1",
-                                        "--cache", str(tmp_path / "models")])
+                                        "--cache", str(tmp_path / "models"), "--no-install"])
     assert fetched.exit_code == 0, fetched.output
 
 
