@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from moderation.domain import CommentStatus, Role
-from moderation.models import AuditEvent, Comment
+from moderation.models import AuditEvent, Comment, ModelState, ModelVersion
 from moderation.services import model_versions
 from tests.support.compact_models import train_tiny
 from tests.support.shadow_models import decided_in_shadow, install_candidate
@@ -194,6 +194,43 @@ def test_rollback_asks_first_then_returns_to_the_shipped_model(admin_browser, da
     html = admin_browser.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Zurückgesetzt" in html
     assert "ausgemustert" in html  # the version list names its state
+
+
+def test_the_live_transformer_is_rolled_back_to_none_leaving_the_compact_model(
+        admin_browser, database, clock, tmp_path):
+    with database.transaction() as session:
+        session.add(ModelVersion(kind="transformer", version="hf:gbert@0123456789ab",
+                                 state=ModelState.LIVE, path=str(tmp_path),
+                                 manifest={"files": {}}, created_by="cli", created_at=clock(),
+                                 promoted_by="cli", promoted_at=clock()))
+    html = admin_browser.get(MODELS).get_data(as_text=True)
+    assert "Zurücksetzen: Transformer" in html
+    assert "kein Transformer: Das Kompaktmodell bewertet allein" in html
+
+    answer = confirmed(admin_browser, ROLLBACK)
+
+    assert answer.status_code == 303
+    with database.transaction() as session:
+        assert model_versions.live_versions(session) == {}
+    assert model_audit(database) == [("model.rolled_back", ADMIN, "transformer")]
+
+
+def test_a_transformer_candidate_shows_what_was_fetched(admin_browser, database, clock,
+                                                        tmp_path):
+    with database.transaction() as session:
+        session.add(ModelVersion(
+            kind="transformer", version="hf:gbert@0123456789ab", state=ModelState.CANDIDATE,
+            path=str(tmp_path), created_by="cli", created_at=clock(), manifest={
+                "files": {"model.safetensors": {"sha256": "ab" * 32, "bytes": 10}},
+                "fetch": {"model": "deepset/gbert-base", "weights_sha256": "cd" * 32,
+                          "fetched_at": "2026-11-20T08:00:00+00:00"}}))
+
+    html = admin_browser.get(MODELS).get_data(as_text=True)
+
+    assert "(Transformer), installiert" in html
+    assert '<span class="code">deepset/gbert-base</span>' in html
+    assert f'title="{"cd" * 32}">{"cd" * 6}</span>' in html
+    assert "Trainingsdaten" not in html
 
 
 def test_a_candidate_whose_files_changed_is_refused_in_german(admin_browser, database,
