@@ -167,8 +167,8 @@ def test_every_admin_route_refuses_editors(app, client, editor):
               if rule.rule.startswith("/v1/admin")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     # policy (10), starter lists (2), privacy export and erase, audit log, mail suppressions,
-    # model versions (4)
-    assert len(routes) == 20
+    # model versions (5)
+    assert len(routes) == 21
     for path, method in routes:
         response = client.open(path, method=method, headers=editor, json={})
         assert_error(response, 403, "forbidden")
