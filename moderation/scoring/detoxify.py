@@ -163,9 +163,8 @@ def _load_failure(
     if checkpoint is None:
         return (
             f"cannot load the published detoxify {model!r} model ({cause}); it is downloaded "
-            "on first use. Without network access, pass checkpoint= (a local detoxify .ckpt "
-            "whose model_type points at config_dir) and config_dir= (config.json and the "
-            "tokenizer files)."
+            "on first use. Without network access, pass checkpoint= (a local detoxify .ckpt) "
+            "and config_dir= (config.json and the tokenizer files)."
         )
     return (
         f"cannot load detoxify checkpoint {checkpoint} with config {config_dir} ({cause}). "

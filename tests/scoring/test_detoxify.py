@@ -229,3 +229,24 @@ def test_module_imports_without_torch() -> None:
     )
 
     assert "moderation[detoxify]" in result.stdout
+
+
+def test_the_config_folder_wins_over_the_path_saved_in_the_checkpoint(
+        tiny_detoxify: Checkpoint, tmp_path: Path) -> None:
+    """A copied checkpoint (a registered version in the model store) names the folder it was
+    fetched to, or a Hub name as the published ones do: its own config folder is read."""
+    import torch
+
+    checkpoint, config_dir = tiny_detoxify
+    content = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    content["config"]["arch"]["args"]["model_type"] = "bert-base-uncased"  # offline: unknown
+    moved = tmp_path / "kopie"
+    moved.mkdir()
+    torch.save(content, moved / "checkpoint.ckpt")
+    shutil.copytree(config_dir, moved / "hf")
+
+    scorer = DetoxifyScorer(checkpoint=str(moved / "checkpoint.ckpt"),
+                            config_dir=str(moved / "hf"), name="detoxify-multilingual")
+
+    assert_close(scorer.score(TEXTS), load(tiny_detoxify).score(TEXTS))
+    assert scorer.name == "detoxify-multilingual"
