@@ -11,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from moderation.db import Database
+from moderation.db import Database, gather_statistics
 
 
 def migrations_folder() -> Path:
@@ -46,7 +46,13 @@ def _run(database_url: str, migrate: Callable[[AlembicConfig], None]) -> None:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    _run(database_url, lambda config: command.upgrade(config, revision))
+    """Migrate to ``revision``, then gather the planner's statistics afresh (run at every
+    start: ``make serve`` and the containers upgrade first)."""
+    def migrate(config: AlembicConfig) -> None:
+        command.upgrade(config, revision)
+        gather_statistics(config.attributes["connection"])
+
+    _run(database_url, migrate)
 
 
 def downgrade(database_url: str, revision: str) -> None:

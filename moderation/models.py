@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     func,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -128,6 +129,11 @@ class Comment(Base):
         Index("ix_comments_queue", "status", "created_at"),
         Index("ix_comments_queue_risk", "status", "max_score"),
         Index("ix_comments_same_text", "text_fingerprint", "created_at"),
+        # A thread's replies. Partial: most comments are top-level (no root), and an index
+        # full of NULLs makes SQLite's statistics judge it useless and scan the table.
+        Index("ix_comments_replies", "root_id", "created_at",
+              sqlite_where=text("root_id IS NOT NULL"),
+              postgresql_where=text("root_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -135,9 +141,7 @@ class Comment(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     # The top of the thread, for replies; lets a page of threads load in one query.
-    root_id: Mapped[int | None] = mapped_column(
-        ForeignKey("comments.id", ondelete="CASCADE"), index=True
-    )
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     depth: Mapped[int] = mapped_column(Integer, default=0)
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str | None] = mapped_column(String(254))

@@ -34,10 +34,14 @@ class PurgeWorker:
         self.id = worker_id or new_worker_id()
 
     def run_once(self) -> int:
-        """Purge if the job is due and this worker got its lease; returns 1 if it purged."""
-        return jobs.run_recurring(
+        """Purge if the job is due and this worker got its lease; returns 1 if it purged.
+        After a purge, the planner's statistics are refreshed where they went stale."""
+        purged = jobs.run_recurring(
             self.database, jobs.PURGE, self.id,
             timedelta(seconds=self.config.job_lease_seconds), self.clock, self._purge)
+        if purged:
+            self.database.refresh_statistics()
+        return purged
 
     def _purge(self, session: Session, now: datetime) -> datetime:
         retention.purge(session, self.config, now)

@@ -144,3 +144,28 @@ def test_serve_and_worker_start_a_purge_worker(config, monkeypatch):
 
     assert "purge-worker" in [thread.name for thread in threads]
     assert not any(thread.is_alive() for thread in threads)
+
+
+def _analysed(database: Database) -> int:
+    """How often the comments' planner statistics were gathered (SQLite: whether they are)."""
+    with database.engine.connect() as connection:
+        if database.is_sqlite:
+            return connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'comments'").scalar()
+        return connection.exec_driver_sql(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'comments'").scalar()
+
+
+def test_a_purge_brings_the_planners_statistics_up_to_date(purger, database, clock):
+    with database.transaction() as session:
+        add_comment(session, clock(), body="Schöne Grüße aus Köln", author_name="Jürgen")
+    if database.is_sqlite:
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    before = _analysed(database)
+
+    assert purger.run_once() == 1
+    assert _analysed(database) > before
+
+    assert purger.run_once() == 0  # not due: nothing gathered either
+    assert _analysed(database) == before + 1 or database.is_sqlite
