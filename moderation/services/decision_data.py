@@ -27,6 +27,8 @@ from moderation.services import audit
 
 # The CSV columns, as `moderation model train --data` reads them.
 COLUMNS = ("text", "label", "split", "fine_label", "decided_at")
+# What trainings call the exported decisions among their data files (manifests name it).
+DECISIONS_FILE = "entscheidungen.csv"
 LABELS = {CommentStatus.APPROVED: 0, CommentStatus.REJECTED: 1}
 
 

@@ -153,7 +153,7 @@ def _publish_and_install(config: Config, out: Path, name: str, labels: dict[str,
     from moderation.scoring.model_cache import FetchFailed
     from moderation.scoring.transformer_cache import fetch_transformer
     from moderation.services import audit, model_versions
-    from moderation.training.from_decisions import DECISIONS_FILE
+    from moderation.services.decision_data import DECISIONS_FILE
 
     try:
         fetched = fetch_transformer(name, config.model_cache, labels, folder=out)

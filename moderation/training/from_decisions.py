@@ -15,11 +15,10 @@ from moderation.db import Database
 from moderation.scoring.compact import CompactScorer
 from moderation.scoring.factory import load_scorer
 from moderation.services import audit, decision_data, model_versions
+from moderation.services.decision_data import DECISIONS_FILE
 from moderation.training.data import Columns, DataError, read_rows
 from moderation.training.evaluation import evaluate
 
-# The decisions' file name inside the training (its rows are weighed by this name).
-DECISIONS_FILE = "entscheidungen.csv"
 HELD_OUT = "test"
 
 

@@ -19,6 +19,7 @@ from moderation.domain import Role
 from moderation.errors import Conflict, NotFound
 from moderation.models import ModelState, ModelVersion
 from moderation.services import model_versions
+from moderation.services.decision_data import DECISIONS_FILE
 from moderation.workspace.access import current_account, signed_in
 from moderation.workspace.admin_forms import read
 from moderation.workspace.blueprint import blueprint
@@ -83,6 +84,7 @@ def _page(status: int = 200, *, error: str | None = None) -> tuple[str, int]:
         agreement=_agreement(report),
         disagreements=model_versions.shadow_disagreements(session, DISAGREEMENTS_SHOWN),
         shown=DISAGREEMENTS_SHOWN, rollbacks=_rollbacks(described["versions"]),
+        decisions_file=DECISIONS_FILE,
         notice=NOTICES[request.args["erledigt"]]() if request.args.get("erledigt") in NOTICES
         else None, error=error), status
 

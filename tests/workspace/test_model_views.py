@@ -233,6 +233,31 @@ def test_a_transformer_candidate_shows_what_was_fetched(admin_browser, database,
     assert "Trainingsdaten" not in html
 
 
+def test_a_fine_tuned_candidate_shows_its_figures_before_and_after(admin_browser, database,
+                                                                  clock, tmp_path):
+    figures = {"before": {"rows": 40, "roc_auc": 0.5512, "macro_f1": 0.4},
+               "after": {"rows": 40, "roc_auc": 0.8123, "macro_f1": 0.7011}}
+    held_out = {"before": {"rows": 8, "roc_auc": 0.61, "macro_f1": 0.5},
+                "after": {"rows": 8, "roc_auc": 0.9, "macro_f1": 0.75}}
+    with database.transaction() as session:
+        session.add(ModelVersion(
+            kind="transformer", version="hf:gbert-site@0123456789ab",
+            state=ModelState.CANDIDATE, path=str(tmp_path), created_by="cli",
+            created_at=clock(), manifest={
+                "files": {"model.safetensors": {"sha256": "ab" * 32, "bytes": 10}},
+                "training": {"test": {**figures, "by_file": {
+                    "kommentare.csv": figures, "entscheidungen.csv": held_out}}}}))
+
+    html = admin_browser.get(MODELS).get_data(as_text=True)
+
+    assert "Feinabstimmung: Testzahlen vorher und nachher" in html
+    assert "0,55 / 0,81" in html and "0,40 / 0,70" in html
+    assert "Zurückgehaltene Entscheidungen der Redaktion</th><td>8</td>" \
+        "<td>0,61 / 0,90</td>" in html
+    assert '<span class="code">kommentare.csv</span>' not in html
+    assert "kommentare.csv</th><td>40</td>" in html
+
+
 def test_a_candidate_whose_files_changed_is_refused_in_german(admin_browser, database,
                                                               candidate):
     with database.transaction() as session:
