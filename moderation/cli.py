@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 from marshmallow import ValidationError
 
-from moderation import create_app, migrate
+from moderation import create_app, migrate, wakeups
 from moderation import doctor as doctor_checks
 from moderation.accounts import manage as accounts
 from moderation.clock import utcnow
@@ -109,7 +109,8 @@ def serve(host: str, port: int, threads: int) -> None:
 
 def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thread]:
     """A scoring, a delivery and a purge worker, each in its own thread; a mail and a
-    digest worker too where an SMTP server is configured."""
+    digest worker too where an SMTP server is configured; on PostgreSQL the listener that
+    wakes them when work is committed elsewhere."""
     database = Database(config.database_url)
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
@@ -128,7 +129,8 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
         ]
     for thread in threads:
         thread.start()
-    return threads
+    listener = wakeups.listen(database, stop)
+    return [*threads, listener] if listener else threads
 
 
 @main.command()

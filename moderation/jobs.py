@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from moderation import wakeups
 from moderation.clock import Clock
 from moderation.db import Database
 from moderation.models import Job
@@ -24,12 +25,25 @@ PURGE = "purge"  # recurring: one job, rescheduled after every run
 SEND_MAIL = "send_mail"
 MAIL_DIGEST = "mail_digest"  # recurring, like the purge
 
+# Kinds whose workers wake when such a job is committed; recurring ones run on schedule.
+WAKEUP_CHANNELS = {SCORE_COMMENT: wakeups.SCORING, DELIVER_WEBHOOK: wakeups.WEBHOOKS,
+                   SEND_MAIL: wakeups.MAIL}
+
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
-    """Add a job in the caller's transaction: it exists exactly when the change does."""
+    """Add a job in the caller's transaction: it exists exactly when the change does, and
+    its workers wake when it commits."""
     job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now)
     session.add(job)
+    announce(session, kind)
     return job
+
+
+def announce(session: Session, kind: str) -> None:
+    """Wake the workers of ``kind`` when the caller's transaction commits (``enqueue``
+    does; call it after adding jobs in bulk)."""
+    if kind in WAKEUP_CHANNELS:
+        wakeups.announce(session, WAKEUP_CHANNELS[kind])
 
 
 def ensure_one(session: Session, kind: str, now: datetime) -> None:

@@ -44,4 +44,7 @@ def rescore(session: Session, which: RescoreFilter, now: datetime, *,
         literal(now, Job.created_at.type))
     queued = session.execute(insert(Job).from_select(
         ["kind", "subject_id", "run_at", "attempts", "created_at"], rows).returning(Job.id))
-    return len(queued.all())
+    count = len(queued.all())
+    if count:
+        jobs.announce(session, jobs.SCORE_COMMENT)
+    return count

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from moderation import jobs
+from moderation import jobs, wakeups
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
@@ -221,5 +221,6 @@ class DeliveryWorker:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set."""
-        run_until(stop, self.run_once, self.config.worker_poll_seconds,
-                  f"delivery worker {self.id}")
+        with wakeups.Bell(self.database, wakeups.WEBHOOKS, stop) as bell:
+            run_until(stop, self.run_once, self.config.worker_poll_seconds,
+                      f"delivery worker {self.id}", bell)

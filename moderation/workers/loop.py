@@ -1,4 +1,5 @@
-"""The loop every worker runs: work while there is work, wait when there is none."""
+"""The loop every worker runs: work while there is work, wait when there is none (until
+the poll interval passed or the worker's bell rang)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Callable
 
 from moderation.db import UNAVAILABLE, unavailable_reason
+from moderation.wakeups import Bell
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +23,10 @@ def new_worker_id() -> str:
 
 
 def run_until(stop: threading.Event, run_once: Callable[[], int], poll_seconds: float,
-              name: str) -> None:
-    """Call ``run_once`` until ``stop`` is set, sleeping only when it found nothing to do."""
+              name: str, bell: Bell | None = None) -> None:
+    """Call ``run_once`` until ``stop`` is set, sleeping only when it found nothing to do:
+    for ``poll_seconds``, or until ``bell`` rings (work arrived, or ``stop`` was set)."""
+    wait = bell.wait if bell is not None else stop.wait
     log.info("%s started", name)
     while not stop.is_set():
         try:
@@ -35,4 +39,4 @@ def run_until(stop: threading.Event, run_once: Callable[[], int], poll_seconds: 
             log.exception("%s: iteration failed", name)
             busy = 0
         if not busy:
-            stop.wait(poll_seconds)
+            wait(poll_seconds)

@@ -18,7 +18,7 @@ from email.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation import jobs
+from moderation import jobs, wakeups
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
@@ -161,8 +161,9 @@ class MailWorker:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Send until ``stop`` is set."""
-        run_until(stop, self.run_once, self.config.worker_poll_seconds,
-                  f"mail worker {self.id}")
+        with wakeups.Bell(self.database, wakeups.MAIL, stop) as bell:
+            run_until(stop, self.run_once, self.config.worker_poll_seconds,
+                      f"mail worker {self.id}", bell)
 
 
 def _permanent(error: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from moderation import jobs
+from moderation import jobs, wakeups
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
@@ -382,8 +382,9 @@ class ScoringWorker:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Score until ``stop`` is set, then sign off."""
-        run_until(stop, self.run_once, self.config.worker_poll_seconds,
-                  f"scoring worker {self.id}")
+        with wakeups.Bell(self.database, wakeups.SCORING, stop) as bell:
+            run_until(stop, self.run_once, self.config.worker_poll_seconds,
+                      f"scoring worker {self.id}", bell)
         self.sign_off()
 
     def sign_off(self) -> None:
