@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation import logs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
@@ -18,6 +17,8 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     from moderation.api.context import AppState, close_session
     from moderation.api.cors import init_cors
     from moderation.api.limits import init_limits
+    from moderation.api.metrics import init_metrics
+    from moderation.api.request_ids import init_request_ids
     from moderation.services.policies import configured
     from moderation.widget import init_widget
     from moderation.workspace import init_workspace
@@ -49,8 +50,10 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_count,
                                 x_proto=config.proxy_count)
     app.after_request(_security_headers)
+    init_metrics(app)
+    init_request_ids(app)  # last: its hook runs first
     if not app.debug and not config.testing:
-        logging.basicConfig(level=logging.INFO)
+        logs.configure(config.log_format)
     return app
 
 

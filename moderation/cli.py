@@ -23,6 +23,8 @@ from moderation.config import Config, InvalidSetting
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Role
 from moderation.errors import Conflict, DomainError
+from moderation.logs import configure as configure_logs
+from moderation.metrics import serve_on_port, watch_pool
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
 from moderation.services import (
@@ -37,6 +39,7 @@ from moderation.services import (
 from moderation.services.rescoring import RescoreFilter, rescore
 from moderation.training.commands import eval_command, train
 from moderation.training.finetune_command import finetune
+from moderation.workers import health as worker_health
 from moderation.workers.delivery import DeliveryWorker
 from moderation.workers.digest import DigestWorker
 from moderation.workers.mail import MailWorker
@@ -61,8 +64,10 @@ class _Cli(click.Group):
 @click.group(cls=_Cli)
 def main() -> None:
     """Comment moderation service. Settings come from MODERATION_* environment variables."""
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        configure_logs(Config.from_env().log_format)
+    except InvalidSetting:  # the command itself reports it
+        configure_logs("text")
 
 
 def _stop_on_signals() -> threading.Event:
@@ -112,6 +117,7 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
     digest worker too where an SMTP server is configured; on PostgreSQL the listener that
     wakes them when work is committed elsewhere."""
     database = Database(config.database_url)
+    watch_pool(database.engine, "worker")
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
                          args=(stop,), name="scoring-worker", daemon=True),
@@ -153,11 +159,22 @@ def doctor(pages: tuple[str, ...]) -> None:
 
 
 @main.command()
-def worker() -> None:
+@click.option("--check", is_flag=True,
+              help="Only check: exit 0 when this host's workers have a fresh heartbeat in "
+                   "the database, 1 otherwise (a container's health check).")
+def worker(check: bool) -> None:
     """Score comments, deliver webhooks and purge expired data until stopped (SIGTERM/SIGINT).
-    Several may run against PostgreSQL."""
+    Several may run against PostgreSQL. Metrics on MODERATION_METRICS_PORT, where set."""
+    config = Config.from_env()
+    if check:
+        alive = worker_health.alive_here(config)
+        click.echo(f"{alive} worker(s) alive on this host." if alive
+                   else "No worker of this host has a fresh heartbeat.")
+        sys.exit(0 if alive else 1)
+    if config.metrics_port is not None:
+        serve_on_port(config.metrics_host, config.metrics_port)
     stop = _stop_on_signals()
-    for thread in _start_workers(Config.from_env(), stop):
+    for thread in _start_workers(config, stop):
         while thread.is_alive():
             thread.join(timeout=1)
 

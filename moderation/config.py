@@ -211,6 +211,12 @@ class Config:
     oidc_create_accounts: bool = True
     # The claim that says the provider has confirmed the email (Entra ID: xms_edov).
     oidc_email_verified_claim: str = "email_verified"
+    # Log lines as text or as one JSON object each (for a log collector).
+    log_format: str = "text"
+    # `moderation worker` serves its metrics on this port (none: not at all); the API
+    # serves them at /metrics to an admin's key. Bind beyond loopback only for a scraper.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
@@ -231,6 +237,9 @@ class Config:
                                  "MODERATION_REPORT_RETENTION_DAYS, "
                                  "MODERATION_WEBHOOK_LOG_RETENTION_DAYS) must be at least "
                                  "one day.")
+        if self.log_format not in ("text", "json"):
+            raise InvalidSetting(f"MODERATION_LOG_FORMAT must be text or json, not "
+                                 f"{self.log_format!r}.")
         _check_mail(self)
         _check_oidc(self)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from moderation import wakeups
 from moderation.clock import Clock
 from moderation.db import Database
+from moderation.logs import current_request_id
 from moderation.models import Job
 
 SCORE_COMMENT = "score_comment"
@@ -33,7 +34,8 @@ WAKEUP_CHANNELS = {SCORE_COMMENT: wakeups.SCORING, DELIVER_WEBHOOK: wakeups.WEBH
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
     """Add a job in the caller's transaction: it exists exactly when the change does, and
     its workers wake when it commits."""
-    job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now)
+    job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now,
+              request_id=current_request_id())
     session.add(job)
     announce(session, kind)
     return job

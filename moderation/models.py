@@ -466,6 +466,8 @@ class Job(Base):
     leased_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The request that made the job (its X-Request-ID): the worker logs under it.
+    request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 

@@ -20,6 +20,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RouteLimit
 from flask_smorest import Blueprint
 from limits import parse_many
 
+from moderation import metrics
 from moderation.api.context import state
 from moderation.api.errors import error_body
 from moderation.config import Config
@@ -121,6 +122,8 @@ def rate_limited(blp: Blueprint, *limits: RouteLimit) -> Callable[[View], View]:
 
 def too_many_requests(error: RateLimitExceeded) -> Response:
     """The 429 in our error shape, saying when the breached limit lets the client in again."""
+    scope = error.limit.scope  # the limit's setting (a shared limit's)
+    metrics.rate_limited.labels(scope if isinstance(scope, str) else "other").inc()
     response = error_body(error)
     breached = limiter.current_limit
     wait = breached.reset_at - time.time() if breached else 60

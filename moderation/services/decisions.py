@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import object_session
 
+from moderation import metrics
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
 from moderation.errors import Conflict
 from moderation.models import (
@@ -164,6 +165,9 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
         comment=comment, actor=by.actor, api_key_id=by.key.id if by.key else None,
         from_status=from_status, to_status=change.to_status, reason_code=change.reason_code,
         reason=change.reason, details=details, created_at=now))
+    metrics.on_commit(session, metrics.comments_received.inc if from_status is None else
+                      metrics.comments_decided.labels(change.to_status.value,
+                                                      metrics.actor_of(by.payload()["type"])).inc)
     data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
     if statement is not None:
         data["statement_of_reasons"] = statement

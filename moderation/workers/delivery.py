@@ -20,6 +20,8 @@ from moderation import jobs, wakeups
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
+from moderation.logs import request_context
+from moderation.metrics import on_commit, webhook_deliveries, webhook_lag
 from moderation.models import (
     Job,
     WebhookAttempt,
@@ -49,6 +51,8 @@ class Work:
     url: str
     secrets: list[str]
     body: bytes
+    queued_at: datetime | None = None  # when the event happened: the delivery's lag
+    request_id: str | None = None  # of the POST behind the event
 
 
 def _waiting_for_earlier(session: Session, batch: list[tuple[WebhookDelivery, WebhookMessage]],
@@ -82,6 +86,21 @@ def _waiting_for_earlier(session: Session, batch: list[tuple[WebhookDelivery, We
     soon = now + IN_TURN_WAIT
     return {delivery_id: max([soon, *(due[i] for i in earlier if i in due)])
             for delivery_id, earlier in blocked_by.items()}
+
+
+def _count(session: Session, work: Work, status: str, now: datetime) -> None:
+    """Count an attempt once it is on record; log it under the request id of the POST."""
+    outcome = "retry" if status == PENDING else status
+    lag = (now - work.queued_at).total_seconds() if work.queued_at else None
+
+    def count() -> None:
+        webhook_deliveries.labels(outcome).inc()
+        if outcome == SUCCEEDED and lag is not None:
+            webhook_lag.observe(lag)
+
+    on_commit(session, count)
+    with request_context(work.request_id):
+        log.info("webhook %s: %s", work.webhook_id, outcome)
 
 
 class DeliveryWorker:
@@ -119,6 +138,7 @@ class DeliveryWorker:
                 if self._record(session, work, delivery, endpoints[delivery.endpoint_id],
                                 response, now):
                     done.append(work.job_id)
+                _count(session, work, delivery.status, now)
             jobs.complete(session, done)
         return len(batch)
 
@@ -153,7 +173,7 @@ class DeliveryWorker:
                     secrets.append(endpoint.previous_secret)
                 body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
                 work.append(Work(job.id, delivery.id, delivery.public_id, endpoint.url,
-                                 secrets, body))
+                                 secrets, body, message.created_at, job.request_id))
             return work
 
     def _attempt(self, work: Work) -> sender.Response:

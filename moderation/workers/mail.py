@@ -23,6 +23,7 @@ from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
 from moderation.mail import message, smtp
+from moderation.metrics import mail_lag, mails, on_commit
 from moderation.models import Account, MailMessage, ReaderAddress
 from moderation.services import reader_mail
 from moderation.services.mail_outbox import CANCELLED, FAILED, PENDING, SENT, Mailing
@@ -80,6 +81,8 @@ class MailWorker:
                 mail = session.get(MailMessage, work.message_id)
                 if mail is None or self._record(session, work.job_id, mail, error, now):
                     done.append(work.job_id)
+                if mail is not None:
+                    _count(session, mail, now)
                 if mail is not None and mail.reader_address_id is not None \
                         and _permanent(error):
                     bounced.setdefault(mail.reader_address_id, error)
@@ -164,6 +167,19 @@ class MailWorker:
         with wakeups.Bell(self.database, wakeups.MAIL, stop) as bell:
             run_until(stop, self.run_once, self.config.worker_poll_seconds,
                       f"mail worker {self.id}", bell)
+
+
+def _count(session: Session, mail: MailMessage, now: datetime) -> None:
+    """Count a sending attempt once it is on record."""
+    outcome = "retry" if mail.status == PENDING else mail.status
+    kind, lag = mail.kind, (now - mail.created_at).total_seconds()
+
+    def count() -> None:
+        mails.labels(kind, outcome).inc()
+        if outcome == SENT:
+            mail_lag.observe(lag)
+
+    on_commit(session, count)
 
 
 def _permanent(error: str | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, ModerationMode, Reason
+from moderation.logs import request_context
+from moderation.metrics import scoring_batch_size, scoring_duration
 from moderation.models import Article, Comment, WorkerHeartbeat
 from moderation.scoring.base import Scorer, ScorerUnavailable, Scores
 from moderation.scoring.compact import CombinedScorer, CompactScorer
@@ -81,6 +84,7 @@ class Claimed:
     comment_id: int
     attempts: int
     facts: automation.Facts
+    request_id: str | None = None  # of the POST that made the job: its log lines carry it
 
 
 @dataclass(frozen=True)
@@ -255,8 +259,11 @@ class ScoringWorker:
                     continue
                 comment = comments.get(item.comment_id)
                 if comment is not None:
-                    automation.record(session, comment, outcome.scored,
-                                      judged[item.job_id], active, now, self._terms)
+                    # The webhook and mail jobs of the decision carry the POST's request id.
+                    with request_context(item.request_id):
+                        automation.record(session, comment, outcome.scored,
+                                          judged[item.job_id], active, now, self._terms)
+                        log.info("comment %s scored: %s", comment.public_id, comment.status)
                 if comment is not None and comment.erased_at is None \
                         and item.job_id in in_shadow and self.shadow is not None:
                     status, reason_code = in_shadow[item.job_id]
@@ -282,7 +289,8 @@ class ScoringWorker:
             # A comment erased meanwhile has no facts: an empty text, and nothing to decide.
             nothing = automation.Facts("", None, ModerationMode.PRE)
             return [Claimed(job.id, job.subject_id, job.attempts,
-                            facts.get(job.subject_id, nothing)) for job in claimed], active
+                            facts.get(job.subject_id, nothing), job.request_id)
+                    for job in claimed], active
 
     def _score(self, batch: list[Claimed]) -> dict[int, Outcome]:
         """Score the batch outside any transaction; every job gets an outcome."""
@@ -300,6 +308,7 @@ class ScoringWorker:
                                                     str(self.scorer.error))
                              for item in fresh})
             return outcomes
+        started = time.perf_counter()
         try:
             scores = scorer.score([item.facts.body for item in fresh])
         except Exception as error:  # any scorer fault must not lose the batch
@@ -313,6 +322,8 @@ class ScoringWorker:
                     retry_at, f"Scoring failed: {error}")
             return outcomes
         label = f"{scorer.name}@{scorer.version}"
+        scoring_duration.labels(label).observe(time.perf_counter() - started)
+        scoring_batch_size.labels(label).observe(len(fresh))
         outcomes.update({item.job_id: Outcome(automation.Scored(s, label))
                          for item, s in zip(fresh, scores, strict=True)})
         return outcomes
