@@ -3,13 +3,17 @@ counters move with what the service does, the queues are read at scrape time."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from moderation import create_app
@@ -188,3 +192,50 @@ def test_under_gunicorn_a_scrape_adds_up_every_processs_metrics(tmp_path):
     assert "moderation_comments_received_total 6.0" in scraped
     assert 'moderation_http_requests_total{method="POST",route="/v1/articles/<article_key>/' \
            'comments",status="202"} 2.0' in scraped
+
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "counter": ("",), "gauge": ("",)}
+
+
+def exported_names(client, admin) -> set[str]:
+    """Every series name a scrape of ours can hold (also of metrics nothing has moved yet)."""
+    text = client.get("/metrics", headers=admin).get_data(as_text=True)
+    types = re.findall(r"^# TYPE (moderation_\w+) (\w+)$", text, re.MULTILINE)
+    return {name + suffix for name, kind in types for suffix in SUFFIXES[kind]}
+
+
+def family(name: str) -> str:
+    """A histogram's series belong to one metric."""
+    return re.sub(r"_(bucket|sum|count)$", "", name)
+
+
+def named_metrics(expr: str) -> set[str]:
+    return set(re.findall(r"\bmoderation_\w+", expr))
+
+
+def test_the_dashboard_shows_only_metrics_we_export(client, admin):
+    exported = exported_names(client, admin)
+    dashboard = json.loads((DEPLOY / "grafana" / "moderation.json").read_text(encoding="utf-8"))
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert len(exprs) >= len(dashboard["panels"]) >= 10
+    for expr in exprs:
+        assert named_metrics(expr), expr
+        assert named_metrics(expr) <= exported, expr
+    # Every metric we export is on the dashboard.
+    assert {family(name) for name in exported} == \
+        {family(name) for expr in exprs for name in named_metrics(expr)}
+
+
+def test_the_alert_rules_watch_what_the_issue_asks_with_metrics_we_export(client, admin):
+    exported = exported_names(client, admin)
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text(encoding="utf-8"))
+    [group] = rules["groups"]
+    by_name = {rule["alert"]: rule for rule in group["rules"]}
+    assert {"ModerationScoringQueueStuck", "ModerationScorerUnavailable",
+            "ModerationNoWorkerHeartbeat", "ModerationWebhookDeliveriesFailing"} <= set(by_name)
+    for name, rule in by_name.items():
+        assert named_metrics(rule["expr"]), name
+        assert named_metrics(rule["expr"]) <= exported, name
+        assert rule["labels"]["severity"] in {"warning", "critical"}
+        assert rule["annotations"]["summary"]

@@ -3,7 +3,14 @@ this host's workers write to the database."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -12,6 +19,7 @@ from click.testing import CliRunner
 from moderation.cli import main
 from moderation.clock import utcnow
 from moderation.models import WorkerHeartbeat
+from tests.support.smtp import free_port
 
 HOST = socket.gethostname()
 
@@ -62,3 +70,44 @@ def test_a_running_worker_is_healthy_after_its_first_heartbeat(database, databas
     assert check(database_url, tmp_path).exit_code == 0
     worker.sign_off()  # a worker stopped cleanly takes its heartbeat with it
     assert check(database_url, tmp_path).exit_code == 1
+
+
+def test_the_worker_process_serves_its_metrics_and_passes_its_health_check(
+        database, database_url, tmp_path):
+    port = free_port()
+    env = {**os.environ, "MODERATION_DATABASE_URL": database_url,
+           "MODERATION_INSTANCE_PATH": str(tmp_path), "MODERATION_METRICS_PORT": str(port),
+           "MODERATION_SCORER": "compact", "MODERATION_LOG_FORMAT": "json"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from moderation.cli import main; main()", "worker"],
+        env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        scraped = _wait_for(lambda: _get(f"http://127.0.0.1:{port}/metrics"))
+        assert 'moderation_db_pool_size{process="worker"}' in scraped
+        _wait_for(lambda: check(database_url, tmp_path).exit_code == 0)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert check(database_url, tmp_path).exit_code == 1  # signed off
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    assert any(line["logger"] == "moderation.workers.scoring" for line in lines)
+
+
+def _get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            return response.read().decode()
+    except OSError:
+        return None
+
+
+def _wait_for(probe, seconds: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("the worker did not come up")
