@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from moderation import create_app
 from moderation.workers.delivery import DeliveryWorker
 from tests.support.http import QUEUE, assert_error, post_comment, submit_comment
 from tests.support.receiver import receiver
+from tests.support.smtp import free_port
 
 
 def scrape(client, admin) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -239,3 +242,44 @@ def test_the_alert_rules_watch_what_the_issue_asks_with_metrics_we_export(client
         assert named_metrics(rule["expr"]) <= exported, name
         assert rule["labels"]["severity"] in {"warning", "critical"}
         assert rule["annotations"]["summary"]
+
+
+def test_under_gunicorn_every_worker_process_counts_in_the_scrape(database_url, tmp_path,
+                                                                   admin_key):
+    """Two gunicorn workers answer requests; whichever answers a scrape counts them all."""
+    port = free_port()
+    env = {**os.environ, "MODERATION_DATABASE_URL": database_url,
+           "MODERATION_INSTANCE_PATH": str(tmp_path), "MODERATION_EMBEDDED_WORKER": "0",
+           "MODERATION_RATE_LIMITS": "0", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom")}
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "python:moderation.gunicorn_config",
+         "--workers", "2", "--bind", f"127.0.0.1:{port}", "moderation:create_app()"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while _get(f"{base}/healthz") is None:
+            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+            time.sleep(0.2)
+        for _ in range(19):  # one more, the probe above, makes 20
+            _get(f"{base}/healthz")
+        counts = set()
+        for _ in range(4):
+            families = text_string_to_metric_families(
+                _get(f"{base}/metrics", {"Authorization": f"Bearer {admin_key}"}))
+            counts.add(sum(sample.value for family in families for sample in family.samples
+                           if sample.name == "moderation_http_requests_total"
+                           and sample.labels["route"] == "/healthz"))
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+    assert counts == {20.0}
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> str | None:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),  # noqa: S310
+                                    timeout=5) as response:
+            return response.read().decode()
+    except OSError:
+        return None

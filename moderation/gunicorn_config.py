@@ -1,0 +1,30 @@
+"""gunicorn settings for metrics across its worker processes:
+``gunicorn -c python:moderation.gunicorn_config "moderation:create_app()"``.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (an empty folder only this gunicorn writes to), every
+worker process writes its metrics there and ``/metrics`` adds them up, whichever worker
+answers the scrape. Without it these hooks do nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+
+def on_starting(_server: Any) -> None:
+    """Start from an empty folder: files of an earlier run would count again."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker that exited no longer counts in the gauges of live processes (pool use)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
