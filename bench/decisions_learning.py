@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import logging
 import math
 import os
 import random
@@ -234,6 +235,8 @@ def main() -> None:
     if not (args.lexical or args.transformer):
         parser.error("nothing to measure: --no-lexical and --no-transformer")
     args.components = tuple(args.components or SHIPPED_COMPONENTS)
+    # Warnings only: the app logs every request (500 a batch) where no one set logging up.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     libraries = ("scikit-learn", "numpy", "flask", "sqlalchemy") + (
         ("torch", "transformers", "tokenizers") if args.transformer else ())
     print(f"machine: {describe(*libraries)}", flush=True)
