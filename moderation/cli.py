@@ -15,7 +15,7 @@ import click
 from click.core import ParameterSource
 from marshmallow import ValidationError
 
-from moderation import create_app, migrate, wakeups
+from moderation import backup, create_app, migrate, wakeups
 from moderation import doctor as doctor_checks
 from moderation.accounts import manage as accounts
 from moderation.clock import utcnow
@@ -198,6 +198,16 @@ def downgrade(revision: str) -> None:
     """Migrate the database back to REVISION ("base" removes every table)."""
     migrate.downgrade(Config.from_env().database_url, revision)
     click.echo(f"Database at {revision}.")
+
+
+@db.command(name="backup")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The new file; an existing one is never overwritten.")
+def backup_command(out: Path) -> None:
+    """Copy the SQLite database into OUT while the service runs (online backup API); for
+    PostgreSQL print the pg_dump command and exit 1."""
+    pages = backup.backup(Config.from_env().database_url, out)
+    click.echo(f"Backup written to {out} ({pages} pages).")
 
 
 @main.command(name="rescore")
