@@ -5,7 +5,8 @@ A 2-layer BERT (hidden size 64, 2 heads, 64 positions) with seeded random weight
 lower-casing WordPiece tokenizer trained with ``tokenizers`` on the texts given, wrapped as
 ``BertTokenizerFast``; both saved with ``save_pretrained`` into one folder, which
 ``finetune --base`` takes like a fetched checkpoint. Its figures measure the path, not a
-language model: nothing in it was pre-trained.
+language model: nothing in it was pre-trained. The weights are seeded, but ``tokenizers``
+learns another vocabulary from build to build (ties), so no two builds are the same model.
 """
 
 from __future__ import annotations
