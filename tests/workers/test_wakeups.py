@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
 import psycopg
@@ -111,18 +111,14 @@ def test_a_job_without_a_wake_up_is_found_by_the_poll(client, database, config, 
 ])
 def test_a_committed_job_rings_the_bell_of_its_kind_only(database, clock, kind, channel):
     stop = threading.Event()
-    bells = {name: wakeups.Bell(database, name, stop) for name in wakeups.CHANNELS}
-    for bell in bells.values():
-        bell.__enter__()
-    try:
+    with ExitStack() as entered:
+        bells = {name: entered.enter_context(wakeups.Bell(database, name, stop))
+                 for name in wakeups.CHANNELS}
         with database.transaction() as session:
             jobs.enqueue(session, kind, 1, clock())
             assert not any(bell.wait(0) for bell in bells.values())  # not before the commit
         assert {name for name, bell in bells.items() if bell.wait(0)} == (
             {channel} if channel else set())
-    finally:
-        for bell in bells.values():
-            bell.__exit__()
 
 
 def test_a_rolled_back_enqueue_rings_no_bell(database, clock):
