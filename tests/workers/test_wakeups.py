@@ -19,11 +19,15 @@ from sqlalchemy.engine import make_url
 
 from moderation import jobs, wakeups
 from moderation.db import Database
-from moderation.models import Comment, Job
+from moderation.domain import Role
+from moderation.models import Account, Comment, Job
+from moderation.services import mail_outbox
 from moderation.workers.delivery import DeliveryWorker
+from moderation.workers.mail import MailWorker
 from moderation.workers.scoring import ScoringWorker
 from tests.support.http import post_comment
 from tests.support.receiver import receiver
+from tests.support.smtp import SmtpSink
 
 LONG_POLL = 30.0
 IN_TIME = 5.0
@@ -37,7 +41,7 @@ def eventually(check: Callable[[], object], seconds: float = IN_TIME) -> None:
 
 
 @contextmanager
-def running(worker: ScoringWorker | DeliveryWorker) -> Iterator[None]:
+def running(worker: ScoringWorker | DeliveryWorker | MailWorker) -> Iterator[None]:
     """Run ``worker`` in a thread until the block ends; entered once it went idle (its
     first pass found nothing and it waits), so that what follows must wake it."""
     first_pass = threading.Event()
@@ -86,6 +90,28 @@ def test_a_posted_comment_is_decided_and_its_webhook_sent_without_waiting_for_th
             eventually(lambda: status_of(database, public_id) == "approved")
             eventually(lambda: hook.received)
     assert public_id in hook.received[0].body.decode()
+
+
+def test_a_queued_mail_is_sent_without_waiting_for_the_poll(database, slow_poll, clock):
+    sink = SmtpSink().start()
+    try:
+        mailing = slow_poll.replace(smtp_host="127.0.0.1", smtp_port=sink.port,
+                                    smtp_security="none", smtp_timeout_seconds=5.0,
+                                    mail_from="Moderation <moderation@zeitung.example.de>")
+        mailer = MailWorker(database, mailing, clock)
+        with running(mailer):
+            with database.transaction() as session:
+                anna = Account(email="anna@zeitung.example.de", name="Anna Schäfer",
+                               role=Role.EDITOR, password_hash="-", locale="de",
+                               created_at=clock())
+                session.add(anna)
+                session.flush()
+                mail_outbox.queue(session, anna, kind="report_alert", subject="Neue Meldung",
+                                  body="Grüße aus der Redaktion", dedupe_key="wecken-1",
+                                  now=clock())
+            eventually(lambda: sink.received)
+    finally:
+        sink.stop()
 
 
 def test_a_job_without_a_wake_up_is_found_by_the_poll(client, database, config, clock, scorer):
