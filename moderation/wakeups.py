@@ -66,7 +66,7 @@ def ring(database: str, channels: Iterable[str]) -> None:
 
 class Bell:
     """What a worker waits on between polls: rung when work on its channel was committed,
-    and when ``stop`` is set. Use it as a context manager: it rings while entered."""
+    and when ``stop`` is set. Use it as a context manager: it is rung only while entered."""
 
     def __init__(self, database: Database, channel: str, stop: threading.Event) -> None:
         self._key = (database_key(database), channel)
@@ -112,7 +112,8 @@ def _ring_when_set(stop: threading.Event) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _notify_other_processes(session: Session) -> None:
-    # The last statement of the transaction: PostgreSQL delivers it only if it commits.
+    # Inside the committing transaction (before its last flush): PostgreSQL delivers the
+    # notification only if it commits, and after the rows are visible.
     channels = session.info.get(_ANNOUNCED)
     if not channels or session.in_nested_transaction():
         return
