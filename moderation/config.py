@@ -217,6 +217,17 @@ class Config:
     # serves them at /metrics to an admin's key. Bind beyond loopback only for a scraper.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # The widget's public pages, kept as the bytes they answered with: memory:// (each
+    # process its own, up to CACHE_MEMORY_MB), redis://host:6379/1 (shared), or none.
+    cache_url: str = "memory://"
+    cache_memory_mb: int = 64
+    cache_ttl_seconds: int = 86400
+    # Cache-Control of the public thread pages and counts: browsers (max-age) and shared
+    # caches, a CDN or reverse proxy (s-maxage; stale-while-revalidate while refetching).
+    public_max_age: int = 0
+    public_s_maxage: int = 10
+    public_stale_while_revalidate: int = 30
+    counts_max_age: int = 60
     testing: bool = field(default=False, metadata={"from_env": False})
 
     def __post_init__(self) -> None:
@@ -240,6 +251,10 @@ class Config:
         if self.log_format not in ("text", "json"):
             raise InvalidSetting(f"MODERATION_LOG_FORMAT must be text or json, not "
                                  f"{self.log_format!r}.")
+        if self.cache_url not in ("", "none", "memory://") and not self.cache_url.startswith(
+                ("redis://", "rediss://", "unix://")):
+            raise InvalidSetting("MODERATION_CACHE_URL must be memory://, none or a Redis URL "
+                                 f"(redis://, rediss://, unix://), not {self.cache_url!r}.")
         _check_mail(self)
         _check_oidc(self)
 

@@ -63,6 +63,15 @@ def init_cors(app: Flask, config: Config) -> None:
     allowed = set(config.cors_origins)
 
     @app.after_request
+    def _vary_by_origin(response: Response) -> Response:
+        if config.cors_origins and _PUBLIC.fullmatch(request.path):
+            # Whether Access-Control-Allow-Origin comes, and which, depends on the Origin
+            # asked from (flask-cors says so only with several origins): a CDN or proxy
+            # that kept one origin's answer must not hand it to another.
+            response.vary.add("Origin")
+        return response
+
+    @app.after_request
     def _note_refused_origin(response: Response) -> Response:
         origin = request.headers.get("Origin")
         if (origin and "*" not in allowed and origin not in allowed

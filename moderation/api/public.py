@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
-from flask import after_this_request, request
+from flask import Response, after_this_request, current_app, request
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -38,6 +41,7 @@ from moderation.schemas import (
 )
 from moderation.services import authors, comments, counts, reports, threads
 from moderation.services.mail_outbox import Mailing
+from moderation.services.page_cache import PageCache, page_cache_of, page_key
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
@@ -54,14 +58,12 @@ class ArticleComments(MethodView):
         """List an article's approved comments, threaded."""
         article_key = checked_article_key(article_key)
         session = request_session(read_only=True)
-        etag = _etag(threads.public_revision(session, article_key), article_key,
-                     *sorted(query.items()))
-        if etag in request.if_none_match:
-            return "", 304, {"ETag": f'"{etag}"'}
-        page = threads.public_thread_page(
-            session, article_key, cursor=query["cursor"], limit=query["limit"],
-            replies=query["replies"], newest_first=query["order"] == "newest")
-        return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+        revision, asked = threads.public_revision(session, article_key), sorted(query.items())
+        return _public_page(
+            "thread", article_key, revision, asked,
+            lambda: threads.thread_page_json(threads.public_thread_page(
+                session, article_key, cursor=query["cursor"], limit=query["limit"],
+                replies=query["replies"], newest_first=query["order"] == "newest")))
 
     @rate_limited(blp, per_address("limit_comments_per_address"),
                   per_email("limit_comments_per_email"), per_article("limit_comments_per_article"))
@@ -95,13 +97,12 @@ class CommentReplies(MethodView):
         """List the replies below a published comment that a thread page left out."""
         article_key = checked_article_key(article_key)
         session = request_session(read_only=True)
-        etag = _etag(threads.public_revision(session, article_key), article_key, comment_id,
-                     *sorted(query.items()))
-        if etag in request.if_none_match:
-            return "", 304, {"ETag": f'"{etag}"'}
-        page = threads.public_replies_page(session, article_key, comment_id,
-                                           cursor=query["cursor"], limit=query["limit"])
-        return page, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+        revision = threads.public_revision(session, article_key)
+        return _public_page(
+            "replies", article_key, revision, [comment_id, *sorted(query.items())],
+            lambda: threads.replies_page_json(threads.public_replies_page(
+                session, article_key, comment_id, cursor=query["cursor"],
+                limit=query["limit"])))
 
 
 @blp.route("/counts")
@@ -115,17 +116,77 @@ class CommentCounts(MethodView):
         keys = sorted(set(query["article"]))
         session = request_session(read_only=True)
         # Each asked article's own revision goes in: any of them moving changes the ETag.
-        etag = _etag(0, *sorted(counts.revisions(session, keys).items()), *keys)
-        headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=60"}
+        revisions = sorted(counts.revisions(session, keys).items())
+        etag = _etag(0, *revisions, *keys)
+        config = state().config
+        headers = {"ETag": f'"{etag}"', "Surrogate-Key": " ".join(map(_surrogate_key, keys)),
+                   "Cache-Control": _cache_control(config.counts_max_age)}
         if etag in request.if_none_match:
-            return "", 304, headers
-        return {"counts": counts.comment_counts(session, keys)}, 200, headers
+            return Response(status=304, headers=headers)
+        cache, key = page_cache(), page_key("counts", "", 0, revisions, keys)
+        body = cache.get(key)
+        if body is None:
+            body = counts.counts_json(counts.comment_counts(session, keys))
+            cache.put(key, body)
+        return Response(body, 200, headers, mimetype="application/json")
 
 
-def _etag(revision: int, *page: Any) -> str:
+def _etag(revision: int | None, *page: Any) -> str:
     """Changes with the article's public revision and with what the page asks for."""
     asked = "|".join(map(str, page))
-    return f"{revision}-{hashlib.sha256(asked.encode()).hexdigest()[:16]}"
+    return f"{'new' if revision is None else revision}-" \
+           f"{hashlib.sha256(asked.encode()).hexdigest()[:16]}"
+
+
+PAGE_CACHE = "moderation_page_cache"
+
+
+@blp.record_once
+def _init_page_cache(setup: BlueprintSetupState) -> None:
+    config = setup.app.extensions["moderation"].config
+    setup.app.extensions[PAGE_CACHE] = page_cache_of(
+        config.cache_url, memory_bytes=config.cache_memory_mb * 2**20,
+        ttl_seconds=config.cache_ttl_seconds, namespace=config.database_url)
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions[PAGE_CACHE]
+
+
+def _public_page(kind: str, article_key: str, revision: int | None, asked: list[Any],
+                 build: Callable[[], bytes]) -> Response:
+    """A public page of an article: 304 while the client's ETag is current (nothing but the
+    revision read), else the cached bytes of this revision, else ``build()``'s, cached.
+    Pages of an article not seen yet are not kept: nobody can fill the cache with them."""
+    etag = _etag(revision, article_key, *asked)
+    config = state().config
+    headers = {"ETag": f'"{etag}"', "Surrogate-Key": _surrogate_key(article_key),
+               "Cache-Control": _cache_control(config.public_max_age)}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    if revision is None:
+        return Response(build(), 200, headers, mimetype="application/json")
+    cache, key = page_cache(), page_key(kind, article_key, revision, *asked)
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.put(key, body)
+    return Response(body, 200, headers, mimetype="application/json")
+
+
+def _cache_control(max_age: int) -> str:
+    """Browsers keep it ``max_age`` seconds; a CDN or reverse proxy (shared caches) keeps
+    it ``s-maxage`` and may answer from it ``stale-while-revalidate`` longer while it asks
+    again. The ETag makes every revalidation cheap."""
+    config = state().config
+    return (f"public, max-age={max_age}, s-maxage={config.public_s_maxage}, "
+            f"stale-while-revalidate={config.public_stale_while_revalidate}")
+
+
+def _surrogate_key(article_key: str) -> str:
+    """The tag a CDN purges an article's cached pages by (Fastly's Surrogate-Key, Varnish's
+    xkey): ``article-`` and the key URL-encoded, ``urllib.parse.quote(key, safe="")``."""
+    return "article-" + quote(article_key, safe="")
 
 
 # A wrong token reads like an unknown comment: ids cannot be probed.

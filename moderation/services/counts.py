@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 
 from sqlalchemy import func, select
@@ -27,3 +28,9 @@ def comment_counts(session: Session, article_keys: Collection[str]) -> dict[str,
                Comment.erased_at.is_(None))
         .group_by(Article.key)).all())
     return {key: counted.get(key, 0) for key in article_keys}
+
+
+def counts_json(counted: dict[str, int]) -> bytes:
+    """The answer in the widget's JSON (``CountsSchema``'s shape, as Flask writes it)."""
+    return (json.dumps({"counts": counted}, ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":")) + "\n").encode()

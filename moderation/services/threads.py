@@ -5,6 +5,7 @@ few of its replies, the rest are counted and fetched page by page below that com
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +25,7 @@ MAX_PAGE_COMMENTS = 200  # comments in one page of a thread, replies included
 _NOT_PUBLISHED = "No published comment with this id in this article."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublicComment:
     """What the widget may see of a comment, and nothing more."""
 
@@ -70,16 +71,16 @@ _OUTLINE_COLUMNS = (Comment.id, Comment.parent_id, Comment.root_id, Comment.publ
                     (Comment.status == CommentStatus.APPROVED).label("approved"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     row: Row  # of _OUTLINE_COLUMNS
     visible: bool  # it and every comment above it are approved
 
 
-def public_revision(session: Session, article_key: str) -> int:
-    """The counter the public pages' ETag is made of (0 for an article not seen yet)."""
-    revision = session.scalar(select(Article.public_revision).where(Article.key == article_key))
-    return revision or 0
+def public_revision(session: Session, article_key: str) -> int | None:
+    """The counter the public pages' ETag and cache keys are made of (``None`` for an
+    article not seen yet: its first comment makes it one with revision 0)."""
+    return session.scalar(select(Article.public_revision).where(Article.key == article_key))
 
 
 def public_thread_page(session: Session, article_key: str, *, cursor: str | None,
@@ -154,6 +155,38 @@ def public_replies_page(session: Session, article_key: str, comment_id: str, *,
     more = len(rest) - len(shown)
     return ReplyPage([_public(texts[row.id], parents) for row in shown], more,
                      encode_cursor(*_position(shown[-1])) if more else None)
+
+
+def thread_page_json(page: ThreadPage) -> bytes:
+    """The page in the widget's JSON (``ThreadPageSchema``'s shape, as Flask writes it):
+    built without a schema, it is the hot path of every uncached read."""
+    article = page.article
+    return _json({
+        "article": None if article is None else {
+            "key": article.key, "title": article.title, "url": article.url,
+            "comments_open": article.comments_open},
+        "comments": [{**_comment_json(comment), "reply_count": comment.reply_count,
+                      "more_replies": comment.more_replies,
+                      "replies_cursor": comment.replies_cursor}
+                     for comment in page.comments],
+        "total": page.total, "next_cursor": page.next_cursor})
+
+
+def replies_page_json(page: ReplyPage) -> bytes:
+    """The page in the widget's JSON (``ReplyPageSchema``'s shape)."""
+    return _json({"comments": [_comment_json(comment) for comment in page.comments],
+                  "more_replies": page.more_replies, "next_cursor": page.next_cursor})
+
+
+def _comment_json(comment: PublicComment) -> dict[str, object]:
+    return {"id": comment.public_id, "parent_id": comment.parent_public_id,
+            "depth": comment.depth, "author_name": comment.author_name, "body": comment.body,
+            "created_at": comment.created_at.isoformat(), "erased": bool(comment.erased)}
+
+
+def _json(data: dict[str, object]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            + "\n").encode()
 
 
 def _position(row: Row) -> tuple[str, int]:

@@ -34,7 +34,8 @@ def test_erased_and_rejected_comments_are_not_counted(client, editor, admin):
 
 def test_the_answer_is_cacheable_and_revalidates_until_a_comment_is_published(client, editor):
     first = client.get(f"{COUNTS}?article=ki-im-alltag")
-    assert first.headers["Cache-Control"] == "public, max-age=60"
+    assert first.headers["Cache-Control"] == (
+        "public, max-age=60, s-maxage=10, stale-while-revalidate=30")
     etag = first.headers["ETag"]
 
     assert client.get(f"{COUNTS}?article=ki-im-alltag",
