@@ -179,14 +179,17 @@ def cluster(database_url: str, folder: Path, *, api_processes: int, workers: int
            "MODERATION_INSTANCE_PATH": str(folder), "MODERATION_SCORER": "compact",
            "MODERATION_RATE_LIMITS": "0", "MODERATION_WEBHOOK_ALLOWED_HOSTS": HOST,
            "MODERATION_EMBEDDED_WORKER": "0",
-           "MODERATION_JOB_LEASE_SECONDS": str(lease_seconds),
-           "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
+           "MODERATION_JOB_LEASE_SECONDS": str(lease_seconds)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    # gunicorn's processes only, as in docker-compose.yml: gunicorn empties it at start.
+    api_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
     log = folder / "service.log"
     with log.open("ab") as out:
         api = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:moderation.gunicorn_config",
              "--bind", f"{HOST}:{port}", "--workers", str(api_processes), "--backlog", "2048",
-             "moderation:create_app()"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+             "moderation:create_app()"],
+            cwd=ROOT, env=api_env, stdout=out, stderr=subprocess.STDOUT)
         processes = [subprocess.Popen(
             [sys.executable, "-c", "from moderation.cli import main; main()", "worker"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT) for _ in range(workers)]
