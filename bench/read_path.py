@@ -1,0 +1,246 @@
+"""The public read path: GET of an article with 200 comments, cached, uncached and as a 304,
+on a small site and on a big one.
+
+For each database (a fresh SQLite file; PostgreSQL with ``--database-url``) it fills one
+article with 200 approved comments (50 threads of a comment and 3 replies, through the
+service), then for each number in ``--others`` adds that many more comments on 10,000 other
+articles by SQL (one INSERT ... SELECT; on PostgreSQL with foreign-key triggers off for the
+seed) and measures, against the real service under gunicorn (``--workers`` sync workers,
+rate limits off), open loop at each rate: requests scheduled at a fixed rate, latency from
+the scheduled send time (a stalled server cannot hide its queue).
+
+- ``warm``: the page cache on (``--cache-url``, default memory://), warmed first;
+- ``cold``: the cache off (MODERATION_CACHE_URL=none): every page built from the rows;
+- ``304``: ``If-None-Match`` with the current ETag.
+
+Each row: the rate asked, the rate served (over the run and the backlog it left), p50/p99
+latency, errors, whether it kept up (served ≥ 95 % of the rate asked, no errors), the CPU
+the server spent per request (all gunicorn processes) and the client's CPU share (near
+100 %: the client, not the server, is the limit).
+
+    .venv/bin/python bench/read_path.py                            # SQLite, 0 and 1,000,000 others
+    .venv/bin/python bench/read_path.py --database-url postgresql+psycopg://postgres@127.0.0.1/postgres
+    .venv/bin/python bench/read_path.py --others 0,20000 --rates 200 --cold-rates 50 --seconds 2
+
+Loopback only; bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from http_api import (
+    ARTICLE,
+    HOST,
+    ROOT,
+    Result,
+    drive,
+    free_port,
+    fresh_database,
+    get_request,
+    seed_thread,
+    stop_server,
+)
+from machine import describe
+from sqlalchemy import bindparam, text
+
+from moderation import migrate
+from moderation.db import Database
+from moderation.models import Comment
+
+OTHER_ARTICLES = 10_000
+PAGE = f"/v1/articles/{ARTICLE}/comments"  # the widget's default: 50 threads, 3 replies each
+KEPT_UP = 0.95  # of the rate asked, served over the run and its backlog
+
+_ARTICLES = """
+WITH RECURSIVE s(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM s WHERE i < :last)
+INSERT INTO articles (id, key, title, comments_open, moderation_mode, public_revision,
+                      created_at, updated_at)
+SELECT i, 'anderer-artikel-' || i, 'Artikel ' || i, :yes, 'auto', 1, :at, :at FROM s"""
+# Four in five top-level, every fifth a reply to the one before it, one in five rejected.
+_COMMENTS = """
+WITH RECURSIVE s(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM s WHERE i < :last)
+INSERT INTO comments (id, public_id, article_id, parent_id, root_id, depth, author_name,
+                      author_token_hash, body, status, status_reason_code, open_reports,
+                      created_at, updated_at)
+SELECT i, 'x' || i, :article + (CASE WHEN i % 5 = 0 THEN i - 1 ELSE i END) % :articles,
+       CASE WHEN i % 5 = 0 THEN i - 1 END, CASE WHEN i % 5 = 0 THEN i - 1 END,
+       CASE WHEN i % 5 = 0 THEN 1 ELSE 0 END, 'Jürgen', :token,
+       'Schöner Beitrag über Größe und Straßenbahnen, Grüße aus Köln!',
+       CASE WHEN i % 5 = 1 THEN 'rejected' ELSE 'approved' END, 'policy.ok', 0, :at, :at
+FROM s"""
+
+
+def add_other_comments(url: str, total: int) -> float:
+    """Bring the comments on other articles up to ``total``; seconds it took."""
+    started = time.perf_counter()
+    database = Database(url)
+    with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        articles = connection.execute(text("SELECT max(id) FROM articles")).scalar()
+        first_comment = connection.execute(text("SELECT max(id) FROM comments")).scalar()
+        at = bindparam("at", type_=Comment.__table__.c.created_at.type)
+        if articles < 2:  # ours is the only one: the others' articles first
+            connection.execute(text(_ARTICLES).bindparams(at), {
+                "first": articles + 1, "last": articles + OTHER_ARTICLES, "yes": True,
+                "at": _seed_time()})
+        already = connection.execute(text(
+            "SELECT count(*) FROM comments WHERE public_id LIKE 'x%'")).scalar()
+        if total > already:
+            start = first_comment + 1
+            connection.execute(text(_COMMENTS).bindparams(at), {
+                "first": start, "last": start + total - already - 1, "article": 2,
+                "articles": OTHER_ARTICLES, "token": "0" * 64, "at": _seed_time()})
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(  # later inserts take ids after the seeded ones
+                "SELECT setval(pg_get_serial_sequence('articles', 'id'), "
+                "(SELECT max(id) FROM articles)), "
+                "setval(pg_get_serial_sequence('comments', 'id'), "
+                "(SELECT max(id) FROM comments))")
+    database.dispose()
+    return time.perf_counter() - started
+
+
+def _seed_time() -> datetime:
+    return datetime.now(UTC) - timedelta(days=2)
+
+
+def start_server(url: str, workers: int, port: int, cache_url: str) -> subprocess.Popen:
+    env = {**os.environ, "MODERATION_DATABASE_URL": url, "MODERATION_EMBEDDED_WORKER": "0",
+           "MODERATION_RATE_LIMITS": "0", "MODERATION_CACHE_URL": cache_url,
+           "MODERATION_LOG_FORMAT": "text"}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
+         "--log-level", "warning", "moderation:create_app()"],
+        cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("the server did not start")
+
+
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) of the gunicorn master and its workers so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if server.pid in (pid, parent):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(server: subprocess.Popen, port: int, label: str, rate: float, seconds: float,
+            connections: int, etag: str | None) -> str:
+    expected = 200 if etag is None else 304
+    server_before, client_before = server_cpu_seconds(server), client_cpu_seconds()
+    result: Result = asyncio.run(drive(port, lambda: get_request(port, PAGE, etag), expected,
+                                       seconds, connections, rate))
+    served = len(result.latencies_ms) / result.seconds  # the backlog's tail included
+    server_ms = (server_cpu_seconds(server) - server_before) / max(result.sent, 1) * 1000
+    client_share = (client_cpu_seconds() - client_before) / result.seconds * 100
+    kept_up = served >= KEPT_UP * rate and result.errors == 0
+    return (f"{label:<6} {rate:>6.0f}/s  served {served:>6.0f}/s  "
+            f"p50 {result.percentile(50):7.1f} ms  p99 {result.percentile(99):7.1f} ms  "
+            f"errors {result.errors:>4}  {'kept up' if kept_up else 'FELL BEHIND':<11}  "
+            f"server CPU {server_ms:5.2f} ms/req  client CPU {client_share:3.0f} %")
+
+
+def current_etag(port: int) -> str:
+    with urllib.request.urlopen(f"http://{HOST}:{port}{PAGE}") as response:
+        assert response.status == 200
+        return response.headers["ETag"]
+
+
+def run_database(kind: str, url: str, args: argparse.Namespace) -> None:
+    migrate.upgrade(url)
+    seeded = seed_thread(url)
+    for others in args.others:
+        took = add_other_comments(url, others) if others else 0.0
+        print(f"\n[{kind}] article with {seeded} approved comments; {others:,} other "
+              f"comments on {OTHER_ARTICLES if others else 0:,} other articles"
+              + (f" (seeded in {took:.0f} s)" if others else ""))
+        for mode, cache_url, rates in (("warm", args.cache_url, args.rates),
+                                       ("cold", "none", args.cold_rates),
+                                       ("304", args.cache_url, args.rates)):
+            port = free_port()
+            server = start_server(url, args.workers, port, cache_url)
+            try:
+                etag = current_etag(port)
+                # Each worker builds (warm) and every connection path is exercised once.
+                asyncio.run(drive(port, lambda p=port: get_request(p, PAGE), 200, 1.0,
+                                  args.connections, 50))
+                for rate in rates:
+                    print(measure(server, port, mode, rate, args.seconds, args.connections,
+                                  etag if mode == "304" else None), flush=True)
+            finally:
+                stop_server(server)
+
+
+def numbers(value: str) -> list[int]:
+    return [int(float(item)) for item in value.split(",") if item.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None,
+                        help="PostgreSQL server to measure as well (a database "
+                             "moderation_bench is made there); SQLite always")
+    parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--others", type=numbers, default=[0, 1_000_000],
+                        help="comments on other articles, comma-separated, measured in turn")
+    parser.add_argument("--rates", type=numbers, default=[1000, 2000, 3000],
+                        help="open-loop rates for the cached page and the 304, req/s")
+    parser.add_argument("--cold-rates", type=numbers, default=[250, 500, 750],
+                        help="open-loop rates with the cache off, req/s")
+    parser.add_argument("--cache-url", default="memory://",
+                        help="the page cache measured warm, e.g. redis://127.0.0.1:6379/1")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    args = parser.parse_args()
+
+    print(f"machine: {describe('sqlalchemy', 'psycopg', 'gunicorn', 'redis')}")
+    print(f"server: gunicorn {args.workers} sync workers, rate limits off, page cache "
+          f"{args.cache_url} (warm) / none (cold); client: this process (asyncio), "
+          f"{args.connections} connections, open loop, {args.seconds:.0f} s per row; "
+          f"GET {PAGE} (the widget's defaults: 50 threads, 3 replies)")
+    databases = [("postgresql", args.database_url)] if args.database_url else []
+    if args.sqlite:
+        databases.insert(0, ("sqlite", None))
+    for kind, server_url in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            url = fresh_database(kind, Path(folder), server_url or "")
+            run_database(kind, url, args)
+
+
+if __name__ == "__main__":
+    main()
