@@ -51,7 +51,7 @@ blp = Blueprint("public", __name__, url_prefix="/v1",
 @blp.route("/articles/<path:article_key>/comments")
 class ArticleComments(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
-    @blp.arguments(ThreadQuerySchema, location="query")
+    @blp.arguments(ThreadQuerySchema(), location="query")
     @blp.response(200, ThreadPageSchema)
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
     def get(self, query: dict[str, Any], article_key: str) -> Any:
@@ -88,7 +88,7 @@ class ArticleComments(MethodView):
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")
 class CommentReplies(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
-    @blp.arguments(ReplyQuerySchema, location="query")
+    @blp.arguments(ReplyQuerySchema(), location="query")
     @blp.response(200, ReplyPageSchema)
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
     @blp.alt_response(404, response="NOT_FOUND",
@@ -108,7 +108,7 @@ class CommentReplies(MethodView):
 @blp.route("/counts")
 class CommentCounts(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
-    @blp.arguments(CountsQuerySchema, location="query")
+    @blp.arguments(CountsQuerySchema(), location="query")
     @blp.response(200, CountsSchema)
     @blp.alt_response(304, description="Not modified since the ETag given in If-None-Match.")
     def get(self, query: dict[str, Any]) -> Any:
