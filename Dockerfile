@@ -50,4 +50,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"]
 CMD ["gunicorn", "-c", "python:moderation.gunicorn_config", "--bind", "0.0.0.0:8000", \
-     "--workers", "4", "--access-logfile", "-", "moderation:create_app()"]
+     "--workers", "4", "moderation:create_app()"]

@@ -15,11 +15,16 @@ from typing import Any
 
 
 def on_starting(_server: Any) -> None:
-    """Start from an empty folder: files of an earlier run would count again."""
+    """Start from an empty folder (it may be a mount point, so it stays): files of an
+    earlier run would count again."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-        Path(folder).mkdir(parents=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for entry in Path(folder).iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 def child_exit(_server: Any, worker: Any) -> None:
