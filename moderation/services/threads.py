@@ -65,15 +65,18 @@ class ReplyPage:
 _PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.public_id, Comment.depth,
                    Comment.author_name, Comment.body, Comment.created_at,
                    Comment.erased_at.is_not(None).label("erased"))
-# A thread's shape without its text: enough to order, count and cut it.
-_OUTLINE_COLUMNS = (Comment.id, Comment.parent_id, Comment.root_id, Comment.public_id,
-                    Comment.depth, Comment.created_at,
-                    (Comment.status == CommentStatus.APPROVED).label("approved"))
+# A thread, every comment with what orders, counts and cuts it and with its text: one
+# statement, whichever of them the page shows.
+_THREAD_COLUMNS = (Comment.id, Comment.parent_id, Comment.root_id, Comment.public_id,
+                   Comment.depth, Comment.created_at,
+                   (Comment.status == CommentStatus.APPROVED).label("approved"),
+                   Comment.author_name, Comment.body,
+                   Comment.erased_at.is_not(None).label("erased"))
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    row: Row  # of _OUTLINE_COLUMNS
+    row: Row  # of _THREAD_COLUMNS
     visible: bool  # it and every comment above it are approved
 
 
@@ -116,7 +119,6 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
         kept.append(root)
         size += 1 + shown
 
-    texts = _texts(session, [row.id for root in kept for row in visible[root.id][:replies]])
     comments: list[PublicComment] = []
     for root in kept:
         shown, rest = visible[root.id][:replies], visible[root.id][replies:]
@@ -126,7 +128,7 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
             more_replies=len(rest),
             replies_cursor=encode_cursor(*_position(last)) if rest else None))
         parents = _public_ids(threads[root.id])
-        comments.extend(_public(texts[row.id], parents) for row in shown)
+        comments.extend(_public(row, parents) for row in shown)
     total = session.scalar(select(func.count(Comment.id)).where(public)) or 0
     return ThreadPage(article_key, article, comments, total, next_cursor)
 
@@ -151,9 +153,9 @@ def public_replies_page(session: Session, article_key: str, comment_id: str, *,
                            thread[at + 1:]))
     rest = [entry.row for entry in below[_start(below, cursor, target.id):] if entry.visible]
     shown = rest[:limit]
-    texts, parents = _texts(session, [row.id for row in shown]), _public_ids(thread)
+    parents = _public_ids(thread)
     more = len(rest) - len(shown)
-    return ReplyPage([_public(texts[row.id], parents) for row in shown], more,
+    return ReplyPage([_public(row, parents) for row in shown], more,
                      encode_cursor(*_position(shown[-1])) if more else None)
 
 
@@ -199,7 +201,7 @@ def _threads(session: Session, root_ids: Sequence[int]) -> dict[int, list[_Entry
     if not root_ids:
         return {}
     rows = session.execute(
-        select(*_OUTLINE_COLUMNS)
+        select(*_THREAD_COLUMNS)
         .where(or_(Comment.id.in_(root_ids), Comment.root_id.in_(root_ids)))
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -232,16 +234,12 @@ def _start(below: Sequence[_Entry], cursor: str | None, comment_id: int) -> int:
     raise Invalid("The cursor is not valid.", errors={"cursor": [NOT_OURS]})
 
 
-def _texts(session: Session, ids: Sequence[int]) -> dict[int, Row]:
-    if not ids:
-        return {}
-    return {row.id: row for row in session.execute(
-        select(*_PUBLIC_COLUMNS).where(Comment.id.in_(ids)))}
-
-
 def _public_ids(thread: Iterable[_Entry]) -> dict[int, str]:
     return {entry.row.id: entry.row.public_id for entry in thread}
 
 
-def _public(text: Row, public_ids: dict[int, str]) -> PublicComment:
-    return PublicComment(*text, parent_public_id=public_ids[text.parent_id])
+def _public(row: Row, public_ids: dict[int, str]) -> PublicComment:
+    """A reply as the widget sees it (``row`` of _THREAD_COLUMNS)."""
+    id_, parent_id, _, public_id, depth, created_at, _, author_name, body, erased = row
+    return PublicComment(id_, parent_id, public_id, depth, author_name, body, created_at,
+                         erased, parent_public_id=public_ids[parent_id])
