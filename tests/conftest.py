@@ -20,6 +20,7 @@ from moderation.db import Database
 from moderation.domain import Role
 from moderation.models import Base
 from moderation.services import keys
+from moderation.services.caches import forget_cached_settings
 from moderation.workers.scoring import ScoringWorker
 from tests.support.records import add_endpoint
 from tests.support.scorers import KeywordScorer
@@ -88,6 +89,7 @@ def database(session_database: Database) -> Iterator[Database]:
     with session_database.transaction() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(delete(table))
+    forget_cached_settings()
 
 
 @pytest.fixture

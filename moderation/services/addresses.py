@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-from datetime import datetime, timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,26 +41,87 @@ def day_of(moment: datetime) -> str:
     return moment.date().isoformat()
 
 
-def _key_for(session: Session, day: str, now: datetime, create: bool) -> str | None:
-    secret = session.scalar(select(AddressKey.secret).where(AddressKey.day == day))
-    if secret is not None or not create:
-        return secret
+# Keys this process has read, by database and day, as bytes ready for HMAC; ``None``: a past
+# day that has none. A day's key never changes once made and is deleted only by the purge,
+# after ``address_retention_days``, longer than any window intake looks back over: so a
+# process keeps what it has read, and intake reads no key twice. Days a lookup no longer
+# covers are dropped, so that no process holds a key much past its retention.
+_keys: dict[tuple[str, str], bytes | None] = {}
+_keys_lock = threading.Lock()
+# A past day is believed keyless only this long after it ended: a process whose clock is a
+# little behind may still make its key.
+KEYLESS_AFTER = timedelta(minutes=5)
+# The furthest back a lookup goes (``known_hashes`` reads at most eight days).
+LOOKBACK = timedelta(days=8)
+
+
+def forget_keys() -> None:
+    """Drop the keys this process holds (after the database was emptied or restored)."""
+    with _keys_lock:
+        _keys.clear()
+
+
+def _database_of(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def _read_keys(session: Session, days: list[str], now: datetime) -> dict[str, bytes]:
+    """The keys of ``days`` that exist, from this process's cache where it knows them."""
+    database = _database_of(session)
+    with _keys_lock:
+        known = {day: _keys[(database, day)] for day in days if (database, day) in _keys}
+    missing = [day for day in days if day not in known]
+    if missing:
+        rows = dict(session.execute(select(AddressKey.day, AddressKey.secret)
+                                    .where(AddressKey.day.in_(missing))).all())
+        today = day_of(now)
+        with _keys_lock:
+            for day in missing:
+                secret = rows.get(day)
+                if secret is not None:
+                    known[day] = _keys[(database, day)] = bytes.fromhex(secret)
+                elif day < today and now - _end_of(day) > KEYLESS_AFTER:
+                    known[day] = _keys[(database, day)] = None
+            _forget_before(day_of(now - LOOKBACK))
+    return {day: key for day, key in known.items() if key is not None}
+
+
+def _forget_before(day: str) -> None:
+    for cached in [key for key in _keys if key[1] < day]:
+        del _keys[cached]
+
+
+def _end_of(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(days=1)
+
+
+def _make_key(session: Session, day: str, now: datetime) -> bytes:
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
     session.execute(insert(AddressKey).values(day=day, secret=secrets.token_hex(32),
                                               created_at=now).on_conflict_do_nothing())
-    return session.scalar(select(AddressKey.secret).where(AddressKey.day == day))
+    secret = session.scalar(select(AddressKey.secret).where(AddressKey.day == day))
+    assert secret is not None
+    # Cached once committed only: a rolled-back key was never anybody's.
+    database, key = _database_of(session), bytes.fromhex(secret)
+
+    @event.listens_for(session, "after_commit", once=True)
+    def _remember(_session: Session) -> None:
+        with _keys_lock:
+            _keys[(database, day)] = key
+
+    return key
 
 
-def _hash(secret: str, address: str) -> str:
-    return hmac.new(bytes.fromhex(secret), address.encode(), hashlib.sha256).hexdigest()
+def _hash(key: bytes, address: str) -> str:
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 def client_hash(session: Session, address: str, now: datetime) -> str:
     """The keyed hash of ``address`` under today's key (made on first use)."""
-    secret = _key_for(session, day_of(now), now, create=True)
-    assert secret is not None
-    return _hash(secret, address)
+    day = day_of(now)
+    key = _read_keys(session, [day], now).get(day) or _make_key(session, day, now)
+    return _hash(key, address)
 
 
 def known_hashes(session: Session, address: str, now: datetime,
@@ -68,12 +130,10 @@ def known_hashes(session: Session, address: str, now: datetime,
     compare stored hashes with when looking for the same sender. Reads only (today's key
     may not exist yet: ``client_hash`` makes it)."""
     days, moment = [], now
-    while moment >= now - window - timedelta(days=1) and len(days) < 8:
+    while moment >= now - window - timedelta(days=1) and now - moment < LOOKBACK:
         days.append(day_of(moment))
         moment -= timedelta(days=1)
-    keys = session.execute(select(AddressKey.day, AddressKey.secret)
-                           .where(AddressKey.day.in_(days))).all()
-    return {day: _hash(secret, address) for day, secret in keys}
+    return {day: _hash(key, address) for day, key in _read_keys(session, days, now).items()}
 
 
 def purge(session: Session, now: datetime, retention: timedelta) -> int:
@@ -85,4 +145,6 @@ def purge(session: Session, now: datetime, retention: timedelta) -> int:
             update(model).where(model.client_hash.is_not(None), model.created_at < cutoff)
             .values(client_hash=None)).rowcount or 0
     session.execute(delete(AddressKey).where(AddressKey.day < day_of(cutoff)))
+    with _keys_lock:
+        _forget_before(day_of(cutoff))
     return forgotten

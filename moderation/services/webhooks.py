@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from moderation import jobs
@@ -22,6 +22,7 @@ from moderation.models import (
     WebhookMessage,
 )
 from moderation.services import audit
+from moderation.services.subscriptions import enabled_subscribers
 from moderation.webhooks.signing import new_message_id, new_secret
 from moderation.webhooks.ssrf import UnsafeTarget, check_url
 
@@ -38,10 +39,9 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
     one moment, such as ``comment.created`` and the decision taken on arrival, are a
     microsecond apart), and the delivery worker sends them to each endpoint in that order.
     """
-    endpoints = [e for e in session.scalars(select(WebhookEndpoint)
-                                            .where(WebhookEndpoint.enabled.is_(True)))
-                 if e.wants(event_type)]
-    if not endpoints:
+    endpoint_ids = [subscriber.endpoint_id for subscriber in enabled_subscribers(session)
+                    if subscriber.wants(event_type)]
+    if not endpoint_ids:
         return 0
     at = _after_earlier_events(session, comment_id, now) if comment_id is not None else now
     payload = {"type": event_type, "timestamp": at.isoformat(), "data": data}
@@ -49,9 +49,13 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
                              created_at=at)
     session.add(message)
     session.flush()
-    for endpoint in endpoints:
-        _deliver(session, message, endpoint, now)
-    return len(endpoints)
+    delivered = 0
+    for endpoint_id in endpoint_ids:
+        delivery_id = _deliver_if_enabled(session, message.id, endpoint_id, now)
+        if delivery_id is not None:
+            jobs.enqueue(session, jobs.DELIVER_WEBHOOK, delivery_id, now)
+            delivered += 1
+    return delivered
 
 
 def comment_links(comment: Comment) -> dict[str, str]:
@@ -66,6 +70,20 @@ def _after_earlier_events(session: Session, comment_id: int, now: datetime) -> d
     if latest is None:
         return now
     return max(now, latest + timedelta(microseconds=1))
+
+
+def _deliver_if_enabled(session: Session, message_id: int, endpoint_id: int,
+                        now: datetime) -> int | None:
+    """A delivery to the endpoint if it is still there and enabled (the list of subscribers
+    may be a moment old): its id, else None."""
+    chosen = select(literal(new_message_id()), literal(message_id), WebhookEndpoint.id,
+                    literal(PENDING), literal(0), literal(now), literal(now)) \
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled.is_(True))
+    return session.scalar(
+        insert(WebhookDelivery)
+        .from_select(["public_id", "message_id", "endpoint_id", "status", "attempts",
+                      "created_at", "updated_at"], chosen)
+        .returning(WebhookDelivery.id))
 
 
 def _deliver(session: Session, message: WebhookMessage, endpoint: WebhookEndpoint,
