@@ -57,8 +57,8 @@ class ArticleComments(MethodView):
     def get(self, query: dict[str, Any], article_key: str) -> Any:
         """List an article's approved comments, threaded."""
         article_key = checked_article_key(article_key)
-        session = request_session(read_only=True)
-        revision, asked = threads.public_revision(session, article_key), sorted(query.items())
+        session, revision = request_session(read_only=True), _revision(article_key)
+        asked = sorted(query.items())
         return _public_page(
             "thread", article_key, revision, asked,
             lambda: threads.thread_page_json(threads.public_thread_page(
@@ -96,8 +96,7 @@ class CommentReplies(MethodView):
     def get(self, query: dict[str, Any], article_key: str, comment_id: str) -> Any:
         """List the replies below a published comment that a thread page left out."""
         article_key = checked_article_key(article_key)
-        session = request_session(read_only=True)
-        revision = threads.public_revision(session, article_key)
+        session, revision = request_session(read_only=True), _revision(article_key)
         return _public_page(
             "replies", article_key, revision, [comment_id, *sorted(query.items())],
             lambda: threads.replies_page_json(threads.public_replies_page(
@@ -151,6 +150,14 @@ def _init_page_cache(setup: BlueprintSetupState) -> None:
 
 def page_cache() -> PageCache:
     return current_app.extensions[PAGE_CACHE]
+
+
+def _revision(article_key: str) -> int | None:
+    """The article's public revision, read on a connection of its own: a 304 or a cached
+    page needs nothing else, and no session is begun for it. A page built afterwards can
+    only be newer than the revision it is kept under, never older."""
+    with request_session(read_only=True).get_bind().connect() as connection:
+        return threads.public_revision(connection, article_key)
 
 
 def _public_page(kind: str, article_key: str, revision: int | None, asked: list[Any],
