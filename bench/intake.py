@@ -1,0 +1,455 @@
+"""Intake benchmark: POST a 330-character German comment at fixed rates, side by side with Isso.
+
+Each server runs as deployed on one machine: gunicorn with ``--workers`` sync worker
+processes (2 by default), started as a subprocess on a fresh database and stopped after.
+Ours runs with the rate limiter on (limits set so high that no figure reaches them: the
+limiter's cost is measured, not its refusals), counters in memory and, with ``--redis``, in
+Redis on 127.0.0.1:6379 (``--redis-url``); no embedded worker (intake only); on SQLite and,
+with ``--database-url``, on a fresh PostgreSQL database made on that server and dropped
+after. ``--isso`` runs Isso 0.14 the same way (SQLite, its guard off, moderation on so that
+comments wait like ours), installed with pip into a virtual environment kept under
+``--cache`` on first use.
+
+Load is open-loop, made here: requests are sent at their scheduled times whatever the
+server does, each on a connection of its own when none is idle (gunicorn's sync workers
+close every connection), and latency counts from the scheduled send time, so queueing in
+the server shows up (no coordinated omission). Each rate of ``--rates`` runs ``--seconds``;
+a rate is kept up when every request was answered with success, the answers kept pace
+(answered within the run plus ``--drain-seconds``) and p99 stayed under ``--slo-ms``. The
+rates go up until one is not kept. Reported per server: the highest rate kept, p50/p99 at
+``--at`` per second (350), and with ``--closed-loop`` the throughput of ``--connections``
+clients sending back to back.
+
+    .venv/bin/python bench/intake.py --isso --redis \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    nice .venv/bin/python bench/intake.py --rates 20,40 --seconds 2 --at 40   # smoke test
+
+Loopback only (plus pip, once, for Isso); bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (bench/ is on the path)
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from moderation import migrate  # noqa: E402
+
+HOST = "127.0.0.1"
+ISSO_VERSION = "0.14.0"
+PG_DATABASE = "moderation_bench_intake"
+# 330 characters of German, umlauts and ß included; a counter goes in front of it so that
+# no two comments are the same text (ours would hold duplicates for review).
+COMMENT = (
+    "Ich finde den Artikel über die Verkehrswende in München gelungen, aber die Pendler "
+    "aus dem Umland dürfen nicht vergessen werden. Für viele ist das Auto keine Wahl, "
+    "sondern Notwendigkeit, weil Busse nur stündlich fahren. Größere Park-and-Ride-Plätze "
+    "und eine dichtere Taktung wären ein Anfang. Grüße aus Dachau, danke für die Mühe!")
+assert len(COMMENT) == 330, len(COMMENT)
+HIGH_LIMIT = "100000000/minute"  # never reached: the limiter runs, refuses nobody
+DEFAULT_RATES = (200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 1000)
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: where to POST and which answers mean "accepted"."""
+
+    name: str
+    port: int
+    make_request: Callable[[int], bytes]
+    accepted: frozenset[int]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _post(port: int, path: str, payload: dict[str, object]) -> bytes:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    return (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: close\r\n\r\n").encode() + body
+
+
+def _comment(number: int) -> str:
+    return f"{number}: {COMMENT}"[:330]
+
+
+@contextmanager
+def gunicorn(name: str, command: list[str], env: dict[str, str], folder: Path, port: int,
+             ready_path: str) -> Iterator[None]:
+    """``command`` (gunicorn) started, answering ``ready_path``; stopped at the end."""
+    log = folder / f"{name}.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port, ready_path):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{name} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers(port: int, path: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answers
+    except OSError:
+        return False
+
+
+@contextmanager
+def ours(database_url: str, folder: Path, workers: int, limit_storage: str,
+         label: str) -> Iterator[Server]:
+    """Our service under gunicorn as docker-compose.yml runs it, the limiter on."""
+    port = free_port()
+    env = {**os.environ, "MODERATION_DATABASE_URL": database_url,
+           "MODERATION_INSTANCE_PATH": str(folder), "MODERATION_EMBEDDED_WORKER": "0",
+           "MODERATION_RATE_LIMITS": "1", "MODERATION_RATE_LIMIT_STORAGE_URL": limit_storage,
+           "PROMETHEUS_MULTIPROC_DIR": str(folder / f"metrics-{port}"),
+           **{f"MODERATION_LIMIT_{name}": HIGH_LIMIT for name in (
+               "COMMENTS_PER_ADDRESS", "COMMENTS_PER_EMAIL", "COMMENTS_PER_ARTICLE",
+               "READS_PER_ADDRESS")}}
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:moderation.gunicorn_config",
+               "--bind", f"{HOST}:{port}", "--workers", str(workers), "--backlog", "2048",
+               "--log-level", "warning", "moderation:create_app()"]
+    path = "/v1/articles/verkehrswende-muenchen/comments"
+
+    def request(number: int) -> bytes:
+        return _post(port, path, {"author_name": "Jürgen Müller", "body": _comment(number),
+                                  "author_email": f"leser{number}@example.de"})
+
+    with gunicorn(label, command, env, folder, port, "/healthz"):
+        yield Server(label, port, request, frozenset({202}))
+
+
+def isso_python(cache: Path) -> Path:
+    """Isso's interpreter: a virtual environment under ``cache``, made with pip on first use."""
+    venv = cache / f"isso-{ISSO_VERSION}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                        f"isso=={ISSO_VERSION}", "gunicorn", "setuptools<81"], check=True)
+        (venv / ".installed").touch()
+    return python
+
+
+@contextmanager
+def isso(cache: Path, folder: Path, workers: int) -> Iterator[Server]:
+    """Isso under gunicorn on its own SQLite file, the guard off."""
+    port = free_port()
+    settings = folder / "isso.cfg"
+    settings.write_text(
+        f"[general]\ndbpath = {folder / 'isso.db'}\nhost = http://{HOST}:{port}/\n"
+        "[moderation]\nenabled = true\n"
+        "[guard]\nenabled = false\n")
+    python = isso_python(cache)
+    env = {**os.environ, "ISSO_SETTINGS": str(settings)}
+    command = [str(python), "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers",
+               str(workers), "--backlog", "2048", "--log-level", "warning",
+               "isso.run:application"]
+
+    def request(number: int) -> bytes:
+        # The title goes with the comment: Isso would fetch it from the page otherwise.
+        return _post(port, "/new?uri=%2Fverkehrswende-muenchen", {
+            "author": "Jürgen Müller", "email": f"leser{number}@example.de",
+            "text": _comment(number), "title": "Verkehrswende in München"})
+
+    with gunicorn("isso", command, env, folder, port, "/config"):
+        yield Server("Isso", port, request, frozenset({201, 202}))
+
+
+# --- load -------------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    rate: float | None  # None: closed loop
+    seconds: float
+    sent: int
+    failed: int
+    late: int  # not answered by the end of the drain time
+    latencies_ms: list[float]
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    def kept_up(self, slo_ms: float) -> bool:
+        return self.failed == 0 and self.late == 0 and self.percentile(99) < slo_ms
+
+    def line(self) -> str:
+        load = "closed loop" if self.rate is None else f"{self.rate:6.0f}/s"
+        return (f"{load:>12}: {self.throughput:7.1f} answered/s  p50 {self.percentile(50):7.1f}"
+                f" ms  p99 {self.percentile(99):7.1f} ms  failed {self.failed}  late {self.late}")
+
+
+async def _send(port: int, raw: bytes) -> int:
+    """One request on a connection of its own; the status (0: no answer)."""
+    try:
+        reader, writer = await asyncio.open_connection(HOST, port)
+    except OSError:
+        return 0
+    try:
+        writer.write(raw)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), None)
+        if length is None:
+            await reader.read()
+        else:
+            await reader.readexactly(length)
+        return status
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+        return 0
+    finally:
+        writer.close()
+
+
+async def open_loop(server: Server, rate: float, seconds: float, drain: float,
+                    numbers: Iterator[int]) -> Run:
+    """Send at ``rate`` per second for ``seconds``, each at its scheduled time."""
+    latencies: list[float] = []
+    failed = 0
+    start = time.perf_counter()
+    count = int(rate * seconds)
+
+    async def one(scheduled: float, raw: bytes) -> None:
+        nonlocal failed
+        status = await _send(server.port, raw)
+        if status in server.accepted:
+            latencies.append((time.perf_counter() - scheduled) * 1000)
+        else:
+            failed += 1
+
+    tasks = []
+    for index in range(count):
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled, server.make_request(next(numbers)))))
+    _done, pending = await asyncio.wait(tasks, timeout=max(0.1, start + seconds + drain
+                                                           - time.perf_counter()))
+    for task in pending:
+        task.cancel()
+    return Run(rate, seconds, count, failed, len(pending), latencies)
+
+
+async def closed_loop(server: Server, connections: int, seconds: float,
+                      numbers: Iterator[int]) -> Run:
+    """``connections`` clients, each sending its next request when the last is answered."""
+    latencies: list[float] = []
+    failed = sent = 0
+    start = time.perf_counter()
+
+    async def client() -> None:
+        nonlocal failed, sent
+        while time.perf_counter() - start < seconds:
+            sent += 1
+            began = time.perf_counter()
+            status = await _send(server.port, server.make_request(next(numbers)))
+            if status in server.accepted:
+                latencies.append((time.perf_counter() - began) * 1000)
+            else:
+                failed += 1
+
+    await asyncio.gather(*(client() for _ in range(connections)))
+    return Run(None, time.perf_counter() - start, sent, failed, 0, latencies)
+
+
+# --- what one server is asked -----------------------------------------------------------------
+
+@dataclass
+class Figures:
+    name: str
+    runs: list[Run]
+    highest_kept: float | None
+    at: Run | None
+    closed: Run | None
+
+
+def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) -> Figures:
+    print(f"\n{server.name}", flush=True)
+    asyncio.run(open_loop(server, min(50.0, args.rates[0]), 1.0, args.drain_seconds, numbers))
+    runs, highest, at = [], None, None
+    for rate in args.rates:
+        run = asyncio.run(open_loop(server, rate, args.seconds, args.drain_seconds, numbers))
+        runs.append(run)
+        kept = run.kept_up(args.slo_ms)
+        print(f"  {run.line()}  {'kept up' if kept else 'NOT kept up'}", flush=True)
+        if rate == args.at:
+            at = run
+        if not kept:
+            break
+        highest = rate
+    if at is None:
+        at = asyncio.run(open_loop(server, args.at, args.seconds, args.drain_seconds, numbers))
+        runs.append(at)
+        print(f"  {at.line()}  (at {args.at:g}/s)", flush=True)
+    closed = None
+    if args.closed_loop:
+        closed = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
+        print(f"  {closed.line()}  ({args.connections} connections)", flush=True)
+    return Figures(server.name, runs, highest, at, closed)
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server of ``server_url``, dropped at the end."""
+    base = make_url(server_url)
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+
+    run(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+    run(f'CREATE DATABASE "{PG_DATABASE}"')
+    try:
+        url = base.set(database=PG_DATABASE).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        yield url
+    finally:
+        run(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        admin.dispose()
+
+
+def sqlite_database(folder: Path, name: str) -> str:
+    url = f"sqlite:///{folder / name}.db"
+    migrate.upgrade(url)
+    return url
+
+
+def servers(args: argparse.Namespace, folder: Path) -> Iterator[Callable[[], object]]:
+    """Each server to measure, as a context manager factory (one runs at a time)."""
+    storages = [("memory", "memory://")]
+    if args.redis:
+        storages.append(("Redis", args.redis_url))
+    for kind, storage in storages:
+        yield lambda kind=kind, storage=storage: ours(
+            sqlite_database(folder, f"ours-{kind}"), folder, args.workers, storage,
+            f"ours, SQLite, limiter in {kind}")
+    if args.database_url:
+        for kind, storage in storages:
+            yield lambda kind=kind, storage=storage: _ours_on_postgres(args, folder, kind,
+                                                                      storage)
+    if args.isso:
+        yield lambda: isso(args.cache, folder, args.workers)
+
+
+@contextmanager
+def _ours_on_postgres(args: argparse.Namespace, folder: Path, kind: str,
+                      storage: str) -> Iterator[Server]:
+    with postgres_database(args.database_url) as url, \
+            ours(url, folder, args.workers, storage,
+                 f"ours, PostgreSQL, limiter in {kind}") as server:
+        yield server
+
+
+def report(figures: list[Figures], args: argparse.Namespace) -> None:
+    print(f"\n## Intake: POST a 330-character German comment (gunicorn, {args.workers} sync "
+          f"workers, open loop)\n")
+    print(f"Kept up: every request answered with success, within the run + "
+          f"{args.drain_seconds:g} s, p99 < {args.slo_ms:g} ms; {args.seconds:g} s per rate.\n")
+    closed = f" | closed loop, {args.connections} connections" if args.closed_loop else ""
+    print(f"| server | highest rate kept up | p50 at {args.at:g}/s | p99 at {args.at:g}/s"
+          f"{closed} |")
+    print("|---|---|---|---|" + ("---|" if args.closed_loop else ""))
+    for figure in figures:
+        at = figure.at
+        row = (f"| {figure.name} | {_rate(figure.highest_kept)} | "
+               f"{at.percentile(50):.1f} ms | {at.percentile(99):.1f} ms"
+               + ("" if at.kept_up(args.slo_ms) else " (not kept up)"))
+        if figure.closed is not None:
+            row += (f" | {figure.closed.throughput:.0f} req/s, "
+                    f"p99 {figure.closed.percentile(99):.1f} ms")
+        print(row + " |")
+    isso_figure = next((f for f in figures if f.name == "Isso"), None)
+    if isso_figure is not None and isso_figure.highest_kept:
+        print()
+        for figure in figures:
+            if figure is not isso_figure and figure.highest_kept:
+                print(f"- {figure.name}: {figure.highest_kept / isso_figure.highest_kept:.2f}× "
+                      f"Isso's highest rate kept up")
+    print(f"\nMachine: {describe('gunicorn', 'sqlalchemy', 'flask-limiter', 'isso')}")
+
+
+def _rate(rate: float | None) -> str:
+    return f"{rate:g}/s" if rate else "none of the rates"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server: also measure on it "
+                        "(a fresh database is made there and dropped)")
+    parser.add_argument("--redis", action="store_true",
+                        help="also measure with the limiter's counters in Redis")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--isso", action="store_true", help=f"also measure Isso {ISSO_VERSION}")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "moderation-bench-cache",
+                        help="where Isso's virtual environment is kept between runs")
+    parser.add_argument("--rates", type=lambda v: [float(r) for r in v.split(",")],
+                        default=list(DEFAULT_RATES), help="comma-separated, ascending")
+    parser.add_argument("--at", type=float, default=350.0,
+                        help="the rate whose p50/p99 are reported (run if not in --rates)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--drain-seconds", type=float, default=2.0)
+    parser.add_argument("--slo-ms", type=float, default=100.0)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--closed-loop", action="store_true")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+
+    numbers = iter(range(10**9))
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+        for start in servers(args, Path(tmp)):
+            with start() as server:  # type: ignore[attr-defined]
+                figures.append(measure(server, args, numbers))
+    report(figures, args)
+
+
+if __name__ == "__main__":
+    main()
