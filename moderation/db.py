@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,11 +110,14 @@ def _create_engine(url: str, echo: bool) -> Engine:
         # A database that does not answer must fail fast (503), not hang requests; pooled
         # connections that died while the database was away are replaced on checkout.
         # TCP keepalives find a connection whose peer vanished silently within about a minute.
-        connect_args = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
-                        "keepalives_interval": 10, "keepalives_count": 3} \
-            if parsed.get_backend_name() == "postgresql" else {}
-        return create_engine(url, echo=echo, hide_parameters=hide_parameters,
-                             pool_pre_ping=True, connect_args=connect_args)
+        if parsed.get_backend_name() != "postgresql":
+            return create_engine(url, echo=echo, hide_parameters=hide_parameters,
+                                 pool_pre_ping=True)
+        engine = create_engine(url, echo=echo, hide_parameters=hide_parameters, connect_args={
+            "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+            "keepalives_interval": 10, "keepalives_count": 3})
+        event.listen(engine, "checkout", _replace_if_closed_while_idle)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, hide_parameters=hide_parameters,
@@ -121,6 +125,24 @@ def _create_engine(url: str, echo: bool) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _replace_if_closed_while_idle(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Replace a pooled connection that the server closed while it waited (a restart, a
+    network cut): SQLAlchemy then checks out a new one, and no request fails.
+
+    Instead of ``pool_pre_ping``'s round trip on every checkout (one per request), look at the
+    socket: an idle PostgreSQL connection has nothing to read. The end of the stream, or a
+    message the server sent before closing it, makes it readable, and then it is replaced
+    (at worst a live connection that got an unasked notice: one reconnect)."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the pooled connection is closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as error:
+        raise DisconnectionError("the pooled connection has no socket") from error
+    if readable:
+        raise DisconnectionError("the server spoke to, or closed, an idle pooled connection")
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

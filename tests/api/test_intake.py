@@ -41,12 +41,21 @@ def test_a_post_is_one_insert_of_the_comment_with_its_outbox_rows_and_one_commit
     def committed(connection) -> None:  # type: ignore[no-untyped-def]
         commits.append(bool(connection.get_execution_options().get(READ_ONLY)))
 
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection) -> bool:  # type: ignore[no-untyped-def]
+        pings.append(dbapi_connection)  # a pool pre-ping: a round trip of its own
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted_ping  # type: ignore[method-assign]
     event.listen(engine, "commit", committed)
     try:
         with counted_queries(engine) as statements:
             post(client, 2)
     finally:
         event.remove(engine, "commit", committed)
+        engine.dialect.do_ping = ping  # type: ignore[method-assign]
     verbs = [statement.split()[0] for statement in statements]
     tables = " ".join(statements)
     # The comment, its "received" event and its scoring job; nothing else is written.
@@ -63,6 +72,7 @@ def test_a_post_is_one_insert_of_the_comment_with_its_outbox_rows_and_one_commit
     else:
         assert len(statements) <= 6
     assert commits.count(False) == 1  # one write transaction
+    assert pings == []  # no pre-ping: a closed pooled connection is seen at its socket
 
 
 def deliveries_of(database, comment_id):

@@ -173,7 +173,7 @@ def test_a_pooled_connection_that_died_is_replaced_unnoticed(faults_client, prox
     proxy.cut()  # the idle pooled connection dies while nobody uses it
     proxy.restore()
 
-    # pool_pre_ping finds the dead connection and opens a new one: no request fails.
+    # Its socket reads as closed at checkout: a new one is opened, no request fails.
     assert post_comment(faults_client, "Gleich wieder da").status_code == 202
     assert proxy.accepted == 2
 
