@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import takewhile
 
-from sqlalchemy import Connection, Row, func, or_, select, tuple_
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderation.domain import CommentStatus
@@ -80,10 +80,14 @@ class _Entry:
     visible: bool  # it and every comment above it are approved
 
 
+# Built once: every public read runs it, most of them nothing else.
+_REVISION = select(Article.public_revision).where(Article.key == bindparam("article_key"))
+
+
 def public_revision(session: Session | Connection, article_key: str) -> int | None:
     """The counter the public pages' ETag and cache keys are made of (``None`` for an
     article not seen yet: its first comment makes it one with revision 0)."""
-    return session.scalar(select(Article.public_revision).where(Article.key == article_key))
+    return session.scalar(_REVISION, {"article_key": article_key})
 
 
 def public_thread_page(session: Session, article_key: str, *, cursor: str | None,
