@@ -411,7 +411,9 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
             if figure is not isso_figure and figure.highest_kept:
                 print(f"- {figure.name}: {figure.highest_kept / isso_figure.highest_kept:.2f}× "
                       f"Isso's highest rate kept up")
-    print(f"\nMachine: {describe('gunicorn', 'sqlalchemy', 'flask-limiter', 'isso')}")
+    print(f"\nMachine: {describe('gunicorn', 'sqlalchemy', 'flask-limiter', 'limits')}")
+    if args.isso:
+        print(f"Isso {ISSO_VERSION} from PyPI in {args.cache}, SQLite, guard off, moderation on")
 
 
 def _rate(rate: float | None) -> str:
