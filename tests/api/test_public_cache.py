@@ -98,6 +98,11 @@ def _approve_the_waiting(c, ids, editor, admin, **_) -> None:
     approve(c, editor, ids["waiting"])
 
 
+def _published_by_the_scoring_worker(c, ids, editor, admin, worker, **_) -> None:
+    submit_comment(c, "Sachlich und freundlich, danke für die Übersicht.", parent_id=ids["b"])
+    worker.run_once()
+
+
 def _reject_a_published_reply(c, ids, editor, admin, **_) -> None:
     assert c.post(f"/v1/moderation/comments/{ids['a1']}/reject", headers=editor).status_code == 200
 
@@ -145,6 +150,7 @@ def _an_appeal_upheld(c, ids, editor, admin, worker, uncached, paths, **_) -> No
 
 CHANGES = {
     "approval": _approve_the_waiting,
+    "approval by the scoring worker": _published_by_the_scoring_worker,
     "rejection after approval": _reject_a_published_reply,
     "rejection that hides replies": _reject_a_thread_whose_replies_disappear,
     "author erased": _erase_the_author,
