@@ -72,16 +72,18 @@ WITH RECURSIVE s(i) AS (SELECT CAST(:first AS INTEGER)
 INSERT INTO articles (id, key, title, comments_open, moderation_mode, public_revision,
                       created_at, updated_at)
 SELECT i, 'anderer-artikel-' || i, 'Artikel ' || i, :yes, 'auto', 1, :at, :at FROM s"""
-# Four in five top-level, every fifth a reply to the one before it, one in five rejected.
+# Four in five top-level, every fifth a reply to the one before it, one in five rejected;
+# five by five on each of the other articles in turn.
 _COMMENTS = """
 WITH RECURSIVE s(i) AS (SELECT CAST(:first AS INTEGER)
                         UNION ALL SELECT i + 1 FROM s WHERE i < :last)
 INSERT INTO comments (id, public_id, article_id, parent_id, root_id, depth, author_name,
                       author_token_hash, body, status, status_reason_code, open_reports,
                       created_at, updated_at)
-SELECT i, 'x' || i, :article + (CASE WHEN i % 5 = 0 THEN i - 1 ELSE i END) % :articles,
-       CASE WHEN i % 5 = 0 THEN i - 1 END, CASE WHEN i % 5 = 0 THEN i - 1 END,
-       CASE WHEN i % 5 = 0 THEN 1 ELSE 0 END, 'Jürgen', :token,
+SELECT i, 'x' || i, :article + ((i - 1) / 5) % :articles,
+       CASE WHEN i % 5 = 0 AND i > :first THEN i - 1 END,
+       CASE WHEN i % 5 = 0 AND i > :first THEN i - 1 END,
+       CASE WHEN i % 5 = 0 AND i > :first THEN 1 ELSE 0 END, 'Jürgen', :token,
        'Schöner Beitrag über Größe und Straßenbahnen, Grüße aus Köln!',
        CASE WHEN i % 5 = 1 THEN 'rejected' ELSE 'approved' END, 'policy.ok', 0, :at, :at
 FROM s"""
@@ -102,7 +104,8 @@ def add_other_comments(url: str, total: int) -> float:
                 "first": articles + 1, "last": articles + OTHER_ARTICLES, "yes": True,
                 "at": _seed_time()})
         already = connection.execute(text(
-            "SELECT count(*) FROM comments WHERE public_id LIKE 'x%'")).scalar()
+            "SELECT count(*) FROM comments JOIN articles ON articles.id = article_id "
+            "WHERE articles.key <> :ours"), {"ours": ARTICLE}).scalar()
         if total > already:
             start = first_comment + 1
             connection.execute(text(_COMMENTS).bindparams(at), {
