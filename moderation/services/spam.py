@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from moderation.models import Comment, email_key
@@ -38,17 +39,24 @@ def _earlier_same_text(session: Session, body: str, author_name: str, author_ema
     in any spelling; without one, same name and address), else from the same address:
     ``(public id, by)``."""
     key = email_key(author_email)
-    same_author = Comment.author_email_key == key if key \
-        else (func.lower(Comment.author_name) == author_name.lower()) \
-        & Comment.client_hash.in_(address_hashes)
-    by = case((same_author, "author"), else_="address")
+    earlier = session.execute(_same_text_query(by_email=key is not None), {
+        "fingerprint": fingerprint(body), "since": since, "email_key": key,
+        "author_name": author_name.lower(), "hashes": list(address_hashes)}).first()
+    return (earlier[0], earlier[1]) if earlier else None
+
+
+@cache
+def _same_text_query(*, by_email: bool) -> Select[tuple[str, str]]:
+    """Built once per shape (every POST asks it); the values are bound at execution."""
+    hashes = bindparam("hashes", expanding=True)
+    same_author = Comment.author_email_key == bindparam("email_key") if by_email \
+        else (func.lower(Comment.author_name) == bindparam("author_name")) \
+        & Comment.client_hash.in_(hashes)
     # The (fingerprint, created_at) index finds the comments with this text; one is enough,
     # so the cost does not grow with how often the text was sent before.
-    earlier = session.execute(
-        select(Comment.public_id, by)
-        .where(Comment.text_fingerprint == fingerprint(body), Comment.created_at >= since,
-               Comment.erased_at.is_(None),
-               or_(same_author, Comment.client_hash.in_(address_hashes)))
-        .order_by(case((same_author, 0), else_=1), Comment.created_at, Comment.id)
-        .limit(1)).first()
-    return (earlier[0], earlier[1]) if earlier else None
+    return (select(Comment.public_id, case((same_author, "author"), else_="address"))
+            .where(Comment.text_fingerprint == bindparam("fingerprint"),
+                   Comment.created_at >= bindparam("since"), Comment.erased_at.is_(None),
+                   or_(same_author, Comment.client_hash.in_(hashes)))
+            .order_by(case((same_author, 0), else_=1), Comment.created_at, Comment.id)
+            .limit(1))
