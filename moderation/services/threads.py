@@ -18,7 +18,6 @@ from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.models import Article, Comment
 from moderation.pagination import NOT_OURS, decode_time_cursor, encode_cursor, one_page
-from moderation.services.articles import find_article
 
 MAX_REPLIES = 50  # replies per top-level comment a thread page may ask for
 MAX_PAGE_COMMENTS = 200  # comments in one page of a thread, replies included
@@ -48,7 +47,7 @@ class PublicComment:
 @dataclass(frozen=True)
 class ThreadPage:
     article_key: str
-    article: Article | None
+    article: Row | None  # of _ARTICLE_COLUMNS
     comments: list[PublicComment]
     total: int
     next_cursor: str | None
@@ -62,6 +61,7 @@ class ReplyPage:
 
 
 # Plain columns, not ORM objects: this is the widget's hot path.
+_ARTICLE_COLUMNS = (Article.id, Article.key, Article.title, Article.url, Article.comments_open)
 _PUBLIC_COLUMNS = (Comment.id, Comment.parent_id, Comment.public_id, Comment.depth,
                    Comment.author_name, Comment.body, Comment.created_at,
                    Comment.erased_at.is_not(None).label("erased"))
@@ -96,7 +96,8 @@ def public_thread_page(session: Session, article_key: str, *, cursor: str | None
     by its first ``replies`` visible replies in thread order (depth-first, oldest first). A
     reply shows only while every comment above it in its thread is approved. A page holds at
     most ``MAX_PAGE_COMMENTS`` comments: it ends early rather than cut a thread shorter."""
-    article = find_article(session, article_key)
+    article = session.execute(
+        select(*_ARTICLE_COLUMNS).where(Article.key == article_key)).one_or_none()
     if article is None:
         return ThreadPage(article_key, None, [], 0, None)
     public = (Comment.article_id == article.id) & (Comment.status == CommentStatus.APPROVED)
