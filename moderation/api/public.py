@@ -48,6 +48,11 @@ blp = Blueprint("public", __name__, url_prefix="/v1",
                 description="For the comment widget: no authentication.")
 
 
+# One instance for every POST: webargs would build (and deep-copy the fields of) a new one
+# for each request from the class.
+COMMENT_IN = CommentInSchema()
+
+
 @blp.route("/articles/<path:article_key>/comments")
 class ArticleComments(MethodView):
     @rate_limited(blp, per_address("limit_reads_per_address"))
@@ -67,7 +72,7 @@ class ArticleComments(MethodView):
 
     @rate_limited(blp, per_address("limit_comments_per_address"),
                   per_email("limit_comments_per_email"), per_article("limit_comments_per_article"))
-    @blp.arguments(CommentInSchema)
+    @blp.arguments(COMMENT_IN)
     @blp.response(202, SubmittedSchema)
     def post(self, data: dict[str, Any], article_key: str) -> Any:
         """Submit a comment; it is published once moderation allows."""
