@@ -49,19 +49,20 @@ from http_api import (
     Connection,
     Result,
     free_port,
-    fresh_database,
     get_request,
     seed_thread,
     stop_server,
 )
 from machine import describe
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy.engine import make_url
 
 from moderation import migrate
 from moderation.db import Database
 from moderation.models import Comment
 
 OTHER_ARTICLES = 10_000
+PG_DATABASE = "moderation_bench_reads"  # made afresh, dropped afterwards
 PAGE = f"/v1/articles/{ARTICLE}/comments"  # the widget's default: 50 threads, 3 replies each
 KEPT_UP = 0.95  # of the rate asked, served over the run and its backlog
 STANDING_QUEUE_MS = 50  # a median latency above this: requests wait in a queue
@@ -123,6 +124,18 @@ def add_other_comments(url: str, total: int) -> float:
 
 def _seed_time() -> datetime:
     return datetime.now(UTC) - timedelta(days=2)
+
+
+def postgres_database(server_url: str, action: str) -> str:
+    """Make (afresh) or drop this bench's own database on the PostgreSQL server."""
+    admin = create_engine(make_url(server_url).set(database="postgres"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        if action == "create":
+            connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
+    admin.dispose()
+    return make_url(server_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
 
 
 def start_server(url: str, workers: int, port: int, cache_url: str) -> subprocess.Popen:
@@ -253,7 +266,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL server to measure as well (a database "
-                             "moderation_bench is made there); SQLite always")
+                             f"{PG_DATABASE} is made there and dropped afterwards)")
     parser.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--others", type=numbers, default=[0, 1_000_000],
                         help="comments on other articles, comma-separated, measured in turn")
@@ -278,8 +291,14 @@ def main() -> None:
         databases.insert(0, ("sqlite", None))
     for kind, server_url in databases:
         with tempfile.TemporaryDirectory() as folder:
-            url = fresh_database(kind, Path(folder), server_url or "")
-            run_database(kind, url, args)
+            url = f"sqlite:///{Path(folder) / 'reads.db'}"
+            if server_url:
+                url = postgres_database(server_url, "create")
+            try:
+                run_database(kind, url, args)
+            finally:
+                if server_url:
+                    postgres_database(server_url, "drop")
 
 
 if __name__ == "__main__":
