@@ -23,6 +23,7 @@ from limits import parse_many
 from moderation import metrics
 from moderation.api.context import state
 from moderation.api.errors import error_body
+from moderation.api.limit_storage import storage_uri
 from moderation.config import Config
 from moderation.schemas import ErrorSchema
 from moderation.services.addresses import network_of
@@ -137,7 +138,7 @@ def init_limits(app: Flask, config: Config) -> None:
     if config.rate_limits_enabled:
         _check_limit_settings(config)
     app.config.update(RATELIMIT_ENABLED=config.rate_limits_enabled,
-                      RATELIMIT_STORAGE_URI=config.rate_limit_storage_url)
+                      RATELIMIT_STORAGE_URI=storage_uri(config.rate_limit_storage_url))
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
 
