@@ -99,14 +99,22 @@ def actor_of(decider_type: str) -> str:
 
 
 def watch_pool(engine: Engine, process: str) -> None:
-    """Keep the connection-pool gauges of ``process`` (api, worker) current."""
-    pool = engine.pool
-    size = getattr(pool, "size", None)
+    """Keep the connection-pool gauges of ``process`` (api, worker) current: set from the
+    pool's own count at every checkout and checkin (a count of events would drift with
+    connections detached or invalidated, or checked out before it started)."""
+    size = getattr(engine.pool, "size", None)
     if callable(size):
-        pool_size.labels(process).inc(size())
+        pool_size.labels(process).set(size())
     in_use = pool_checked_out.labels(process)
-    event.listen(pool, "checkout", lambda *_: in_use.inc())
-    event.listen(pool, "checkin", lambda *_: in_use.dec())
+
+    def checked_out(returning: int) -> None:
+        count = getattr(engine.pool, "checkedout", None)  # the pool after a dispose
+        if callable(count):
+            in_use.set(max(0, count() - returning))
+
+    # On the engine, so that the listeners follow it to the new pool after a dispose.
+    event.listen(engine, "checkout", lambda *_: checked_out(0))
+    event.listen(engine, "checkin", lambda *_: checked_out(1))  # not yet back in the pool
 
 
 class DatabaseCollector(Collector):

@@ -27,7 +27,8 @@
     for (let start = 0; start < keys.length; start += S.max) {
       const query = new URLSearchParams(keys.slice(start, start + S.max)
         .map((key) => ["article", key]));
-      fetch(api + "/v1/counts?" + query, { credentials: "omit", referrerPolicy: "no-referrer" })
+      fetch(api + "/v1/counts?" + query, { credentials: "omit", referrerPolicy: "no-referrer",
+                                            cache: "no-cache" })
         .then((response) => (response.ok ? response.json() : null))
         .then((answer) => {
           if (!answer) return;

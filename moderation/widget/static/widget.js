@@ -141,8 +141,11 @@ textarea{min-height:7rem;resize:vertical}
     if (!navigator.onLine) throw new Problem(t("error.offline"));
     let response;
     try {
+      // "no-cache": the browser asks again each time (a 304 where nothing changed), never
+      // serves a stale copy: the public answers let shared caches revalidate in the
+      // background (stale-while-revalidate), which browsers would do too.
       response = await fetch(api + path, {
-        method, credentials: "omit", referrerPolicy: "no-referrer",
+        method, credentials: "omit", referrerPolicy: "no-referrer", cache: "no-cache",
         headers: Object.assign(body ? { "Content-Type": "application/json" } : {}, headers || {}),
         body: body ? JSON.stringify(body) : undefined,
       });
