@@ -6,7 +6,7 @@ article with 200 approved comments (50 threads of a comment and 3 replies, throu
 service), then for each number in ``--others`` adds that many more comments on 10,000 other
 articles by SQL (one INSERT ... SELECT; on PostgreSQL with foreign-key triggers off for the
 seed) and measures, against the real service under gunicorn (``--workers`` sync workers,
-rate limits off), open loop at each rate: requests scheduled at a fixed rate, latency from
+the read limit on, set out of reach: its cost counts, not its refusals), open loop at each rate: requests scheduled at a fixed rate, latency from
 the scheduled send time (a stalled server cannot hide its queue).
 
 - ``warm``: the page cache on (``--cache-url``, default memory://), warmed first;
@@ -140,7 +140,8 @@ def postgres_database(server_url: str, action: str) -> str:
 
 def start_server(url: str, workers: int, port: int, cache_url: str) -> subprocess.Popen:
     env = {**os.environ, "MODERATION_DATABASE_URL": url, "MODERATION_EMBEDDED_WORKER": "0",
-           "MODERATION_RATE_LIMITS": "0", "MODERATION_CACHE_URL": cache_url,
+           "MODERATION_RATE_LIMITS": "1",
+           "MODERATION_LIMIT_READS_PER_ADDRESS": "100000000/minute", "MODERATION_CACHE_URL": cache_url,
            "MODERATION_LOG_FORMAT": "text"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
@@ -282,7 +283,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"machine: {describe('sqlalchemy', 'psycopg', 'gunicorn', 'redis')}")
-    print(f"server: gunicorn {args.workers} sync workers, rate limits off, page cache "
+    print(f"server: gunicorn {args.workers} sync workers, read limit on (out of reach), page cache "
           f"{args.cache_url} (warm) / none (cold); client: this process (asyncio), "
           f"{args.connections} connections, open loop, {args.seconds:.0f} s per row; "
           f"GET {PAGE} (the widget's defaults: 50 threads, 3 replies)")

@@ -16,6 +16,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     from moderation.api import docs, init_api
     from moderation.api.context import AppState, close_session
     from moderation.api.cors import init_cors
+    from moderation.api.fast_reads import FastThreadReads
     from moderation.api.limits import init_limits
     from moderation.api.metrics import init_metrics
     from moderation.api.request_ids import init_request_ids
@@ -45,6 +46,7 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
     init_workspace(app)
     init_widget(app, config)
     init_cors(app, config)
+    app.wsgi_app = FastThreadReads(app, app.wsgi_app)  # type: ignore[method-assign]
     if config.proxy_count > 0:
         # Only then is X-Forwarded-For believed, and only as many hops as there are proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_count,
@@ -62,9 +64,12 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+# What every answer carries unless its view set its own.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "DENY", "Content-Security-Policy": API_CSP}
+
+
 def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response

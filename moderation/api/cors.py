@@ -14,6 +14,8 @@ from flask_cors import CORS
 
 from moderation.config import Config
 
+# What the widget's scripts may read of an answer.
+EXPOSED_HEADERS = ["ETag", "Retry-After"]
 # What the widget calls from the publisher's pages.
 PUBLIC_ROUTES = [r"/v1/articles/*", r"/v1/comments/*", r"/v1/reports/*", r"/v1/counts"]
 _PUBLIC = re.compile("|".join(route.replace("*", ".*") for route in PUBLIC_ROUTES))
@@ -58,7 +60,7 @@ def init_cors(app: Flask, config: Config) -> None:
         CORS(app, resources={route: {"origins": config.cors_origins} for route in PUBLIC_ROUTES},
              methods=["GET", "POST"],
              allow_headers=["Content-Type", "X-Author-Token", "X-Report-Token"],
-             expose_headers=["ETag", "Retry-After"], max_age=600)
+             expose_headers=EXPOSED_HEADERS, max_age=600)
     refused = app.extensions["moderation_refused_origins"] = RefusedOrigins()
     allowed = set(config.cors_origins)
 

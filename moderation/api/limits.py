@@ -73,8 +73,17 @@ def _article_key() -> str:
 # Should Redis fail, counting goes on in memory rather than failing the request. No
 # X-RateLimit headers: Retry-After goes on the 429 alone (Flask-Limiter's would put it on
 # every answer).
-limiter = Limiter(client_network, strategy="sliding-window-counter", key_prefix="moderation",
+KEY_PREFIX = "moderation"
+limiter = Limiter(client_network, strategy="sliding-window-counter", key_prefix=KEY_PREFIX,
                   headers_enabled=False, in_memory_fallback_enabled=True)
+# Set on a request whose limits the fast path in front of Flask counted (fast_reads.py).
+COUNTED_IN_FRONT = "moderation.limits_counted_in_front"
+
+
+@limiter.request_filter
+def _counted_in_front() -> bool:
+    """A request counted once is not counted twice."""
+    return request.environ.get(COUNTED_IN_FRONT) is True
 
 
 def _setting(name: str) -> Callable[[], str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, after_this_request, current_app, request
 from flask.blueprints import BlueprintSetupState
@@ -22,6 +20,15 @@ from moderation.api.context import (
     unit_of_work,
 )
 from moderation.api.limits import per_address, per_article, per_email, rate_limited
+from moderation.api.public_pages import (
+    THREAD,
+    cache_control,
+    etag,
+    init_page_cache,
+    page_cache_of_app,
+    page_headers,
+    thread_asked,
+)
 from moderation.schemas import (
     AppealInSchema,
     AppealSchema,
@@ -41,7 +48,7 @@ from moderation.schemas import (
 )
 from moderation.services import authors, comments, counts, reports, threads
 from moderation.services.mail_outbox import Mailing
-from moderation.services.page_cache import PageCache, page_cache_of, page_key
+from moderation.services.page_cache import PageCache, page_key
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
@@ -63,9 +70,8 @@ class ArticleComments(MethodView):
         """List an article's approved comments, threaded."""
         article_key = checked_article_key(article_key)
         session, revision = request_session(read_only=True), _revision(article_key)
-        asked = sorted(query.items())
         return _public_page(
-            "thread", article_key, revision, asked,
+            THREAD, article_key, revision, thread_asked(query),
             lambda: threads.thread_page_json(threads.public_thread_page(
                 session, article_key, cursor=query["cursor"], limit=query["limit"],
                 replies=query["replies"], newest_first=query["order"] == "newest")))
@@ -121,12 +127,13 @@ class CommentCounts(MethodView):
         session = request_session(read_only=True)
         # Each asked article's own revision goes in: any of them moving changes the ETag.
         revisions = sorted(counts.revisions(session, keys).items())
-        etag = _etag(0, *revisions, *keys)
+        counts_etag = etag(0, *revisions, *keys)
         config = state().config
         # No Surrogate-Key: 50 keys of up to 200 characters would outgrow what proxies take
         # as a header; counts live s-maxage in a CDN.
-        headers = {"ETag": f'"{etag}"', "Cache-Control": _cache_control(config.counts_max_age)}
-        if etag in request.if_none_match:
+        headers = {"ETag": f'"{counts_etag}"',
+                   "Cache-Control": cache_control(config, config.counts_max_age)}
+        if counts_etag in request.if_none_match:
             return Response(status=304, headers=headers)
         cache, key = page_cache(), page_key("counts", "", 0, revisions, keys)
         body = cache.get(key)
@@ -136,26 +143,13 @@ class CommentCounts(MethodView):
         return Response(body, 200, headers, mimetype="application/json")
 
 
-def _etag(revision: int | None, *page: Any) -> str:
-    """Changes with the article's public revision and with what the page asks for."""
-    asked = "|".join(map(str, page))
-    return f"{'new' if revision is None else revision}-" \
-           f"{hashlib.sha256(asked.encode()).hexdigest()[:16]}"
-
-
-PAGE_CACHE = "moderation_page_cache"
-
-
 @blp.record_once
 def _init_page_cache(setup: BlueprintSetupState) -> None:
-    config = setup.app.extensions["moderation"].config
-    setup.app.extensions[PAGE_CACHE] = page_cache_of(
-        config.cache_url, memory_bytes=config.cache_memory_mb * 2**20,
-        ttl_seconds=config.cache_ttl_seconds, namespace=config.database_url)
+    init_page_cache(setup.app, setup.app.extensions["moderation"].config)
 
 
 def page_cache() -> PageCache:
-    return current_app.extensions[PAGE_CACHE]
+    return page_cache_of_app(current_app)
 
 
 def _revision(article_key: str) -> int | None:
@@ -170,12 +164,12 @@ def _public_page(kind: str, article_key: str, revision: int | None, asked: list[
                  build: Callable[[], bytes]) -> Response:
     """A public page of an article: 304 while the client's ETag is current (nothing but the
     revision read), else the cached bytes of this revision, else ``build()``'s, cached.
-    Pages of an article not seen yet are not kept: nobody can fill the cache with them."""
-    etag = _etag(revision, article_key, *asked)
-    config = state().config
-    headers = {"ETag": f'"{etag}"', "Surrogate-Key": _surrogate_key(article_key),
-               "Cache-Control": _cache_control(config.public_max_age)}
-    if etag in request.if_none_match:
+    Pages of an article not seen yet are not kept: nobody can fill the cache with them.
+    (The fast path in front of Flask answers the first two for thread pages:
+    ``fast_reads.py``.)"""
+    page_etag = etag(revision, article_key, *asked)
+    headers = page_headers(state().config, article_key, page_etag)
+    if page_etag in request.if_none_match:
         return Response(status=304, headers=headers)
     if revision is None:
         return Response(build(), 200, headers, mimetype="application/json")
@@ -185,21 +179,6 @@ def _public_page(kind: str, article_key: str, revision: int | None, asked: list[
         body = build()
         cache.put(key, body)
     return Response(body, 200, headers, mimetype="application/json")
-
-
-def _cache_control(max_age: int) -> str:
-    """Browsers keep it ``max_age`` seconds; a CDN or reverse proxy (shared caches) keeps
-    it ``s-maxage`` and may answer from it ``stale-while-revalidate`` longer while it asks
-    again. The ETag makes every revalidation cheap."""
-    config = state().config
-    return (f"public, max-age={max_age}, s-maxage={config.public_s_maxage}, "
-            f"stale-while-revalidate={config.public_stale_while_revalidate}")
-
-
-def _surrogate_key(article_key: str) -> str:
-    """The tag a CDN purges an article's cached pages by (Fastly's Surrogate-Key, Varnish's
-    xkey): ``article-`` and the key URL-encoded, ``urllib.parse.quote(key, safe="")``."""
-    return "article-" + quote(article_key, safe="")
 
 
 # A wrong token reads like an unknown comment: ids cannot be probed.

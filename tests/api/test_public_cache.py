@@ -13,13 +13,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation import create_app
-from moderation.api.public import PAGE_CACHE
+from moderation.api.public_pages import PAGE_CACHE
 from moderation.config import Config, InvalidSetting
 from moderation.schemas import ReplyPageSchema, ThreadPageSchema
 from moderation.services import retention, threads
 from moderation.services.page_cache import MemoryCache, RedisCache, page_key
 from tests.support.http import ARTICLE, json_of, post_comment, submit_comment
-from tests.support.queries import counted_queries
+from tests.support.queries import driver_statements
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AUTHOR_EMAIL = "jürgen.müller@example.de"
@@ -208,7 +208,7 @@ def test_a_304_and_a_cached_page_read_the_revision_and_nothing_else(client, cach
     engine = cached_app.extensions["moderation"].database.engine
     etag = client.get(ARTICLE).headers["ETag"]
     for headers in ({"If-None-Match": etag}, {}):
-        with counted_queries(engine) as statements:
+        with driver_statements(engine) as statements:
             answer = client.get(ARTICLE, headers=headers)
         assert answer.status_code == (304 if headers else 200)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

@@ -1,0 +1,232 @@
+"""The widget's hottest request answered in front of Flask: an article's thread page whose
+answer is already known, a 304 for a current ETag or the cached bytes of the article's
+current revision.
+
+When an article trends, nearly every request is one of these two, and Flask's request
+cycle (routing, hooks, the limiter's wrappers, the response object) cost several times
+what the answer does. Here they cost the read limit, one indexed read of the revision and
+a cache lookup. The answer is the view's, header for header (``tests/api/test_fast_reads``
+compares them): everything else goes on to Flask unchanged, which answers it the same way
+it always did: a page to build, an invalid request, a refused limit, an origin that CORS
+does not allow or that ``/readyz`` remembers, a database that is away.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from flask_cors.core import probably_regex
+from limits import RateLimitItem, parse_many
+from marshmallow import ValidationError
+from sqlalchemy import Engine
+from werkzeug.http import parse_etags
+
+from moderation import SECURITY_HEADERS, logs, metrics
+from moderation.api.cors import EXPOSED_HEADERS
+from moderation.api.limits import COUNTED_IN_FRONT, KEY_PREFIX, limiter
+from moderation.api.public_pages import (
+    THREAD,
+    etag,
+    page_cache_of_app,
+    page_headers,
+    thread_asked,
+)
+from moderation.api.request_ids import HEADER as REQUEST_ID
+from moderation.api.request_ids import log_access
+from moderation.config import Config
+from moderation.db import UNAVAILABLE
+from moderation.schemas import ARTICLE_KEY, ThreadQuerySchema
+from moderation.services import threads
+from moderation.services.addresses import network_of
+from moderation.services.page_cache import page_key
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+PREFIX, SUFFIX = "/v1/articles/", "/comments"
+ROUTE = "/v1/articles/<path:article_key>/comments"  # Flask's rule: one metrics label
+QUERY_NAMES = frozenset(ThreadQuerySchema().fields)
+# Query strings seen most recently, and what they ask for (None: not valid, Flask answers).
+KNOWN_QUERIES = 1024
+READ_LIMIT = "limit_reads_per_address"
+EXPOSED = ", ".join(EXPOSED_HEADERS)  # as flask-cors writes them
+
+
+class FastThreadReads:
+    """WSGI middleware: ``app.wsgi_app = FastThreadReads(app, app.wsgi_app)``, inside any
+    ProxyFix (the read limit counts per client network, as Flask's does)."""
+
+    def __init__(self, app: Flask, flask_wsgi: WSGIApp) -> None:
+        self.app, self.flask_wsgi = app, flask_wsgi
+        state = app.extensions["moderation"]
+        self.config: Config = state.config
+        self.revisions = RevisionReader(state.database.engine)
+        self.queries: dict[str, tuple[tuple[str, Any], ...] | None] = {}
+        self.query_schema = ThreadQuerySchema()
+        self.metrics = {status: metrics.http_requests.labels("GET", ROUTE, str(status))
+                        for status in (200, 304)}
+        self.duration = metrics.http_duration.labels("GET", ROUTE)
+        self.plain_origins = not any(origin != "*" and probably_regex(origin)
+                                     for origin in self.config.cors_origins)
+        self.security_headers = list(SECURITY_HEADERS.items())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        answer = self._answer(environ)
+        if answer is None:
+            return self.flask_wsgi(environ, start_response)
+        status, headers, body = answer
+        request_id = logs.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
+        start_response(status, [*headers, (REQUEST_ID, request_id)])
+        code = int(status[:3])
+        self.metrics[code].inc()
+        self.duration.observe(time.perf_counter() - started)
+        with logs.request_context(request_id):
+            log_access("GET", ROUTE, code, started)
+        return [body]
+
+    def _answer(self, environ: dict[str, Any]) -> Answer | None:
+        """The 304 or the cached page, or None when Flask is to answer."""
+        path = environ.get("PATH_INFO", "")
+        if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX)
+                or not path.endswith(SUFFIX) or len(path) <= len(PREFIX) + len(SUFFIX)):
+            return None
+        cors = self._cors_headers(environ)
+        asked = self._asked(environ.get("QUERY_STRING", ""))
+        article_key = _article_key(path[len(PREFIX):-len(SUFFIX)])
+        if cors is None or asked is None or article_key is None:
+            return None
+        if not self._count_read(environ):
+            return None
+        try:
+            revision = self.revisions.read(article_key)
+        except self.revisions.errors:
+            return None  # Flask answers the 503
+        if revision is None:
+            return None  # an article not seen yet: its pages are not kept
+        page_etag, cache_key = _page_identity(article_key, revision, asked)
+        headers = [*page_headers(self.config, article_key, page_etag).items(), *cors,
+                   *self.security_headers]
+        if page_etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH")):
+            status, body = "304 NOT MODIFIED", b""
+        else:
+            cached = page_cache_of_app(self.app).get(cache_key)
+            if cached is None:
+                return None  # Flask builds it (and keeps it)
+            status, body = "200 OK", cached
+            headers += [("Content-Type", "application/json"),
+                        ("Content-Length", str(len(body)))]
+        return status, headers, body
+
+    def _cors_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]] | None:
+        """What flask-cors and the app's hooks add for this request's Origin, for origins
+        named plainly (no patterns): None for Flask to answer the rest."""
+        origins = self.config.cors_origins
+        origin = environ.get("HTTP_ORIGIN")
+        if not origins:
+            return [] if origin is None else None  # a foreign origin /readyz notes
+        if not self.plain_origins:
+            return None
+        if origin is None:  # flask-cors names every allowed origin then, or "*"
+            allowed = ["*"] if "*" in origins else sorted(origins)
+        elif origin in origins or "*" in origins:
+            allowed = [origin]
+        else:
+            return None
+        return [*(("Access-Control-Allow-Origin", name) for name in allowed),
+                ("Access-Control-Expose-Headers", EXPOSED), ("Vary", "Origin")]
+
+    def _asked(self, query_string: str) -> tuple[tuple[str, Any], ...] | None:
+        """What the query asks for, as the view reads it (None: Flask is to judge it)."""
+        if query_string in self.queries:
+            return self.queries[query_string]
+        pairs = parse_qsl(query_string, keep_blank_values=True)
+        names = [name for name, _ in pairs]
+        asked = None
+        if set(names) <= QUERY_NAMES and len(set(names)) == len(names):
+            with suppress(ValidationError):
+                asked = tuple(thread_asked(self.query_schema.load(dict(pairs))))
+        if len(self.queries) >= KNOWN_QUERIES:
+            self.queries.clear()
+        self.queries[query_string] = asked
+        return asked
+
+    def _count_read(self, environ: dict[str, Any]) -> bool:
+        """Count the request against the read limit as Flask-Limiter would (same keys, same
+        storage); False when the limit is reached or cannot be counted: Flask answers, the
+        429 included. Counted here, Flask is told to count it no second time."""
+        setting = getattr(self.config, READ_LIMIT)
+        if not (self.config.rate_limits_enabled and setting and limiter.enabled):
+            return True
+        network = "net:" + _network(environ.get("REMOTE_ADDR") or "unknown",
+                                    self.config.address_prefix_v4,
+                                    self.config.address_prefix_v6)
+        try:
+            rate_limiter = limiter.limiter
+            for item in _parsed(setting):
+                if not rate_limiter.hit(item, KEY_PREFIX, network, READ_LIMIT):
+                    return False
+        except Exception:  # a storage failure: Flask-Limiter's fallback decides
+            return False
+        environ[COUNTED_IN_FRONT] = True
+        return True
+
+
+class RevisionReader:
+    """``threads.public_revision`` on a pooled driver connection: the one statement of a
+    304, without SQLAlchemy's execution machinery around it (a third of the request)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        compiled = threads.REVISION.compile(dialect=engine.dialect)
+        self.sql, self.positional = str(compiled), compiled.positional
+        self.errors = (*UNAVAILABLE, engine.dialect.loaded_dbapi.Error)
+
+    def read(self, article_key: str) -> int | None:
+        # SQLite runs a lone SELECT as its own transaction; PostgreSQL's is rolled back
+        # when the connection goes back to the pool.
+        parameters = (article_key,) if self.positional else {"article_key": article_key}
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(self.sql, parameters)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return None if row is None else row[0]
+
+
+def _article_key(raw: str) -> str | None:
+    """The key as Flask reads it from the path (UTF-8 behind the WSGI server's Latin-1),
+    if it is a valid one."""
+    try:
+        return ARTICLE_KEY(raw.encode("latin-1").decode("utf-8", "replace"))
+    except (UnicodeEncodeError, ValidationError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _page_identity(article_key: str, revision: int, asked: tuple[tuple[str, Any], ...]
+                   ) -> tuple[str, str]:
+    """The ETag and the cache key of a page (two hashes, the same for every reader)."""
+    return (etag(revision, article_key, *asked),
+            page_key(THREAD, article_key, revision, *asked))
+
+
+@lru_cache(maxsize=4096)
+def _network(address: str, v4_prefix: int, v6_prefix: int) -> str:
+    return network_of(address, v4_prefix, v6_prefix)
+
+
+@lru_cache(maxsize=32)
+def _parsed(setting: str) -> list[RateLimitItem]:
+    """The limits of a setting in the order Flask-Limiter checks them."""
+    return sorted(parse_many(setting))
