@@ -10,6 +10,7 @@ import pytest
 from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.services import threads
+from tests.support.queries import counted_queries
 from tests.support.records import ARTICLE_KEY, add_comment, comment_by_id
 
 
@@ -142,6 +143,22 @@ def test_a_cursor_stays_good_when_its_reply_is_taken_down(database, discussion):
         comment_by_id(session, discussion["b"]).status = CommentStatus.REJECTED
     rest = replies_page(database, discussion["root"], root.replies_cursor)
     assert names(discussion, rest.comments) == ["a2", "c", "c1"]
+
+
+def test_a_page_is_read_in_three_statements_however_many_threads_it_shows(database, clock):
+    """The article with its count of comments, the page's top-level comments, their
+    threads: no statement per thread."""
+    with database.transaction() as session:
+        for i in range(4):
+            clock.advance(minutes=1)
+            root = add_comment(session, clock(), body=f"Kommentar {i}")
+            add_comment(session, clock(), body="Antwort", parent=root)
+
+    for limit in (1, 4):
+        with counted_queries(database.engine) as statements:
+            page = thread_page(database, limit=limit)
+        assert (len(page.comments), page.total) == (2 * limit, 8)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
 
 
 def test_a_page_ends_early_rather_than_hold_more_than_the_bound(database, clock):
