@@ -150,13 +150,13 @@ _TARGET = select(Comment.id, Comment.root_id).join(Article).where(
     Comment.public_id == bindparam("comment_id"), Article.key == bindparam("article_key"))
 
 # Built once: every public read runs it, most of them nothing else.
-_REVISION = select(Article.public_revision).where(Article.key == bindparam("article_key"))
+REVISION = select(Article.public_revision).where(Article.key == bindparam("article_key"))
 
 
 def public_revision(session: Session | Connection, article_key: str) -> int | None:
     """The counter the public pages' ETag and cache keys are made of (``None`` for an
     article not seen yet: its first comment makes it one with revision 0)."""
-    return session.scalar(_REVISION, {"article_key": article_key})
+    return session.scalar(REVISION, {"article_key": article_key})
 
 
 def public_thread_page(session: Session, article_key: str, *, cursor: str | None,
