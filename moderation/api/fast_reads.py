@@ -1,14 +1,14 @@
-"""The widget's hottest request answered in front of Flask: an article's thread page whose
-answer is already known, a 304 for a current ETag or the cached bytes of the article's
-current revision.
+"""The widget's hottest request answered in front of Flask: an article's thread page, as a
+304 for a current ETag, the cached bytes of the article's current revision, or built and
+kept.
 
-When an article trends, nearly every request is one of these two, and Flask's request
-cycle (routing, hooks, the limiter's wrappers, the response object) cost several times
-what the answer does. Here they cost the read limit, one indexed read of the revision and
-a cache lookup. The answer is the view's, header for header (``tests/api/test_fast_reads``
-compares them): everything else goes on to Flask unchanged, which answers it the same way
-it always did: a page to build, an invalid request, a refused limit, an origin that CORS
-does not allow or that ``/readyz`` remembers, a database that is away.
+When an article trends, nearly every request is one of these, and Flask's request cycle
+(routing, hooks, the limiter's wrappers, the response object) costs several times what a
+304 or a cached page does. Here they cost the read limit, one indexed read of the revision
+and a cache lookup. The answer is the view's, header for header (``tests/api/
+test_fast_reads.py`` compares them); everything else goes on to Flask unchanged, which
+answers it as it always did: parameters to judge, a refused limit, an origin that CORS does
+not name or that ``/readyz`` remembers, a database that is away.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ from moderation.api.public_pages import (
     page_cache_of_app,
     page_headers,
     thread_asked,
+    thread_page,
 )
 from moderation.api.request_ids import HEADER as REQUEST_ID
 from moderation.api.request_ids import log_access
 from moderation.config import Config
 from moderation.db import UNAVAILABLE
+from moderation.errors import Invalid
 from moderation.schemas import ARTICLE_KEY, ThreadQuerySchema
 from moderation.services import threads
 from moderation.services.addresses import network_of
@@ -66,6 +68,7 @@ class FastThreadReads:
         self.app, self.flask_wsgi = app, flask_wsgi
         state = app.extensions["moderation"]
         self.config: Config = state.config
+        self.database = state.database
         self.revisions = RevisionReader(state.database.engine)
         self.queries: dict[str, tuple[tuple[str, Any], ...] | None] = {}
         self.query_schema = ThreadQuerySchema()
@@ -93,7 +96,7 @@ class FastThreadReads:
         return [body]
 
     def _answer(self, environ: dict[str, Any]) -> Answer | None:
-        """The 304 or the cached page, or None when Flask is to answer."""
+        """The 304 or the page, or None when Flask is to answer."""
         path = environ.get("PATH_INFO", "")
         if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX)
                 or not path.endswith(SUFFIX) or len(path) <= len(PREFIX) + len(SUFFIX)):
@@ -109,21 +112,32 @@ class FastThreadReads:
             revision = self.revisions.read(article_key)
         except self.revisions.errors:
             return None  # Flask answers the 503
-        if revision is None:
-            return None  # an article not seen yet: its pages are not kept
         page_etag, cache_key = _page_identity(article_key, revision, asked)
         headers = [*page_headers(self.config, article_key, page_etag).items(), *cors,
                    *self.security_headers]
         if page_etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH")):
-            status, body = "304 NOT MODIFIED", b""
-        else:
-            cached = page_cache_of_app(self.app).get(cache_key)
-            if cached is None:
-                return None  # Flask builds it (and keeps it)
-            status, body = "200 OK", cached
-            headers += [("Content-Type", "application/json"),
-                        ("Content-Length", str(len(body)))]
-        return status, headers, body
+            return "304 NOT MODIFIED", headers, b""
+        body = self._page(article_key, revision, asked, cache_key)
+        if body is None:
+            return None
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        return "200 OK", headers, body
+
+    def _page(self, article_key: str, revision: int | None,
+              asked: tuple[tuple[str, Any], ...], cache_key: str) -> bytes | None:
+        """The page's bytes from the cache, else built and kept (an article not seen yet:
+        built, never kept); None for Flask to answer what the build refused."""
+        cache = page_cache_of_app(self.app)
+        if revision is not None and (cached := cache.get(cache_key)) is not None:
+            return cached
+        try:
+            with self.database.session(read_only=True) as session:
+                body = thread_page(session, article_key, dict(asked))
+        except (Invalid, *UNAVAILABLE):
+            return None
+        if revision is not None:
+            cache.put(cache_key, body)
+        return body
 
     def _cors_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]] | None:
         """What flask-cors and the app's hooks add for this request's Origin, for origins

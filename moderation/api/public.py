@@ -28,6 +28,7 @@ from moderation.api.public_pages import (
     page_cache_of_app,
     page_headers,
     thread_asked,
+    thread_page,
 )
 from moderation.schemas import (
     AppealInSchema,
@@ -72,9 +73,7 @@ class ArticleComments(MethodView):
         session, revision = request_session(read_only=True), _revision(article_key)
         return _public_page(
             THREAD, article_key, revision, thread_asked(query),
-            lambda: threads.thread_page_json(threads.public_thread_page(
-                session, article_key, cursor=query["cursor"], limit=query["limit"],
-                replies=query["replies"], newest_first=query["order"] == "newest")))
+            lambda: thread_page(session, article_key, query))
 
     @rate_limited(blp, per_address("limit_comments_per_address"),
                   per_email("limit_comments_per_email"), per_article("limit_comments_per_article"))
@@ -165,8 +164,7 @@ def _public_page(kind: str, article_key: str, revision: int | None, asked: list[
     """A public page of an article: 304 while the client's ETag is current (nothing but the
     revision read), else the cached bytes of this revision, else ``build()``'s, cached.
     Pages of an article not seen yet are not kept: nobody can fill the cache with them.
-    (The fast path in front of Flask answers the first two for thread pages:
-    ``fast_reads.py``.)"""
+    (The fast path in front of Flask answers most thread pages: ``fast_reads.py``.)"""
     page_etag = etag(revision, article_key, *asked)
     headers = page_headers(state().config, article_key, page_etag)
     if page_etag in request.if_none_match:

@@ -8,8 +8,10 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from moderation.config import Config
+from moderation.services import threads
 from moderation.services.page_cache import PageCache, page_cache_of
 
 PAGE_CACHE = "moderation_page_cache"
@@ -29,6 +31,13 @@ def page_cache_of_app(app: Flask) -> PageCache:
 def thread_asked(query: dict[str, Any]) -> list[tuple[str, Any]]:
     """What a thread page was asked for, as its ETag and cache key hold it."""
     return sorted(query.items())
+
+
+def thread_page(session: Session, article_key: str, query: dict[str, Any]) -> bytes:
+    """An article's thread page as ``ThreadQuerySchema``'s ``query`` asks for it, in JSON."""
+    return threads.thread_page_json(threads.public_thread_page(
+        session, article_key, cursor=query["cursor"], limit=query["limit"],
+        replies=query["replies"], newest_first=query["order"] == "newest"))
 
 
 def etag(revision: int | None, *page: Any) -> str:
