@@ -24,17 +24,13 @@ Prints the settings, the figures and the machine they ran on. Loopback only; bou
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -44,21 +40,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from webhooks import Receiver  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from bench.latency import percentile  # noqa: E402
+from bench.loopback import HOST, Receiver, answers, free_port, stop, wait_until  # noqa: E402
+from bench.machine import describe  # noqa: E402
+from bench.scale_out import post_comment, subscribe  # noqa: E402
+from bench.scratch_db import drop_postgres, fresh_database  # noqa: E402
 from moderation import migrate  # noqa: E402
 from moderation.db import Database  # noqa: E402
-from moderation.domain import CommentStatus, Role  # noqa: E402
+from moderation.domain import CommentStatus  # noqa: E402
 from moderation.models import Comment, ModerationEvent  # noqa: E402
-from moderation.services import keys  # noqa: E402
 
-HOST = "127.0.0.1"
 ARTICLE = "entscheidung-bench"
 PG_DATABASE = "moderation_bench_decisions"
-DECISION_EVENTS = ["comment.approved", "comment.rejected", "comment.review_requested"]
 WARM_UP = 3
 # Readers' comments of several lengths, mostly harmless, some rude: decisions of every kind.
 BODIES = [
@@ -77,28 +72,6 @@ BODIES = [
 
 
 # --- the service --------------------------------------------------------------------------
-
-def fresh_database(kind: str, folder: Path, pg_url: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.db'}"
-    _on_server(pg_url, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)',
-               f'CREATE DATABASE "{PG_DATABASE}"')
-    return make_url(pg_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
-def _on_server(pg_url: str, *statements: str) -> None:
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
 
 def moderation(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """``moderation <command>`` from this checkout, its output into ``log``."""
@@ -124,57 +97,19 @@ def service(kind: str, database_url: str, folder: Path, poll_seconds: float
     if separate_worker:
         processes.append(moderation(["worker"], env, log))
     try:
-        deadline = time.monotonic() + 60
-        while not _answers(port):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                raise RuntimeError(f"the service did not start:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until(lambda: answers(port), processes, 60, "the service", log)
         yield port
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-
-
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def subscribe(database_url: str, port: int, receiver_url: str) -> None:
-    """An admin key, and with it one endpoint for the decision events."""
-    with Database(database_url) as database, database.transaction() as session:
-        secret = keys.create_key(session, "bench", Role.ADMIN, datetime.now(UTC)).secret
-    request = urllib.request.Request(
-        f"http://{HOST}:{port}/v1/webhooks", method="POST",
-        data=json.dumps({"url": receiver_url, "event_types": DECISION_EVENTS}).encode(),
-        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http only
-        assert response.status == 201, response.status
+        stop(processes, 60)
 
 
 # --- load ---------------------------------------------------------------------------------
 
 def post(port: int, number: int) -> tuple[float, str]:
     """Post one comment on a new connection: (the wall-clock time it was sent, its id)."""
-    body = json.dumps({"author_name": "Jürgen Müller",
-                       "body": f"{BODIES[number % len(BODIES)]} ({secrets.token_hex(3)})"},
-                      ensure_ascii=False).encode()
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        sent = time.time()
-        connection.request("POST", f"/v1/articles/{ARTICLE}/comments", body=body,
-                           headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
-        answer = json.loads(response.read())
-        assert response.status == 202, answer
-        return sent, answer["id"]
-    finally:
-        connection.close()
+    sent, _answered, public_id = post_comment(
+        port, f"{BODIES[number % len(BODIES)]} ({secrets.token_hex(3)})", ARTICLE, timeout=30)
+    return sent, public_id
 
 
 def post_at_rate(port: int, rate: float, seconds: float) -> dict[str, float]:
@@ -221,18 +156,13 @@ def wait_for(count: int, found: Callable[[], Sized], seconds: float = 60) -> Non
         time.sleep(0.5)
 
 
-def arrived(receiver: Receiver, offset: float, into: dict[str, float]) -> dict[str, float]:
+def arrived(receiver: Receiver, into: dict[str, float]) -> dict[str, float]:
     """Add what reached the receiver since the last call (comment id → wall-clock time)."""
-    into.update({arrival.comment_id: arrival.at + offset for arrival in receiver.take()})
+    into.update({arrival.comment_id: arrival.wall for arrival in receiver.take()})
     return into
 
 
 # --- report -------------------------------------------------------------------------------
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
-
 
 def figures(label: str, values_ms: list[float]) -> str:
     return (f"{label:<26} n {len(values_ms):4}  p50 {percentile(values_ms, 50):7.1f} ms  "
@@ -243,23 +173,22 @@ def figures(label: str, values_ms: list[float]) -> str:
 def run(kind: str, args: argparse.Namespace, receiver: Receiver) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        url = fresh_database(kind, folder, args.pg_url)
+        url = fresh_database(kind, folder, args.pg_url, PG_DATABASE)
         try:
             migrate.upgrade(url)
             with service(kind, url, folder, args.poll_seconds) as port:
                 subscribe(url, port, receiver.url)
-                offset = time.time() - time.monotonic()  # the receiver notes monotonic time
                 warm = {post(port, number)[1] for number in range(WARM_UP)}
                 wait_for(WARM_UP, lambda: decisions_of(url, warm))  # the scorer is loaded
-                wait_for(WARM_UP, lambda: arrived(receiver, offset, {}))
+                wait_for(WARM_UP, lambda: arrived(receiver, {}))
                 sent = post_at_rate(port, args.rate, args.seconds)
                 wait_for(len(sent), lambda: decisions_of(url, set(sent)))
                 decided = decisions_of(url, set(sent))
                 arrivals: dict[str, float] = {}
-                wait_for(len(decided), lambda: arrived(receiver, offset, arrivals))
+                wait_for(len(decided), lambda: arrived(receiver, arrivals))
         finally:
             if kind == "postgresql":
-                _on_server(args.pg_url, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+                drop_postgres(args.pg_url, PG_DATABASE)
     shape = "serve (workers in-process)" if kind == "sqlite" else "serve + worker process"
     outcomes: dict[str, int] = {}
     for _at, status in decided.values():

@@ -58,8 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from click.testing import CliRunner  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch_db import drop_postgres, make_postgres  # noqa: E402
 
 from moderation import create_app, migrate  # noqa: E402
 from moderation.config import Config  # noqa: E402
@@ -117,19 +116,7 @@ class Line:
 def fresh_database(server_url: str | None, folder: Path) -> str:
     if server_url is None:
         return f"sqlite:///{folder / 'site.db'}"
-    _on_server(server_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)',
-               f'CREATE DATABASE "{BENCH_DATABASE}"')
-    return make_url(server_url).set(database=BENCH_DATABASE).render_as_string(
-        hide_password=False)
-
-
-def _on_server(server_url: str, *statements: str) -> None:
-    admin = create_engine(make_url(server_url).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    admin.dispose()
+    return make_postgres(server_url, BENCH_DATABASE)
 
 
 def editor_key(database_url: str) -> str:
@@ -263,8 +250,7 @@ def main() -> None:
             lines = simulate(database_url, folder, batches, train_rows, test_rows, args)
         finally:
             if args.database_url is not None:
-                _on_server(args.database_url,
-                           f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+                drop_postgres(args.database_url, BENCH_DATABASE)
     for title, line in lines.items():
         print(f"\n{title}:{table(line)}")
     print(f"\nrun time: {(time.perf_counter() - started) / 60:.1f} min", flush=True)

@@ -21,8 +21,6 @@ import asyncio
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from latency import percentile  # noqa: E402
+from loopback import HOST, answers, free_port, stop, wait_until  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch_db import fresh_database  # noqa: E402
 
 from moderation import migrate  # noqa: E402
 from moderation.config import Config  # noqa: E402
@@ -48,7 +47,6 @@ from moderation.services.comments import NewComment, submit_comment  # noqa: E40
 from moderation.statements import PublisherTerms  # noqa: E402
 
 ARTICLE = "ki-im-alltag"
-HOST = "127.0.0.1"
 BODIES = [
     "Spannender Artikel – danke für die Übersicht! Grüße aus München.",
     "Ich sehe das anders: die Größe des Modells ist nicht alles. 🤔",
@@ -58,17 +56,6 @@ BODIES = [
 
 
 # --- fixtures ---------------------------------------------------------------------------------
-
-def fresh_database(kind: str, folder: Path, pg_url: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.db'}"
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "moderation_bench" WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE "moderation_bench"'))
-    admin.dispose()
-    return make_url(pg_url).set(database="moderation_bench").render_as_string(hide_password=False)
-
 
 def seed_thread(database_url: str, threads: int = 50, replies: int = 3) -> int:
     """One article with ``threads`` approved comments, each with ``replies`` approved replies."""
@@ -96,42 +83,27 @@ def seed_thread(database_url: str, threads: int = 50, replies: int = 3) -> int:
 
 # --- server -----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 # One client address would hit the per-address limits at once: --rate-limits keeps the
 # limiter in the path (memory storage) with limits no figure reaches, to measure its cost.
 UNREACHABLE_LIMITS = {f"MODERATION_LIMIT_{name}": "100000000/minute" for name in (
     "COMMENTS_PER_ADDRESS", "COMMENTS_PER_EMAIL", "COMMENTS_PER_ARTICLE", "READS_PER_ADDRESS")}
 
 
-def start_server(database_url: str, workers: int, port: int,
-                 rate_limits: bool) -> subprocess.Popen:
-    env = {**os.environ, "MODERATION_DATABASE_URL": database_url,
-           "MODERATION_EMBEDDED_WORKER": "0", "MODERATION_RATE_LIMITS": str(int(rate_limits)),
-           **UNREACHABLE_LIMITS}
+def start_server(workers: int, port: int, settings: dict[str, str],
+                 stderr: int | None = None) -> subprocess.Popen:
+    """gunicorn with ``workers`` sync workers on ``port``, ``settings`` added to its
+    environment, answering /healthz."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen(
         [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
          "--log-level", "warning", "moderation:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError("the server did not start")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+        cwd=ROOT, env={**os.environ, **settings}, start_new_session=True, stderr=stderr)
+    try:
+        wait_until(lambda: answers(port), [server], 30, "the server")
+    except RuntimeError:
+        stop([server])
+        raise
+    return server
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -144,8 +116,7 @@ class Result:
     latencies_ms: list[float]
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+        return percentile(self.latencies_ms, p)
 
     def row(self, label: str) -> str:
         return (f"{label:<44} {self.sent / self.seconds:>8.0f} req/s"
@@ -260,11 +231,13 @@ def main() -> None:
           f"{'on' if args.rate_limits else 'off'}\n")
     for kind in args.databases.split(","):
         with tempfile.TemporaryDirectory() as folder:
-            url = fresh_database(kind, Path(folder), args.pg_url)
+            url = fresh_database(kind, Path(folder), args.pg_url, "moderation_bench")
             migrate.upgrade(url)
             seeded = seed_thread(url)
             port = free_port()
-            server = start_server(url, args.workers, port, args.rate_limits)
+            server = start_server(args.workers, port, {
+                "MODERATION_DATABASE_URL": url, "MODERATION_EMBEDDED_WORKER": "0",
+                "MODERATION_RATE_LIMITS": str(int(args.rate_limits)), **UNREACHABLE_LIMITS})
             try:
                 print(f"[{kind}] article with {seeded} approved comments (50 threads)")
                 print(scenario(port, "list", args.seconds, args.connections, None).row(
@@ -278,7 +251,7 @@ def main() -> None:
                     print(result.row(f"POST comment at {rate:.0f}/s (open loop)"))
                 print()
             finally:
-                stop_server(server)
+                stop([server])
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,13 +45,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from latency import percentile  # noqa: E402
+from loopback import HOST, answers, free_port, stop, wait_until  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch_db import drop_postgres, make_postgres  # noqa: E402
 
 from moderation import migrate  # noqa: E402
 
-HOST = "127.0.0.1"
 ISSO_VERSION = "0.14.0"
 PG_DATABASE = "moderation_bench_intake"
 # 330 characters of German, umlauts and ß included; a counter goes in front of it so that
@@ -79,14 +78,6 @@ class Server:
     accepted: frozenset[int]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def _post(port: int, path: str, payload: dict[str, object]) -> bytes:
     body = json.dumps(payload, ensure_ascii=False).encode()
     return (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
@@ -107,29 +98,10 @@ def gunicorn(name: str, command: list[str], env: dict[str, str], folder: Path, p
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not _answers(port, ready_path):
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{name} did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until(lambda: answers(port, ready_path), [process], 60, name, log)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _answers(port: int, path: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=1):
-            return True
-    except urllib.error.HTTPError:
-        return True  # it answers
-    except OSError:
-        return False
+        stop([process])
 
 
 @contextmanager
@@ -206,8 +178,7 @@ class Run:
     latencies_ms: list[float]
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+        return percentile(self.latencies_ms, p)
 
     @property
     def throughput(self) -> float:
@@ -336,22 +307,12 @@ def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) ->
 @contextmanager
 def postgres_database(server_url: str) -> Iterator[str]:
     """A fresh database on the server of ``server_url``, dropped at the end."""
-    base = make_url(server_url)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def run(statement: str) -> None:
-        with admin.connect() as connection:
-            connection.execute(text(statement))
-
-    run(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-    run(f'CREATE DATABASE "{PG_DATABASE}"')
+    url = make_postgres(server_url, PG_DATABASE)
     try:
-        url = base.set(database=PG_DATABASE).render_as_string(hide_password=False)
         migrate.upgrade(url)
         yield url
     finally:
-        run(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        admin.dispose()
+        drop_postgres(server_url, PG_DATABASE)
 
 
 def sqlite_database(folder: Path, name: str) -> str:

@@ -46,20 +46,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_api import (
-    ARTICLE,
-    HOST,
-    ROOT,
-    Connection,
-    Result,
-    free_port,
-    get_request,
-    seed_thread,
-    stop_server,
-)
+from http_api import ARTICLE, Connection, Result, get_request, seed_thread, start_server
+from loopback import HOST, free_port, stop
 from machine import describe
-from sqlalchemy import bindparam, create_engine, text
-from sqlalchemy.engine import make_url
+from scratch_db import drop_postgres, make_postgres
+from sqlalchemy import bindparam, text
 
 from moderation import migrate
 from moderation.db import Database
@@ -128,38 +119,6 @@ def add_other_comments(url: str, total: int) -> float:
 
 def _seed_time() -> datetime:
     return datetime.now(UTC) - timedelta(days=2)
-
-
-def postgres_database(server_url: str, action: str) -> str:
-    """Make (afresh) or drop this bench's own database on the PostgreSQL server."""
-    admin = create_engine(make_url(server_url).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        if action == "create":
-            connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
-    admin.dispose()
-    return make_url(server_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
-def start_server(url: str, workers: int, port: int, cache_url: str) -> subprocess.Popen:
-    env = {**os.environ, "MODERATION_DATABASE_URL": url, "MODERATION_EMBEDDED_WORKER": "0",
-           "MODERATION_RATE_LIMITS": "1", "MODERATION_LIMIT_READS_PER_ADDRESS": "100000000/minute",
-           "MODERATION_CACHE_URL": cache_url, "MODERATION_LOG_FORMAT": "text"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
-         "--log-level", "warning", "moderation:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError("the server did not start")
 
 
 def server_cpu_seconds(server: subprocess.Popen) -> float:
@@ -250,7 +209,12 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> None:
                                        ("cold", "none", args.cold_rates),
                                        ("304", args.cache_url, args.rates)):
             port = free_port()
-            server = start_server(url, args.workers, port, cache_url)
+            server = start_server(args.workers, port, {
+                "MODERATION_DATABASE_URL": url, "MODERATION_EMBEDDED_WORKER": "0",
+                "MODERATION_RATE_LIMITS": "1",
+                "MODERATION_LIMIT_READS_PER_ADDRESS": "100000000/minute",
+                "MODERATION_CACHE_URL": cache_url, "MODERATION_LOG_FORMAT": "text"},
+                stderr=subprocess.DEVNULL)
             try:
                 etag, size = current_page(port)
                 if mode == "warm":
@@ -262,7 +226,7 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> None:
                     print(measure(server, port, mode, rate, args.seconds, args.connections,
                                   etag if mode == "304" else None), flush=True)
             finally:
-                stop_server(server)
+                stop([server])
 
 
 def numbers(value: str) -> list[int]:
@@ -303,12 +267,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{Path(folder) / 'reads.db'}"
             if server_url:
-                url = postgres_database(server_url, "create")
+                url = make_postgres(server_url, PG_DATABASE)
             try:
                 run_database(kind, url, args)
             finally:
                 if server_url:
-                    postgres_database(server_url, "drop")
+                    drop_postgres(server_url, PG_DATABASE)
 
 
 if __name__ == "__main__":

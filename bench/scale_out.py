@@ -28,11 +28,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,20 +40,21 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.latency import percentile  # noqa: E402
+from bench.loopback import HOST, Receiver, answers, free_port, stop, wait_until  # noqa: E402
 from bench.machine import describe  # noqa: E402
+from bench.scratch_db import drop_postgres, make_postgres  # noqa: E402
 from moderation import migrate  # noqa: E402
 from moderation.db import Database  # noqa: E402
 from moderation.domain import CommentStatus, Role  # noqa: E402
@@ -68,7 +67,6 @@ from moderation.models import (  # noqa: E402
 )
 from moderation.services import keys  # noqa: E402
 
-HOST = "127.0.0.1"
 ARTICLE = "skalierung-bench"
 PG_DATABASE = "moderation_bench_scale_out"
 DECISION_EVENTS = ["comment.approved", "comment.rejected", "comment.review_requested"]
@@ -82,85 +80,7 @@ BODIES = [
 ]
 
 
-# --- the webhook receiver (its own process: it must not slow the poster down) --------------
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-
-def serve_receiver(port_pipe) -> None:  # type: ignore[no-untyped-def]
-    """Answer every POST with 204 and note (webhook-id, arrival wall-clock time); GET
-    /arrivals hands every note so far over; GET /shutdown ends the process."""
-    arrivals: list[tuple[str, float]] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            arrived = time.time()
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            with lock:
-                arrivals.append((self.headers.get("webhook-id", ""), arrived))
-
-        def do_GET(self) -> None:
-            if self.path == "/shutdown":
-                threading.Thread(target=server.shutdown).start()
-                payload = b"[]"
-            else:
-                with lock:
-                    payload = json.dumps(arrivals).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = _Server((HOST, 0), Handler)
-    port_pipe.send(server.server_address[1])
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-
-
-@contextmanager
-def webhook_receiver() -> Iterator[int]:
-    """The receiver's port, while it runs."""
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=serve_receiver, args=(child,), name="webhook-receiver")
-    process.start()
-    try:
-        if not parent.poll(60):
-            raise RuntimeError("the webhook receiver did not start")
-        port = parent.recv()
-        yield port
-        with suppress(OSError):
-            urllib.request.urlopen(f"http://{HOST}:{port}/shutdown", timeout=5).close()
-        process.join(10)
-    finally:
-        if process.is_alive():
-            process.terminate()
-            process.join(5)
-
-
-def arrivals(port: int) -> list[tuple[str, float]]:
-    with urllib.request.urlopen(f"http://{HOST}:{port}/arrivals", timeout=30) as answer:
-        return [(webhook_id, at) for webhook_id, at in json.load(answer)]
-
-
 # --- the service: gunicorn and the worker processes ------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
 
 @dataclass
 class Cluster:
@@ -195,30 +115,11 @@ def cluster(database_url: str, folder: Path, *, api_processes: int, workers: int
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT) for _ in range(workers)]
     everything = [api, *processes]
     try:
-        deadline = time.monotonic() + 120
-        while not (_answers(port) and _scorers_ready(database_url) >= workers):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in everything):
-                raise RuntimeError(f"the service did not start:\n{log.read_text()}")
-            time.sleep(0.3)
+        wait_until(lambda: answers(port) and _scorers_ready(database_url) >= workers,
+                   everything, 120, "the service", log, pause=0.3)
         yield Cluster(port, processes, log)
     finally:
-        for process in everything:
-            if process.poll() is None:
-                process.terminate()
-        for process in everything:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
-            return True
-    except OSError:
-        return False
+        stop(everything, 60)
 
 
 def _scorers_ready(database_url: str) -> int:
@@ -253,15 +154,15 @@ class Posted:
     finished: float = 0.0
 
 
-def post(port: int, number: int) -> tuple[float, float, str]:
-    """One comment on a new connection: (sent, answered, its id)."""
-    body = json.dumps({"author_name": "Jürgen Müller",
-                       "body": f"{BODIES[number % len(BODIES)]} ({secrets.token_hex(4)})"},
+def post_comment(port: int, text: str, article: str = ARTICLE,
+                 timeout: float = 60) -> tuple[float, float, str]:
+    """One comment on a new connection: (sent, answered, its id), wall-clock times."""
+    body = json.dumps({"author_name": "Jürgen Müller", "body": text},
                       ensure_ascii=False).encode()
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         sent = time.time()
-        connection.request("POST", f"/v1/articles/{ARTICLE}/comments", body=body,
+        connection.request("POST", f"/v1/articles/{article}/comments", body=body,
                            headers={"Content-Type": "application/json"})
         response = connection.getresponse()
         answer = json.loads(response.read())
@@ -281,7 +182,8 @@ def post_at_rate(port: int, count: int, rate: float, kill_after: int,
 
     def one(number: int, scheduled: float) -> None:
         try:
-            sent, answered, public_id = post(port, number)
+            sent, answered, public_id = post_comment(
+                port, f"{BODIES[number % len(BODIES)]} ({secrets.token_hex(4)})")
         except (OSError, RuntimeError) as error:
             with lock:
                 posted.failures[str(error)[:80]] += 1
@@ -398,10 +300,10 @@ def run(database_url: str, *, comments: int, rate: float, api_processes: int = 2
         settle_seconds: float = 120) -> Report:
     """Everything above on a migrated, empty database at ``database_url``."""
     migrate.upgrade(database_url)
-    with tempfile.TemporaryDirectory() as name, webhook_receiver() as receiver_port, \
+    with tempfile.TemporaryDirectory() as name, Receiver() as receiver, \
             cluster(database_url, Path(name), api_processes=api_processes, workers=workers,
                     lease_seconds=lease_seconds) as service:
-        subscribe(database_url, service.api_port, f"http://{HOST}:{receiver_port}/hook")
+        subscribe(database_url, service.api_port, receiver.url)
         kill = threading.Event()
         victim = service.workers[0]
 
@@ -415,20 +317,17 @@ def run(database_url: str, *, comments: int, rate: float, api_processes: int = 2
                               min(comments - 1, int(comments * kill_at)), kill)
         killer.join(timeout=5)
         started = time.monotonic()
+        arrived: list[tuple[str, float]] = []
         while True:
             result = outcome(database_url)
-            received = {webhook_id for webhook_id, _ in arrivals(receiver_port)}
+            arrived += [(a.webhook_id, a.wall) for a in receiver.take()]
+            received = {webhook_id for webhook_id, _ in arrived}
             if settled(result, received, len(posted.sent)) or (
                     time.monotonic() - started > settle_seconds):
                 break
             time.sleep(0.5)
-        return Report(posted, result, arrivals(receiver_port), victim.pid,
-                      time.monotonic() - started)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
+        arrived += [(a.webhook_id, a.wall) for a in receiver.take()]
+        return Report(posted, result, arrived, victim.pid, time.monotonic() - started)
 
 
 def figures(label: str, values_ms: list[float]) -> str:
@@ -475,20 +374,6 @@ def describe_report(report: Report, rate: float) -> str:
     return "\n".join(lines)
 
 
-def fresh_postgres(pg_url: str) -> str:
-    _on_server(pg_url, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)',
-               f'CREATE DATABASE "{PG_DATABASE}"')
-    return make_url(pg_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
-def _on_server(pg_url: str, *statements: str) -> None:
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--comments", type=int, default=20000)
@@ -510,14 +395,14 @@ def main() -> int:
           f"{args.lease_seconds} s; one webhook endpoint on a loopback receiver")
     print(f"load: {args.comments} comments at {args.rate:g}/s, open loop, a new connection "
           f"each; one worker killed after {args.kill_at:.0%} of them\n")
-    url = fresh_postgres(args.pg_url)
+    url = make_postgres(args.pg_url, PG_DATABASE)
     try:
         report = run(url, comments=args.comments, rate=args.rate,
                      api_processes=args.api_processes, workers=args.workers,
                      kill_at=args.kill_at, lease_seconds=args.lease_seconds,
                      settle_seconds=args.settle_seconds)
     finally:
-        _on_server(args.pg_url, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+        drop_postgres(args.pg_url, PG_DATABASE)
     print(describe_report(report, args.rate))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0 if report.passed else 1

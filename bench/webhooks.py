@@ -22,25 +22,23 @@ Prints the settings, the figures and the machine they ran on. Loopback only; bou
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import multiprocessing
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from latency import percentile  # noqa: E402
+from loopback import HOST, Receiver  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from scratch_db import drop_postgres, fresh_database  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from moderation import jobs, migrate  # noqa: E402
 from moderation.config import Config  # noqa: E402
@@ -53,92 +51,9 @@ from moderation.services.webhooks import create_endpoint  # noqa: E402
 from moderation.statements import PublisherTerms  # noqa: E402
 from moderation.workers.delivery import DeliveryWorker  # noqa: E402
 
-HOST = "127.0.0.1"
 ARTICLE = "webhook-bench"
 PG_DATABASE = "moderation_bench_webhooks"
 EVENT = "comment.approved"
-
-
-# --- receiver (its own process, so that it does not compete with the worker for the GIL) ----
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # the default listen backlog of 5 drops SYNs under 8 senders
-
-
-def serve_receiver(port_pipe) -> None:  # type: ignore[no-untyped-def]
-    """Answer every POST with 204 and note (webhook-id, arrival, body); GET /arrivals hands
-    the notes over and forgets them; GET /shutdown ends the process."""
-    arrivals: list[tuple[str, float, bytes]] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            arrived = time.monotonic()  # CLOCK_MONOTONIC: the same clock in every process
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            with lock:
-                arrivals.append((self.headers.get("webhook-id", ""), arrived, body))
-
-        def do_GET(self) -> None:
-            if self.path == "/shutdown":
-                threading.Thread(target=server.shutdown).start()
-                payload = b"{}"
-            else:
-                with lock:
-                    taken = arrivals[:]
-                    arrivals.clear()
-                payload = json.dumps([[wid, at, json.loads(body)["data"]["comment_id"]]
-                                      for wid, at, body in taken]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = _Server((HOST, 0), Handler)
-    port_pipe.send(server.server_address[1])
-    try:
-        server.serve_forever(poll_interval=0.1)
-    finally:
-        server.server_close()
-
-
-@dataclass
-class Arrival:
-    webhook_id: str
-    at: float
-    comment_id: str
-
-
-class Receiver:
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        self.process = context.Process(target=serve_receiver, args=(child,),
-                                       name="webhook-receiver")
-        self.process.start()
-        if not parent.poll(60):
-            self.process.terminate()
-            raise RuntimeError("the receiver did not start")
-        self.port = parent.recv()
-        self.url = f"http://{HOST}:{self.port}/hook"
-
-    def take(self) -> list[Arrival]:
-        with urllib.request.urlopen(f"http://{HOST}:{self.port}/arrivals", timeout=30) as r:
-            return [Arrival(*row) for row in json.load(r)]
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(f"http://{HOST}:{self.port}/shutdown", timeout=5).close()
-        self.process.join(10)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(5)
 
 
 # --- an instrumented worker: the same code, with the time of each phase noted --------------
@@ -211,26 +126,6 @@ def drain_in_process(url: str, config: Config, start, results) -> None:  # type:
 
 # --- fixtures ---------------------------------------------------------------------------------
 
-def fresh_database(kind: str, folder: Path, pg_url: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'bench.db'}"
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    admin.dispose()
-    return make_url(pg_url).set(database=PG_DATABASE).render_as_string(hide_password=False)
-
-
-def drop_database(kind: str, pg_url: str) -> None:
-    if kind != "postgresql":
-        return
-    admin = create_engine(make_url(pg_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def pending_comments(database: Database, count: int) -> list[int]:
     """``count`` pending comments (submitting emits nothing: the endpoint wants approvals)."""
     ids = []
@@ -269,11 +164,6 @@ def queue_left(database: Database) -> tuple[int, int]:
 
 
 # --- scenarios --------------------------------------------------------------------------------
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else 0.0
-
 
 def throughput(url: str, database: Database, config: Config, receiver: Receiver,
                decisions: int, mode: str) -> str:
@@ -408,7 +298,7 @@ def main() -> None:
     try:
         for kind in args.databases.split(","):
             with tempfile.TemporaryDirectory() as folder:
-                url = fresh_database(kind, Path(folder), args.pg_url)
+                url = fresh_database(kind, Path(folder), args.pg_url, PG_DATABASE)
                 try:
                     migrate.upgrade(url)
                     config = Config(database_url=url, embedded_worker=False,
@@ -435,7 +325,8 @@ def main() -> None:
                     finally:
                         database.dispose()
                 finally:
-                    drop_database(kind, args.pg_url)
+                    if kind == "postgresql":
+                        drop_postgres(args.pg_url, PG_DATABASE)
     finally:
         receiver.close()
 

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from machine import describe  # noqa: E402  (bench/ is on the path)
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from scratch_db import drop_postgres, make_postgres  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from moderation import create_app, migrate  # noqa: E402
@@ -60,19 +61,7 @@ BODIES = [
 def fresh_database(server_url: str | None, folder: Path) -> str:
     if server_url is None:
         return f"sqlite:///{folder / 'workspace.db'}"
-    _on_server(server_url, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)',
-               f'CREATE DATABASE "{BENCH_DATABASE}"')
-    return make_url(server_url).set(database=BENCH_DATABASE).render_as_string(
-        hide_password=False)
-
-
-def _on_server(server_url: str, *statements: str) -> None:
-    admin = create_engine(make_url(server_url).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        for statement in statements:
-            connection.execute(text(statement))
-    admin.dispose()
+    return make_postgres(server_url, BENCH_DATABASE)
 
 
 def _comment(article_id: int, n: int, status: CommentStatus, now: datetime) -> dict:
@@ -156,8 +145,7 @@ def main() -> None:
             run(database_url, Path(folder), args.requests)
         finally:
             if args.database_url is not None:
-                _on_server(args.database_url,
-                           f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+                drop_postgres(args.database_url, BENCH_DATABASE)
 
 
 def run(database_url: str, folder: Path, requests: int) -> None:
