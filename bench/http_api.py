@@ -91,13 +91,16 @@ UNREACHABLE_LIMITS = {f"MODERATION_LIMIT_{name}": "100000000/minute" for name in
 
 def start_server(workers: int, port: int, settings: dict[str, str],
                  stderr: int | None = None) -> subprocess.Popen:
-    """gunicorn with ``workers`` sync workers on ``port``, ``settings`` added to its
-    environment, answering /healthz."""
+    """gunicorn with ``workers`` sync workers on ``port`` as docker-compose.yml runs it
+    (its config, metrics of every process in a folder of their own), ``settings`` added to
+    its environment, answering /healthz."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    metrics = tempfile.mkdtemp(prefix="moderation-bench-metrics-")
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", str(workers), "--bind", f"{HOST}:{port}",
-         "--log-level", "warning", "moderation:create_app()"],
-        cwd=ROOT, env={**os.environ, **settings}, start_new_session=True, stderr=stderr)
+        [str(gunicorn), "-c", "python:moderation.gunicorn_config", "--workers", str(workers),
+         "--bind", f"{HOST}:{port}", "--log-level", "warning", "moderation:create_app()"],
+        cwd=ROOT, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics, **settings},
+        start_new_session=True, stderr=stderr)
     try:
         wait_until(lambda: answers(port), [server], 30, "the server")
     except RuntimeError:
