@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from moderation.answer_json import answer_json
 from moderation.domain import CommentStatus
 from moderation.models import Article, Comment
 
@@ -32,5 +32,4 @@ def comment_counts(session: Session, article_keys: Collection[str]) -> dict[str,
 
 def counts_json(counted: dict[str, int]) -> bytes:
     """The answer in the widget's JSON (``CountsSchema``'s shape, as Flask writes it)."""
-    return (json.dumps({"counts": counted}, ensure_ascii=False, sort_keys=True,
-                       separators=(",", ":")) + "\n").encode()
+    return answer_json({"counts": counted})

@@ -9,7 +9,6 @@ loading, no statement to build and look up in the cache per request)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from moderation.answer_json import answer_json
 from moderation.domain import CommentStatus
 from moderation.errors import Invalid, NotFound
 from moderation.models import Article, Comment
@@ -234,7 +234,7 @@ def thread_page_json(page: ThreadPage) -> bytes:
     """The page in the widget's JSON (``ThreadPageSchema``'s shape, as Flask writes it):
     built without a schema, it is the hot path of every uncached read."""
     article = page.article
-    return _json({
+    return answer_json({
         "article": None if article is None else {
             "key": article.key, "title": article.title, "url": article.url,
             "comments_open": article.comments_open},
@@ -247,7 +247,7 @@ def thread_page_json(page: ThreadPage) -> bytes:
 
 def replies_page_json(page: ReplyPage) -> bytes:
     """The page in the widget's JSON (``ReplyPageSchema``'s shape)."""
-    return _json({"comments": [_comment_json(comment) for comment in page.comments],
+    return answer_json({"comments": [_comment_json(comment) for comment in page.comments],
                   "more_replies": page.more_replies, "next_cursor": page.next_cursor})
 
 
@@ -256,11 +256,6 @@ def _comment_json(comment: PublicComment) -> dict[str, object]:
             "created_at": comment.created_at.isoformat(), "depth": comment.depth,
             "erased": bool(comment.erased), "id": comment.public_id,
             "parent_id": comment.parent_public_id}
-
-
-def _json(data: dict[str, object]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            + "\n").encode()
 
 
 def _position(row: _ThreadRow) -> tuple[str, int]:
