@@ -202,18 +202,25 @@ class RevisionReader:
         compiled = threads.REVISION.compile(dialect=engine.dialect)
         self.sql, self.positional = str(compiled), compiled.positional
         self.errors = (*UNAVAILABLE, engine.dialect.loaded_dbapi.Error)
+        self.postgresql = engine.dialect.name == "postgresql"
 
     def read(self, article_key: str) -> int | None:
-        # SQLite runs a lone SELECT as its own transaction; PostgreSQL's is rolled back
-        # when the connection goes back to the pool.
+        # One round trip: SQLite runs a lone SELECT as its own transaction; PostgreSQL's
+        # connection is switched to autocommit for it (else BEGIN, SELECT and, back in the
+        # pool, ROLLBACK: three).
         parameters = (article_key,) if self.positional else {"article_key": article_key}
         connection = self.engine.raw_connection()
+        driver = connection.driver_connection
         try:
+            if self.postgresql:
+                driver.autocommit = True  # idle: the pool rolled it back when it came in
             cursor = connection.cursor()
             cursor.execute(self.sql, parameters)
             row = cursor.fetchone()
             cursor.close()
         finally:
+            if self.postgresql and not driver.closed:
+                driver.autocommit = False
             connection.close()
         return None if row is None else row[0]
 
