@@ -116,6 +116,7 @@ def _create_engine(url: str, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, hide_parameters=hide_parameters, connect_args={
             "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
             "keepalives_interval": 10, "keepalives_count": 3})
+        event.listen(engine, "connect", _plan_every_execution)
         event.listen(engine, "checkout", _replace_if_closed_while_idle)
         return engine
     if parsed.database and parsed.database != ":memory:":
@@ -125,6 +126,16 @@ def _create_engine(url: str, echo: bool) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _plan_every_execution(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Plan each execution of a prepared statement for its own values. psycopg prepares a
+    statement on its fifth run; PostgreSQL then switches to a generic plan when it looks
+    no dearer, and for the intake's statements that plan grows with the table: on 3,000
+    comments a POST cost the server 2.7 ms instead of 0.7 (measured; parsing stays
+    cached, replanning costs a fraction of a millisecond)."""
+    dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
 
 
 def _replace_if_closed_while_idle(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
