@@ -13,6 +13,7 @@ not name or that ``/readyz`` remembers, a database that is away.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -48,6 +49,8 @@ from moderation.services import threads
 from moderation.services.addresses import network_of
 from moderation.services.page_cache import page_key
 
+log = logging.getLogger(__name__)
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
@@ -82,7 +85,11 @@ class FastThreadReads:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
         started = time.perf_counter()
-        answer = self._answer(environ)
+        try:
+            answer = self._answer(environ)
+        except Exception:  # a bug here must not cost the reader the page: Flask answers
+            log.exception("fast path for thread pages failed; Flask answers the request")
+            answer = None
         if answer is None:
             return self.flask_wsgi(environ, start_response)
         status, headers, body = answer

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from moderation import create_app, metrics
 from moderation.api.cors import refused_origins
 from moderation.api.fast_reads import ROUTE, FastThreadReads
-from moderation.api.public_pages import page_cache_of_app
+from moderation.api.public_pages import PAGE_CACHE, page_cache_of_app
 from moderation.config import Config
 from moderation.services.page_cache import MemoryCache
 from tests.support.http import ARTICLE, assert_error
@@ -236,3 +236,20 @@ def test_without_cors_origins_any_origin_goes_to_flask(config: Config, database,
     client.get(ARTICLE, headers={"Origin": "https://irgendwo.example"})
     assert seen == [ARTICLE]
     app.extensions["moderation"].database.dispose()
+
+
+class BrokenCache(MemoryCache):
+    """A page cache that fails: in front of Flask as behind it."""
+
+    def get(self, key: str) -> bytes | None:
+        raise RuntimeError("Seitenspeicher kaputt")
+
+
+def test_a_failure_in_front_is_logged_and_flask_answers_in_our_error_shape(
+        clients, flask_served, service, caplog):
+    front, _ = clients
+    service.extensions[PAGE_CACHE] = BrokenCache(2**20)
+    answer = front.get(ARTICLE)
+    assert flask_served == [ARTICLE]  # handed on, not a bare crash
+    assert_error(answer, 500, "internal_error")
+    assert "fast path for thread pages failed" in caplog.text
