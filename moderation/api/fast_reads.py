@@ -22,15 +22,20 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
-from flask_cors.core import probably_regex
-from limits import RateLimitItem, parse_many
 from marshmallow import ValidationError
 from sqlalchemy import Engine
 from werkzeug.http import parse_etags
 
-from moderation import SECURITY_HEADERS, logs, metrics
-from moderation.api.cors import EXPOSED_HEADERS
-from moderation.api.limits import COUNTED_IN_FRONT, KEY_PREFIX, limiter
+from moderation.api.front import (
+    SECURITY,
+    Answer,
+    Finish,
+    Limits,
+    WidgetCors,
+    WSGIApp,
+    article_key_of,
+    request_id_of,
+)
 from moderation.api.public_pages import (
     THREAD,
     etag,
@@ -39,28 +44,19 @@ from moderation.api.public_pages import (
     thread_asked,
     thread_page,
 )
-from moderation.api.request_ids import HEADER as REQUEST_ID
-from moderation.api.request_ids import log_access
 from moderation.config import Config
 from moderation.db import UNAVAILABLE
 from moderation.errors import Invalid
-from moderation.schemas import ARTICLE_KEY, ThreadQuerySchema
+from moderation.schemas import ThreadQuerySchema
 from moderation.services import threads
-from moderation.services.addresses import network_of
 from moderation.services.page_cache import page_key
 
 log = logging.getLogger(__name__)
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-Answer = tuple[str, list[tuple[str, str]], bytes]
-
-PREFIX, SUFFIX = "/v1/articles/", "/comments"
-ROUTE = "/v1/articles/<path:article_key>/comments"  # Flask's rule: one metrics label
 QUERY_NAMES = frozenset(ThreadQuerySchema().fields)
 # Query strings seen most recently, and what they ask for (None: not valid, Flask answers).
 KNOWN_QUERIES = 1024
 READ_LIMIT = "limit_reads_per_address"
-EXPOSED = ", ".join(EXPOSED_HEADERS)  # as flask-cors writes them
 
 
 class FastThreadReads:
@@ -75,12 +71,8 @@ class FastThreadReads:
         self.revisions = RevisionReader(state.database.engine)
         self.queries: dict[str, tuple[tuple[str, Any], ...] | None] = {}
         self.query_schema = ThreadQuerySchema()
-        self.metrics = {status: metrics.http_requests.labels("GET", ROUTE, str(status))
-                        for status in (200, 304)}
-        self.duration = metrics.http_duration.labels("GET", ROUTE)
-        self.plain_origins = not any(origin != "*" and probably_regex(origin)
-                                     for origin in self.config.cors_origins)
-        self.security_headers = list(SECURITY_HEADERS.items())
+        self.cors, self.limits = WidgetCors(self.config), Limits(self.config)
+        self.finish = Finish("GET", (200, 304))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -92,28 +84,20 @@ class FastThreadReads:
             answer = None
         if answer is None:
             return self.flask_wsgi(environ, start_response)
-        status, headers, body = answer
-        request_id = logs.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
-        start_response(status, [*headers, (REQUEST_ID, request_id)])
-        code = int(status[:3])
-        self.metrics[code].inc()
-        self.duration.observe(time.perf_counter() - started)
-        with logs.request_context(request_id):
-            log_access("GET", ROUTE, code, started)
-        return [body]
+        return self.finish(answer, request_id_of(environ), started, start_response)
 
     def _answer(self, environ: dict[str, Any]) -> Answer | None:
         """The 304 or the page, or None when Flask is to answer."""
-        path = environ.get("PATH_INFO", "")
-        if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX)
-                or not path.endswith(SUFFIX) or len(path) <= len(PREFIX) + len(SUFFIX)):
+        if environ.get("REQUEST_METHOD") != "GET":
             return None
-        cors = self._cors_headers(environ)
+        article_key = article_key_of(environ)
+        if article_key is None:
+            return None
+        cors = self.cors.headers(environ)
         asked = self._asked(environ.get("QUERY_STRING", ""))
-        article_key = _article_key(path[len(PREFIX):-len(SUFFIX)])
-        if cors is None or asked is None or article_key is None:
+        if cors is None or asked is None:
             return None
-        if not self._count_read(environ):
+        if not self.limits.count(environ, (READ_LIMIT, self.limits.network(environ))):
             return None
         try:
             revision = self.revisions.read(article_key)
@@ -121,7 +105,7 @@ class FastThreadReads:
             return None  # Flask answers the 503
         page_etag, cache_key = _page_identity(article_key, revision, asked)
         headers = [*page_headers(self.config, article_key, page_etag).items(), *cors,
-                   *self.security_headers]
+                   *SECURITY]
         if page_etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH")):
             return "304 NOT MODIFIED", headers, b""
         body = self._page(article_key, revision, asked, cache_key)
@@ -146,24 +130,6 @@ class FastThreadReads:
             cache.put(cache_key, body)
         return body
 
-    def _cors_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]] | None:
-        """What flask-cors and the app's hooks add for this request's Origin, for origins
-        named plainly (no patterns): None for Flask to answer the rest."""
-        origins = self.config.cors_origins
-        origin = environ.get("HTTP_ORIGIN")
-        if not origins:
-            return [] if origin is None else None  # a foreign origin /readyz notes
-        if not self.plain_origins:
-            return None
-        if origin is None:  # flask-cors names every allowed origin then, or "*"
-            allowed = ["*"] if "*" in origins else sorted(origins)
-        elif origin in origins or "*" in origins:
-            allowed = [origin]
-        else:
-            return None
-        return [*(("Access-Control-Allow-Origin", name) for name in allowed),
-                ("Access-Control-Expose-Headers", EXPOSED), ("Vary", "Origin")]
-
     def _asked(self, query_string: str) -> tuple[tuple[str, Any], ...] | None:
         """What the query asks for, as the view reads it (None: Flask is to judge it)."""
         if query_string in self.queries:
@@ -178,26 +144,6 @@ class FastThreadReads:
             self.queries.clear()
         self.queries[query_string] = asked
         return asked
-
-    def _count_read(self, environ: dict[str, Any]) -> bool:
-        """Count the request against the read limit as Flask-Limiter would (same keys, same
-        storage); False when the limit is reached or cannot be counted: Flask answers, the
-        429 included. Counted here, Flask is told to count it no second time."""
-        setting = getattr(self.config, READ_LIMIT)
-        if not (self.config.rate_limits_enabled and setting and limiter.enabled):
-            return True
-        network = "net:" + _network(environ.get("REMOTE_ADDR") or "unknown",
-                                    self.config.address_prefix_v4,
-                                    self.config.address_prefix_v6)
-        try:
-            rate_limiter = limiter.limiter
-            for item in _parsed(setting):
-                if not rate_limiter.hit(item, KEY_PREFIX, network, READ_LIMIT):
-                    return False
-        except Exception:  # a storage failure: Flask-Limiter's fallback decides
-            return False
-        environ[COUNTED_IN_FRONT] = True
-        return True
 
 
 class RevisionReader:
@@ -232,15 +178,6 @@ class RevisionReader:
         return None if row is None else row[0]
 
 
-def _article_key(raw: str) -> str | None:
-    """The key as Flask reads it from the path (UTF-8 behind the WSGI server's Latin-1),
-    if it is a valid one."""
-    try:
-        return ARTICLE_KEY(raw.encode("latin-1").decode("utf-8", "replace"))
-    except (UnicodeEncodeError, ValidationError):
-        return None
-
-
 @lru_cache(maxsize=4096)
 def _page_identity(article_key: str, revision: int, asked: tuple[tuple[str, Any], ...]
                    ) -> tuple[str, str]:
@@ -249,12 +186,3 @@ def _page_identity(article_key: str, revision: int, asked: tuple[tuple[str, Any]
             page_key(THREAD, article_key, revision, *asked))
 
 
-@lru_cache(maxsize=4096)
-def _network(address: str, v4_prefix: int, v6_prefix: int) -> str:
-    return network_of(address, v4_prefix, v6_prefix)
-
-
-@lru_cache(maxsize=32)
-def _parsed(setting: str) -> list[RateLimitItem]:
-    """The limits of a setting in the order Flask-Limiter checks them."""
-    return sorted(parse_many(setting))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import Response, after_this_request, current_app, request
@@ -12,13 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from moderation.api.auth import no_store
-from moderation.api.context import (
-    now,
-    read_only_session,
-    request_session,
-    state,
-    unit_of_work,
-)
+from moderation.api.context import now, request_session, state, unit_of_work
+from moderation.api.intake import COMMENT_IN, receive_comment
 from moderation.api.limits import per_address, per_article, per_email, rate_limited
 from moderation.api.public_pages import (
     THREAD,
@@ -33,7 +27,6 @@ from moderation.api.public_pages import (
 from moderation.schemas import (
     AppealInSchema,
     AppealSchema,
-    CommentInSchema,
     CountsQuerySchema,
     CountsSchema,
     OwnCommentSchema,
@@ -47,18 +40,13 @@ from moderation.schemas import (
     ThreadQuerySchema,
     checked_article_key,
 )
-from moderation.services import authors, comments, counts, reports, threads
+from moderation.services import authors, counts, reports, threads
 from moderation.services.mail_outbox import Mailing
 from moderation.services.page_cache import PageCache, page_key
 from moderation.statements import PublisherTerms
 
 blp = Blueprint("public", __name__, url_prefix="/v1",
                 description="For the comment widget: no authentication.")
-
-
-# One instance for every POST: webargs would build (and deep-copy the fields of) a new one
-# for each request from the class.
-COMMENT_IN = CommentInSchema()
 
 
 @blp.route("/articles/<path:article_key>/comments")
@@ -81,18 +69,8 @@ class ArticleComments(MethodView):
     @blp.response(202, SubmittedSchema)
     def post(self, data: dict[str, Any], article_key: str) -> Any:
         """Submit a comment; it is published once moderation allows."""
-        article_key = checked_article_key(article_key)
-        new, address = comments.NewComment(**data), request.remote_addr
-        window = timedelta(minutes=state().config.duplicate_window_minutes)
-        screening = None  # on PostgreSQL: screened inside the write, one transaction
-        if state().database.is_sqlite:  # writers queue for one lock: screen before taking it
-            with read_only_session() as reading:
-                screening = comments.screen(reading, new, address, now(), window)
-        with unit_of_work() as session:
-            return comments.submit_comment(
-                session, article_key, new, now(), terms=PublisherTerms.of(state().config),
-                address=address, screening=screening, duplicate_window=window,
-                mailing=Mailing.of(state().config), page_origins=state().config.cors_origins)
+        return receive_comment(state(), checked_article_key(article_key), data,
+                               request.remote_addr)
 
 
 @blp.route("/articles/<path:article_key>/comments/<string:comment_id>/replies")

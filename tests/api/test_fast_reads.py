@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 
 from moderation import create_app, metrics
 from moderation.api.cors import refused_origins
-from moderation.api.fast_reads import ROUTE, FastThreadReads
+from moderation.api.fast_reads import FastThreadReads
+from moderation.api.front import ROUTE
 from moderation.api.public_pages import PAGE_CACHE, page_cache_of_app
 from moderation.config import Config
 from moderation.services.page_cache import MemoryCache
