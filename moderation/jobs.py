@@ -31,14 +31,18 @@ WAKEUP_CHANNELS = {SCORE_COMMENT: wakeups.SCORING, DELIVER_WEBHOOK: wakeups.WEBH
                    SEND_MAIL: wakeups.MAIL}
 
 
-def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> Job:
+# A job is one INSERT, run at once in the caller's transaction: no object for the unit of
+# work to flush (at commit, a second flush of every new comment).
+_ADD_JOB = Job.__table__.insert()
+
+
+def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> None:
     """Add a job in the caller's transaction: it exists exactly when the change does, and
     its workers wake when it commits."""
-    job = Job(kind=kind, subject_id=subject_id, run_at=now, attempts=0, created_at=now,
-              request_id=current_request_id())
-    session.add(job)
+    session.execute(_ADD_JOB, {"kind": kind, "subject_id": subject_id, "run_at": now,
+                               "attempts": 0, "created_at": now,
+                               "request_id": current_request_id()})
     announce(session, kind)
-    return job
 
 
 def announce(session: Session, kind: str) -> None:

@@ -91,6 +91,10 @@ class Limits:
         config = self.config
         if not (config.rate_limits_enabled and limiter.enabled):
             return True
+        if getattr(limiter, "_storage_dead", False):
+            # The storage failed: Flask-Limiter counts in memory meanwhile and looks for the
+            # storage coming back, on the requests it counts. They are all its until then.
+            return False
         try:
             rate_limiter = limiter.limiter
             for setting, key in limits:
