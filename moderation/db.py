@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation import textsearch
+from moderation.sqlite_writers import queue_writers, take_turn
 
 READ_ONLY = "moderation_read_only"
 # Rows SQLite's ANALYZE reads per index: enough to rate an index, quick on any size.
@@ -125,6 +126,8 @@ def _create_engine(url: str, echo: bool) -> Engine:
                            connect_args={"timeout": 30})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
+    if parsed.database and parsed.database != ":memory:":
+        queue_writers(engine, parsed.database)
     return engine
 
 
@@ -174,5 +177,11 @@ def _begin_sqlite_transaction(connection) -> None:  # type: ignore[no-untyped-de
     # writes fails with SQLITE_BUSY when another writer committed in between.
     if connection.get_execution_options().get(READ_ONLY):
         connection.exec_driver_sql("BEGIN")
-    else:
+        return
+    turn = take_turn(connection)  # writers queue in the kernel (sqlite_writers.py)
+    try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if turn is not None:
+            turn.give_back()
+        raise
