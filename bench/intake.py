@@ -294,7 +294,8 @@ def idle(server: Server, within: float = 0.05, most_seconds: float = 120.0) -> N
 
 def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) -> Figures:
     print(f"\n{server.name}", flush=True)
-    asyncio.run(open_loop(server, min(50.0, args.rates[0]), 1.0, args.drain_seconds, numbers))
+    # Warm-up, not counted: every worker process has run each statement a few times.
+    asyncio.run(open_loop(server, min(100.0, args.rates[0]), 3.0, args.drain_seconds, numbers))
     runs, highest, at = [], None, None
     for rate in args.rates:
         idle(server)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy import ColumnElement, bindparam, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,8 +30,12 @@ EDITABLE = ("title", "url", "comments_open", "moderation_mode")
 PUBLIC = {"title", "url", "comments_open"}
 
 
+# Built once: every comment posted looks its article up.
+_ARTICLE_BY_KEY = select(Article).where(Article.key == bindparam("key"))
+
+
 def find_article(session: Session, key: str) -> Article | None:
-    return session.scalar(select(Article).where(Article.key == key))
+    return session.scalar(_ARTICLE_BY_KEY, {"key": key})
 
 
 def get_or_create_article(session: Session, key: str, now: datetime) -> Article:

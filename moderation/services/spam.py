@@ -47,16 +47,19 @@ def _earlier_same_text(session: Session, body: str, author_name: str, author_ema
 
 @cache
 def _same_text_query(*, by_email: bool) -> Select[tuple[str, str]]:
-    """Built once per shape (every POST asks it); the values are bound at execution."""
+    """Built once per shape (every POST asks it); the values are bound at execution. On the
+    table's columns, not the mapped class's: a plain Core statement, which the session runs
+    without the ORM's compile and result steps."""
+    comments = Comment.__table__.c
     hashes = bindparam("hashes", expanding=True)
-    same_author = Comment.author_email_key == bindparam("email_key") if by_email \
-        else (func.lower(Comment.author_name) == bindparam("author_name")) \
-        & Comment.client_hash.in_(hashes)
+    same_author = comments.author_email_key == bindparam("email_key") if by_email \
+        else (func.lower(comments.author_name) == bindparam("author_name")) \
+        & comments.client_hash.in_(hashes)
     # The (fingerprint, created_at) index finds the comments with this text; one is enough,
     # so the cost does not grow with how often the text was sent before.
-    return (select(Comment.public_id, case((same_author, "author"), else_="address"))
-            .where(Comment.text_fingerprint == bindparam("fingerprint"),
-                   Comment.created_at >= bindparam("since"), Comment.erased_at.is_(None),
-                   or_(same_author, Comment.client_hash.in_(hashes)))
-            .order_by(case((same_author, 0), else_=1), Comment.created_at, Comment.id)
+    return (select(comments.public_id, case((same_author, "author"), else_="address"))
+            .where(comments.text_fingerprint == bindparam("fingerprint"),
+                   comments.created_at >= bindparam("since"), comments.erased_at.is_(None),
+                   or_(same_author, comments.client_hash.in_(hashes)))
+            .order_by(case((same_author, 0), else_=1), comments.created_at, comments.id)
             .limit(1))
