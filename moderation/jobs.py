@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from moderation import wakeups
@@ -34,15 +36,31 @@ WAKEUP_CHANNELS = {SCORE_COMMENT: wakeups.SCORING, DELIVER_WEBHOOK: wakeups.WEBH
 # A job is one INSERT, run at once in the caller's transaction: no object for the unit of
 # work to flush (at commit, a second flush of every new comment).
 _ADD_JOB = Job.__table__.insert()
+_JOB_VALUES = ("kind", "subject_id", "run_at", "attempts", "created_at", "request_id")
 
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> None:
     """Add a job in the caller's transaction: it exists exactly when the change does, and
     its workers wake when it commits."""
-    session.execute(_ADD_JOB, {"kind": kind, "subject_id": subject_id, "run_at": now,
-                               "attempts": 0, "created_at": now,
-                               "request_id": current_request_id()})
+    values = {"kind": kind, "subject_id": subject_id, "run_at": now, "attempts": 0,
+              "created_at": now, "request_id": current_request_id()}
+    channel = WAKEUP_CHANNELS.get(kind)
+    if channel is not None and session.get_bind().dialect.name == "postgresql":
+        # One round trip for both: PostgreSQL sends the NOTIFY if and when this commits, and
+        # once per transaction however many jobs of the kind it adds.
+        session.execute(_add_job_and_notify(channel), values)
+        wakeups.notified(session, channel)
+        return
+    session.execute(_ADD_JOB, values)
     announce(session, kind)
+
+
+@cache
+def _add_job_and_notify(channel: str) -> Select[Any]:
+    jobs = Job.__table__
+    added = (insert(jobs).values({name: bindparam(name) for name in _JOB_VALUES})
+             .returning(jobs.c.id).cte("added_job"))
+    return select(func.pg_notify(channel, "")).select_from(added)
 
 
 def announce(session: Session, kind: str) -> None:

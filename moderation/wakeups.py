@@ -38,6 +38,7 @@ RECONNECT_SECONDS = 5.0
 STOP_CHECK_SECONDS = 1.0
 
 _ANNOUNCED = "moderation.wakeups"  # Session.info: the channels of the open transaction
+_NOTIFIED = "moderation.wakeups.notified"  # … whose NOTIFY the transaction already holds
 
 # The bells of this process by database and channel. Process-wide on purpose: the API and
 # the embedded workers of ``moderation serve`` use separate engines on one database.
@@ -50,6 +51,13 @@ def announce(session: Session, channel: str) -> None:
     """Note in the caller's transaction that work for ``channel`` was queued: once it
     commits, the workers waiting for such work wake."""
     session.info.setdefault(_ANNOUNCED, set()).add(channel)
+
+
+def notified(session: Session, channel: str) -> None:
+    """Like ``announce``, for work whose statement sent the ``NOTIFY`` itself (PostgreSQL:
+    ``jobs.enqueue``): the commit need not send one more."""
+    announce(session, channel)
+    session.info.setdefault(_NOTIFIED, set()).add(channel)
 
 
 def database_key(bind: Engine | Connection | Database) -> str:
@@ -120,7 +128,7 @@ def _ring_when_set(stop: threading.Event) -> None:
 def _notify_other_processes(session: Session) -> None:
     # Inside the committing transaction (before its last flush): PostgreSQL delivers the
     # notification only if it commits, and after the rows are visible.
-    channels = session.info.get(_ANNOUNCED)
+    channels = session.info.get(_ANNOUNCED, set()) - session.info.get(_NOTIFIED, set())
     if not channels or session.in_nested_transaction():
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -145,6 +153,7 @@ def _ring_this_process(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # committed, rolled back or closed: announced no more
         session.info.pop(_ANNOUNCED, None)
+        session.info.pop(_NOTIFIED, None)
 
 
 def listen(database: Database, stop: threading.Event) -> threading.Thread | None:
