@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from moderation import migrate
+from moderation import migrate, sqlite_writers
 from moderation.db import Database
 from moderation.sqlite_writers import TURN
+from tests.support.queries import driver_statements
 
 WAIT = 10  # seconds: only ever reached when the queue is broken
 
@@ -84,3 +85,19 @@ def test_only_files_queue(tmp_path: Path):
     finally:
         connection.close()
         memory.dispose()
+
+
+def test_the_log_is_copied_into_the_database_after_the_turn_never_inside_it(
+        databases, monkeypatch):
+    """SQLite's own checkpoint would run inside COMMIT, every writer waiting for it."""
+    first, _ = databases
+    monkeypatch.setattr(sqlite_writers, "CHECKPOINT_EVERY", 2)
+    with driver_statements(first.engine) as statements:
+        for day in ("2026-12-08", "2026-12-09"):
+            with first.transaction() as session:
+                session.execute(text("INSERT INTO address_keys (day, secret, created_at) "
+                                     "VALUES (:day, 'x', '2026-12-08 08:00:00')"), {"day": day})
+    with first.engine.connect() as connection:  # SQLite's own are off
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    ends = [s for s in statements if s in ("COMMIT", "PRAGMA wal_checkpoint(PASSIVE)")]
+    assert ends == ["COMMIT", "COMMIT", "PRAGMA wal_checkpoint(PASSIVE)"]
