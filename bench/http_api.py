@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,6 +98,7 @@ def start_server(workers: int, port: int, settings: dict[str, str],
     its environment, answering /healthz."""
     gunicorn = Path(sys.executable).parent / "gunicorn"
     metrics = tempfile.mkdtemp(prefix="moderation-bench-metrics-")
+    atexit.register(shutil.rmtree, metrics, ignore_errors=True)  # gone with the bench
     server = subprocess.Popen(
         [str(gunicorn), "-c", "python:moderation.gunicorn_config", "--workers", str(workers),
          "--bind", f"{HOST}:{port}", "--log-level", "warning", "moderation:create_app()"],
