@@ -16,9 +16,11 @@ from typing import Any
 
 from flask_cors.core import probably_regex
 from limits import RateLimitItem, parse_many
+from limits.strategies import SlidingWindowCounterRateLimiter
 from marshmallow import ValidationError
 
 from moderation import SECURITY_HEADERS, logs, metrics
+from moderation.api import redis_limits
 from moderation.api.cors import EXPOSED_HEADERS
 from moderation.api.limits import COUNTED_IN_FRONT, KEY_PREFIX, limiter
 from moderation.api.request_ids import HEADER as REQUEST_ID
@@ -95,12 +97,16 @@ class Limits:
             # The storage failed: Flask-Limiter counts in memory meanwhile and looks for the
             # storage coming back, on the requests it counts. They are all its until then.
             return False
+        counted = [(item, (KEY_PREFIX, key, setting)) for setting, key in limits
+                   for item in _parsed(getattr(config, setting))]
         try:
             rate_limiter = limiter.limiter
-            for setting, key in limits:
-                for item in _parsed(getattr(config, setting)):
-                    if not rate_limiter.hit(item, KEY_PREFIX, key, setting):
-                        return False
+            if isinstance(rate_limiter, SlidingWindowCounterRateLimiter) and \
+                    redis_limits.can_count(rate_limiter.storage):
+                if not redis_limits.acquire_all(rate_limiter.storage, counted):
+                    return False
+            elif not all(rate_limiter.hit(item, *identifiers) for item, identifiers in counted):
+                return False
         except Exception:  # a storage failure
             return False
         environ[COUNTED_IN_FRONT] = True
