@@ -86,7 +86,9 @@ def test_a_backup_never_overwrites_a_file(tmp_path):
     assert result.exit_code == 1
     assert "exists; a backup never overwrites a file" in result.output
     assert existing.read_bytes() == b"alte Sicherung"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["live.db", "sicherung.db"]
+    # Nothing half-written beside them (the writers' lock file belongs to the database).
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "live.db", "live.db-writers.lock", "sicherung.db"]
 
 
 def test_a_missing_database_is_named(tmp_path):
