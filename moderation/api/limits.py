@@ -149,6 +149,10 @@ def init_limits(app: Flask, config: Config) -> None:
     app.config.update(RATELIMIT_ENABLED=config.rate_limits_enabled,
                       RATELIMIT_STORAGE_URI=storage_uri(config.rate_limit_storage_url))
     limiter.init_app(app)
+    # Flask-Limiter keeps "storage unreachable" on the one limiter across apps: an app made
+    # after another's storage failed would count in its fallback memory until it looks
+    # again (seconds to minutes later), and then start over in its real storage.
+    limiter._storage_dead = False
     app.register_error_handler(RateLimitExceeded, too_many_requests)
 
 

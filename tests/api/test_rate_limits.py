@@ -209,3 +209,13 @@ def test_a_hostile_body_does_not_reset_the_counters(limited, caplog, hostile):
 
     assert statuses(post(n) for n in range(10, 13)) == [429] * 3
     assert not [r for r in caplog.records if r.name.startswith("flask-limiter")]
+
+
+def test_an_app_made_after_a_storage_outage_counts_in_its_own_storage(limited):
+    gone = limited(limit_comments_per_address="1/hour",
+                   rate_limit_storage_url="redis://127.0.0.1:9/0")  # nobody listens there
+    assert post_from(gone, "203.0.113.10", "Erster").status_code == 202  # counted in memory
+    client = limited(limit_comments_per_address="1/hour")
+    assert limiter.limiter.storage is limiter.storage  # not the fallback of the app before
+    assert statuses([post_from(client, "203.0.113.10", "Zweiter"),
+                     post_from(client, "203.0.113.10", "Dritter")]) == [202, 429]
