@@ -31,11 +31,11 @@ from moderation.api.front import (
     WidgetCors,
     WSGIApp,
     article_key_of,
-    email_key,
     request_id_of,
 )
 from moderation.api.intake import COMMENT_IN, SUBMITTED, receive_comment
 from moderation.api.json_body import loads
+from moderation.api.limits import article_bucket, email_bucket
 from moderation.db import UNAVAILABLE
 from moderation.errors import DomainError
 from moderation.logs import request_context
@@ -43,8 +43,9 @@ from moderation.text import normalised_email
 
 log = logging.getLogger(__name__)
 
-class AnswerFailed(Exception):
-    """The comment was stored but its answer could not be made."""
+# Flask's answer to a failure of ours (``api/errors.py``), made before anything can fail.
+INTERNAL_ERROR = answer_json({"code": "internal_error", "errors": {},
+                              "message": "Something went wrong on our side."})
 
 
 class FastIntake:
@@ -56,7 +57,7 @@ class FastIntake:
         self.state = app.extensions["moderation"]
         self.max_body = self.state.config.max_body_bytes
         self.cors, self.limits = WidgetCors(self.state.config), Limits(self.state.config)
-        self.finish = Finish("POST", (202,))
+        self.finish = Finish("POST", (202, 500))
         self.database_errors = (*UNAVAILABLE,
                                 self.state.database.engine.dialect.loaded_dbapi.Error)
 
@@ -68,8 +69,6 @@ class FastIntake:
         request_id = request_id_of(environ)
         try:
             answer = self._answer(environ, request_id)
-        except AnswerFailed:
-            raise
         except Exception:  # a bug here must not cost the reader the comment: Flask answers
             log.exception("fast path for comments failed; Flask answers the request")
             answer = None
@@ -100,13 +99,15 @@ class FastIntake:
         except (DomainError, *self.database_errors):
             return None  # rolled back: Flask judges it again and answers
         # Stored: from here on nothing may hand the request to Flask, which would store it
-        # again. What fails now is the WSGI server's 500.
+        # again. A failure now is answered here, as Flask answers one.
+        status = "202 ACCEPTED"
         try:
             body = answer_json(SUBMITTED.dump(submitted))
-        except Exception as error:
-            raise AnswerFailed from error
-        return "202 ACCEPTED", [("Content-Type", "application/json"),
-                                ("Content-Length", str(len(body))), *SECURITY, *cors], body
+        except Exception:
+            log.exception("the answer to a stored comment failed")
+            status, body = "500 INTERNAL SERVER ERROR", INTERNAL_ERROR
+        return status, [("Content-Type", "application/json"),
+                        ("Content-Length", str(len(body))), *SECURITY, *cors], body
 
     def _body(self, environ: dict[str, Any]) -> bytes | None:
         """The body, read whole and put back for Flask to read again; None when its length is
@@ -126,8 +127,8 @@ class FastIntake:
         as ``limits._author_email`` reads it), per article."""
         limits = [("limit_comments_per_address", self.limits.network(environ))]
         if isinstance(email, str) and (key := normalised_email(email)) is not None:
-            limits.append(("limit_comments_per_email", email_key(key)))
-        limits.append(("limit_comments_per_article", "article:" + article_key))
+            limits.append(("limit_comments_per_email", email_bucket(key)))
+        limits.append(("limit_comments_per_article", article_bucket(article_key)))
         return self.limits.count(environ, *limits)
 
 

@@ -8,7 +8,6 @@ helpers say None and Flask takes the request, unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -22,12 +21,11 @@ from marshmallow import ValidationError
 from moderation import SECURITY_HEADERS, logs, metrics
 from moderation.api import redis_limits
 from moderation.api.cors import EXPOSED_HEADERS
-from moderation.api.limits import COUNTED_IN_FRONT, KEY_PREFIX, limiter
+from moderation.api.limits import COUNTED_IN_FRONT, KEY_PREFIX, limiter, network_bucket
 from moderation.api.request_ids import HEADER as REQUEST_ID
 from moderation.api.request_ids import log_access
 from moderation.config import Config
 from moderation.schemas import ARTICLE_KEY
-from moderation.services.addresses import network_of
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # An answer: status line, headers, body.
@@ -113,14 +111,8 @@ class Limits:
         return True
 
     def network(self, environ: dict[str, Any]) -> str:
-        """The key of the client's network (``limits.client_network``)."""
-        return "net:" + _network(environ.get("REMOTE_ADDR") or "unknown",
-                                 self.config.address_prefix_v4, self.config.address_prefix_v6)
-
-
-def email_key(normalised_email: str) -> str:
-    """The key of an author email (``limits._author_email_key``)."""
-    return "email:" + hashlib.sha256(normalised_email.encode()).hexdigest()
+        """The bucket of the client's network (``limits.client_network``)."""
+        return network_bucket(environ.get("REMOTE_ADDR"), self.config)
 
 
 class Finish:
@@ -147,11 +139,6 @@ class Finish:
 
 def request_id_of(environ: dict[str, Any]) -> str:
     return logs.request_id_from(environ.get("HTTP_X_REQUEST_ID"))
-
-
-@lru_cache(maxsize=4096)
-def _network(address: str, v4_prefix: int, v6_prefix: int) -> str:
-    return network_of(address, v4_prefix, v6_prefix)
 
 
 @lru_cache(maxsize=32)

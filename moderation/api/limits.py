@@ -13,6 +13,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from flask import Flask, Response, request
@@ -36,12 +37,31 @@ LIMIT_SETTINGS = ("limit_comments_per_address", "limit_comments_per_email",
                   "limit_appeals_per_address", "limit_reads_per_address")
 
 
+def network_bucket(address: str | None, config: Config) -> str:
+    """The bucket of a client address: its network."""
+    return "net:" + _network(address or "unknown", config.address_prefix_v4,
+                             config.address_prefix_v6)
+
+
+@lru_cache(maxsize=4096)
+def _network(address: str, v4_prefix: int, v6_prefix: int) -> str:
+    return network_of(address, v4_prefix, v6_prefix)
+
+
+def email_bucket(email: str | None) -> str:
+    """The bucket of an author email, in the form addresses are matched by. Never the email
+    itself: counters may live in a shared Redis."""
+    return "email:" + hashlib.sha256((email or "").encode()).hexdigest()
+
+
+def article_bucket(article_key: str) -> str:
+    return "article:" + article_key
+
+
 def client_network() -> str:
     """The client's rate-limit bucket: its network. ``remote_addr`` is the peer, or what the
     trusted proxies (MODERATION_PROXY_COUNT) say it is."""
-    config = state().config
-    return "net:" + network_of(request.remote_addr or "unknown", config.address_prefix_v4,
-                               config.address_prefix_v6)
+    return network_bucket(request.remote_addr, state().config)
 
 
 def _author_email() -> str | None:
@@ -61,12 +81,11 @@ def _author_email() -> str | None:
 
 
 def _author_email_key() -> str:
-    # Never the email itself: counters may live in a shared Redis.
-    return "email:" + hashlib.sha256((_author_email() or "").encode()).hexdigest()
+    return email_bucket(_author_email())
 
 
 def _article_key() -> str:
-    return "article:" + (request.view_args or {}).get("article_key", "")
+    return article_bucket((request.view_args or {}).get("article_key", ""))
 
 
 # Sliding windows: a client cannot get twice the limit through by straddling two windows.

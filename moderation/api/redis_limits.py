@@ -10,6 +10,7 @@ does). Single Redis servers and Sentinel only: a cluster keeps the keys on sever
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,7 +49,8 @@ for i = 1, count do
 end
 return true
 """
-_scripts: dict[int, Any] = {}
+# The script as registered with each storage's client (an id could be reused by a new one).
+_scripts: weakref.WeakKeyDictionary[RedisStorage, Any] = weakref.WeakKeyDictionary()
 
 
 def can_count(storage: object) -> bool:
@@ -70,7 +72,7 @@ def acquire_all(storage: RedisStorage, limits: Sequence[tuple[RateLimitItem, Seq
         arguments += [item.amount, item.get_expiry()]
     if not keys:
         return True
-    script = _scripts.get(id(storage))
+    script = _scripts.get(storage)
     if script is None:
-        script = _scripts[id(storage)] = storage.get_connection().register_script(ACQUIRE_ALL)
+        script = _scripts[storage] = storage.get_connection().register_script(ACQUIRE_ALL)
     return bool(script(keys, arguments))

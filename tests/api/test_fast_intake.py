@@ -227,6 +227,25 @@ def test_a_failure_before_storing_is_logged_and_flask_takes_the_comment(
     assert "fast path for comments failed" in caplog.text
 
 
+class BrokenAnswer:
+    def dump(self, _submitted):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Antwort kaputt")
+
+
+def test_a_failure_after_storing_is_answered_in_our_shape_and_never_stored_twice(
+        service, database, caplog, monkeypatch):
+    front, _, seen = service
+    import moderation.api.fast_intake as fast_intake
+
+    monkeypatch.setattr(fast_intake, "SUBMITTED", BrokenAnswer())
+    answer = front.post(ARTICLE, json=COMMENT, headers={"Origin": ORIGIN})
+    assert_error(answer, 500, "internal_error")
+    assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget can read it
+    assert seen == [] and count(database, Comment) == 1
+    assert "Antwort kaputt" not in answer.get_data(as_text=True)
+    assert "the answer to a stored comment failed" in caplog.text
+
+
 def test_other_requests_pass_by(service):
     front, _, seen = service
     answer = front.post("/v1/articles/ki-im-alltag/comments/abc/replies", json=COMMENT)
