@@ -222,6 +222,10 @@ class Config:
     cache_url: str = "memory://"
     cache_memory_mb: int = 64
     cache_ttl_seconds: int = 86400
+    # On PostgreSQL each API process keeps articles' public revisions in memory while it
+    # hears of every change (LISTEN/NOTIFY): a cached page or a 304 asks the database
+    # nothing. Off: every read of a thread asks it for the revision.
+    watch_revisions: bool = True
     # Cache-Control of the public thread pages and counts: browsers (max-age) and shared
     # caches, a CDN or reverse proxy (s-maxage; stale-while-revalidate while refetching).
     public_max_age: int = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import select
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,6 +62,7 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        self._on_dispose: list[Callable[[], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,7 +84,13 @@ class Database:
         with self.engine.begin() as connection:
             gather_statistics(connection)
 
+    def on_dispose(self, action: Callable[[], None]) -> None:
+        """Run ``action`` when this database is disposed of (a listener to stop, say)."""
+        self._on_dispose.append(action)
+
     def dispose(self) -> None:
+        for action in self._on_dispose:
+            action()
         self.engine.dispose()
 
     def __enter__(self) -> Database:

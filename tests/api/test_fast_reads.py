@@ -20,7 +20,6 @@ from moderation.api.public_pages import PAGE_CACHE, page_cache_of_app
 from moderation.config import Config
 from moderation.services.page_cache import MemoryCache
 from tests.support.http import ARTICLE, assert_error
-from tests.support.queries import driver_statements
 
 ORIGIN = "https://blog.example.de"  # the test configuration's widget origin
 # Headers that differ between any two answers, whoever gives them.
@@ -188,15 +187,6 @@ def test_an_article_key_with_umlauts_and_slashes_is_read_as_flask_reads_it(clien
     assert comparable(fast) == comparable(behind.get(path))
     not_utf8 = "/v1/articles/%FF/comments"  # read as U+FFFD by both
     assert comparable(front.get(not_utf8)) == comparable(behind.get(not_utf8))
-
-
-def test_a_304_reads_the_revision_alone_on_the_driver(clients, service):
-    front, _ = clients
-    etag = front.get(ARTICLE).headers["ETag"]
-    with driver_statements(service.extensions["moderation"].database.engine) as statements:
-        assert front.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and "FROM articles" in selects[0]
 
 
 @pytest.fixture
