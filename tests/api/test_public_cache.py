@@ -205,6 +205,8 @@ def test_an_article_made_by_its_first_comment_is_not_answered_as_unknown(client,
 
 def test_a_304_and_a_cached_page_read_the_revision_and_nothing_else(client, cached_app,
                                                                       discussion):
+    """At most the revision: on PostgreSQL, once the process hears every change, not even
+    that (``test_revision_watch.py``)."""
     engine = cached_app.extensions["moderation"].database.engine
     etag = client.get(ARTICLE).headers["ETag"]
     for headers in ({"If-None-Match": etag}, {}):
@@ -212,7 +214,7 @@ def test_a_304_and_a_cached_page_read_the_revision_and_nothing_else(client, cach
             answer = client.get(ARTICLE, headers=headers)
         assert answer.status_code == (304 if headers else 200)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-        assert len(selects) == 1 and "FROM articles" in selects[0]
+        assert len(selects) <= 1 and all("FROM articles" in s for s in selects)
         assert "comments" not in " ".join(statements)
 
 
