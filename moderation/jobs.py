@@ -36,29 +36,41 @@ WAKEUP_CHANNELS = {SCORE_COMMENT: wakeups.SCORING, DELIVER_WEBHOOK: wakeups.WEBH
 # A job is one INSERT, run at once in the caller's transaction: no object for the unit of
 # work to flush (at commit, a second flush of every new comment).
 _ADD_JOB = Job.__table__.insert()
-_JOB_VALUES = ("kind", "subject_id", "run_at", "attempts", "created_at", "request_id")
+NEW_JOB_COLUMNS = ("kind", "subject_id", "run_at", "attempts", "created_at", "request_id")
+
+
+def job_values(kind: str, now: datetime) -> dict[str, Any]:
+    """A new job's columns but its subject: due now, not tried yet, with the id of the
+    request (or job) that makes it."""
+    return {"kind": kind, "run_at": now, "attempts": 0, "created_at": now,
+            "request_id": current_request_id()}
 
 
 def enqueue(session: Session, kind: str, subject_id: int, now: datetime) -> None:
     """Add a job in the caller's transaction: it exists exactly when the change does, and
     its workers wake when it commits."""
-    values = {"kind": kind, "subject_id": subject_id, "run_at": now, "attempts": 0,
-              "created_at": now, "request_id": current_request_id()}
+    values = {**job_values(kind, now), "subject_id": subject_id}
     channel = WAKEUP_CHANNELS.get(kind)
     if channel is not None and session.get_bind().dialect.name == "postgresql":
         # One round trip for both: PostgreSQL sends the NOTIFY if and when this commits, and
         # once per transaction however many jobs of the kind it adds.
         session.execute(_add_job_and_notify(channel), values)
-        wakeups.notified(session, channel)
+        notified(session, kind)
         return
     session.execute(_ADD_JOB, values)
     announce(session, kind)
 
 
+def notified(session: Session, kind: str) -> None:
+    """Note that a statement of the caller's transaction sent the ``NOTIFY`` for a job of
+    ``kind`` (PostgreSQL): the commit need not send one more."""
+    wakeups.notified(session, WAKEUP_CHANNELS[kind])
+
+
 @cache
 def _add_job_and_notify(channel: str) -> Select[Any]:
     jobs = Job.__table__
-    added = (insert(jobs).values({name: bindparam(name) for name in _JOB_VALUES})
+    added = (insert(jobs).values({name: bindparam(name) for name in NEW_JOB_COLUMNS})
              .returning(jobs.c.id).cte("added_job"))
     return select(func.pg_notify(channel, "")).select_from(added)
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation import jobs
 from moderation.domain import CommentStatus, ModerationMode
 from moderation.errors import Conflict, Invalid
 from moderation.models import Article, Comment
@@ -99,7 +98,7 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     screening = screening or screen(session, new, address, now, duplicate_window)
     token = secrets.token_urlsafe(24)
     comment = Comment(
-        public_id=secrets.token_urlsafe(16), article=article,
+        public_id=secrets.token_urlsafe(16), article=article, article_id=article.id,
         parent_id=parent.id if parent else None,
         root_id=(parent.root_id or parent.id) if parent else None,
         depth=parent.depth + 1 if parent else 0,
@@ -110,15 +109,14 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
         spam=screening.spam, text_fingerprint=fingerprint(new.body),
         created_at=now, updated_at=now,
     )
-    session.add(comment)
-    decisions.receive(comment, now)
+    verdict = decide_at_intake(comment.spam, article.moderation_mode, terms.language)
+    # Scored unless rejected on arrival (a filled-in honeypot).
+    scoring = verdict is None or verdict.status is not CommentStatus.REJECTED
+    decisions.receive(session, comment, now, scoring=scoring)
     caught = bool(comment.spam and comment.spam.get("honeypot"))
     notification = _opt_in(session, comment, new, mailing, now, caught)
-    verdict = decide_at_intake(comment.spam, article.moderation_mode, terms.language)
     if verdict is not None:
         _apply_at_intake(comment, verdict, now, terms)
-    if comment.status is not CommentStatus.REJECTED:
-        jobs.enqueue(session, jobs.SCORE_COMMENT, comment.id, now)
     if caught:  # told what a reader would be told
         usual = CommentStatus.APPROVED if article.moderation_mode is ModerationMode.POST \
             else CommentStatus.PENDING

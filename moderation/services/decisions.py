@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from moderation import metrics
 from moderation.domain import AUTHOR_ACTOR, SYSTEM_ACTOR, CommentStatus, Reason
@@ -34,7 +34,7 @@ from moderation.models import (
     ModelVersion,
     ModerationEvent,
 )
-from moderation.services import appeals, reader_mail, reports, webhooks
+from moderation.services import appeals, new_comments, reader_mail, reports, webhooks
 from moderation.services.actors import AUTHOR, AUTOMATION, Decider
 from moderation.services.rejections import statement_for
 from moderation.statements import Ground, PublisherTerms
@@ -61,10 +61,16 @@ class Change:
     ground: Ground | None = None
 
 
-def receive(comment: Comment, now: datetime) -> None:
-    """A new comment's first event: received and waiting to be judged. Subscribers hear
-    ``comment.created`` before anything decided about it."""
-    _record(comment, Change(CommentStatus.PENDING, Reason.SUBMITTED), AUTOMATION, now)
+def receive(session: Session, comment: Comment, now: datetime, *, scoring: bool) -> None:
+    """Store a new comment (transient, ``article_id`` set) with its first event, received
+    and waiting to be judged, and with ``scoring`` the job that scores it: written together
+    (``new_comments``). Subscribers hear ``comment.created`` before anything decided
+    about it."""
+    change = Change(CommentStatus.PENDING, Reason.SUBMITTED)
+    _set_status(comment, change, now, None)
+    new_comments.store(session, comment, _event(comment, None, change, AUTOMATION, now, None),
+                       scoring=scoring, now=now)
+    _announce(session, comment, None, change, AUTOMATION, now, None)
 
 
 def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
@@ -147,34 +153,54 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
     event and in the webhook (mailers tell the author). The article's public revision moves
     whenever the public view changes, which invalidates the widget's cached pages (ETag).
     """
-    from_status = comment.status  # None for a comment being created
-    if CommentStatus.APPROVED in (from_status, change.to_status):
+    from_status = comment.status
+    _set_status(comment, change, now, statement)
+    session = object_session(comment)
+    assert session is not None, "a decision needs a comment that belongs to a session"
+    session.add(ModerationEvent(comment=comment,
+                                **_event(comment, from_status, change, by, now, statement)))
+    if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
+        session.flush()
+    _announce(session, comment, from_status, change, by, now, statement)
+
+
+def _set_status(comment: Comment, change: Change, now: datetime,
+                statement: dict[str, Any] | None) -> None:
+    if CommentStatus.APPROVED in (comment.status, change.to_status):
         comment.article.public_revision = Article.public_revision + 1
     comment.status = change.to_status
     comment.status_reason_code = change.reason_code
     comment.status_reason = change.reason
     comment.updated_at = now
     comment.statement_of_reasons = statement
-    details = change.details
     if statement is not None:
         comment.rejected_at = now
+
+
+def _event(comment: Comment, from_status: CommentStatus | None, change: Change, by: Decider,
+           now: datetime, statement: dict[str, Any] | None) -> dict[str, Any]:
+    """The event on record's columns, but the comment it belongs to."""
+    details = change.details
+    if statement is not None:
         details = {**(details or {}), "statement_of_reasons": statement}
-    session = object_session(comment)
-    assert session is not None, "a decision needs a comment that belongs to a session"
-    session.add(ModerationEvent(
-        comment=comment, actor=by.actor, api_key_id=by.key.id if by.key else None,
-        from_status=from_status, to_status=change.to_status, reason_code=change.reason_code,
-        reason=change.reason, details=details, created_at=now))
+    return {"actor": by.actor, "api_key_id": by.key.id if by.key else None,
+            "from_status": from_status, "to_status": change.to_status,
+            "reason_code": change.reason_code, "reason": change.reason, "details": details,
+            "created_at": now}
+
+
+def _announce(session: Session, comment: Comment, from_status: CommentStatus | None,
+              change: Change, by: Decider, now: datetime,
+              statement: dict[str, Any] | None) -> None:
+    """Tell whoever hears of the change: metrics, webhook subscribers and the readers who
+    asked for mail (the author and the author replied to; never webhooks)."""
     metrics.on_commit(session, metrics.comments_received.inc if from_status is None else
                       metrics.comments_decided.labels(change.to_status.value,
                                                       metrics.actor_of(by.payload()["type"])).inc)
     data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
     if statement is not None:
         data["statement_of_reasons"] = statement
-    if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
-        session.flush()
     webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now, comment_id=comment.id)
-    # The author and the author replied to, where they asked to hear of it (never webhooks).
     reader_mail.on_status_change(session, comment, from_status, now)
 
 

@@ -9,7 +9,7 @@ from moderation.domain import CommentStatus, Reason, Resolution, Role
 from moderation.models import Appeal, ModerationEvent, WebhookMessage
 from moderation.services import appeals, decisions, keys
 from moderation.statements import PublisherTerms
-from tests.support.records import add_comment
+from tests.support.records import add_comment, new_comment
 
 TERMS = PublisherTerms("Kommentarrichtlinien", None, 183)
 HOLD = decisions.Change(CommentStatus.REVIEW, Reason.SCORE_ABOVE_REVIEW, "Zurückgehalten.")
@@ -81,9 +81,8 @@ def test_deciding_what_stands_records_nothing(database, clock, subscribed):
 
 def test_a_new_comment_is_heard_of_before_its_first_decision(database, clock, subscribed):
     with database.transaction() as session:
-        comment = add_comment(session, clock(), status=CommentStatus.PENDING)
-        comment.status = None  # as intake has it: not yet received
-        decisions.receive(comment, clock())
+        comment = new_comment(session, clock())
+        decisions.receive(session, comment, clock(), scoring=True)
         decisions.apply(comment, REJECT, decisions.AUTOMATION, clock(), terms=TERMS)
         told = session.scalars(select(WebhookMessage).order_by(WebhookMessage.id)).all()
 

@@ -58,6 +58,16 @@ def add_comment(session: Session, now: datetime, *, body: str = "Schöner Artike
     return comment
 
 
+def new_comment(session: Session, now: datetime, *, body: str = "Schöner Artikel!",
+                article_key: str = ARTICLE_KEY, **fields: Any) -> Comment:
+    """A comment as intake has it before it is received: transient, its columns set."""
+    article = get_or_create_article(session, article_key, now)
+    return Comment(public_id=secrets.token_urlsafe(16), article=article, article_id=article.id,
+                   depth=0, author_name="Jürgen Müller",
+                   author_token_hash=hash_token(secrets.token_urlsafe(24)), body=body,
+                   created_at=now, updated_at=now, **fields)
+
+
 def add_appeal(session: Session, comment: Comment, now: datetime, *,
                explanation: str = "Das war doch sachlich.",
                status: str = Resolution.OPEN.value) -> Appeal:
