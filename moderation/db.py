@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -83,6 +84,20 @@ class Database:
         on PostgreSQL autovacuum does too)."""
         with self.engine.begin() as connection:
             gather_statistics(connection)
+
+    @contextmanager
+    def listening_connection(self) -> Iterator[Any]:
+        """PostgreSQL: a driver connection of its own, out of the pool for good (not the
+        pool's to hand out or count), in autocommit, as a LISTEN needs; closed at the end."""
+        pooled = self.engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()
+        try:
+            connection.rollback()
+            connection.autocommit = True
+            yield connection
+        finally:
+            pooled.close()
 
     def on_dispose(self, action: Callable[[], None]) -> None:
         """Run ``action`` when this database is disposed of (a listener to stop, say)."""

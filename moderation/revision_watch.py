@@ -125,20 +125,12 @@ class RevisionWatch:
             self._stop.wait(RECONNECT_SECONDS)
 
     def _listen_once(self) -> None:
-        pooled = self._database.engine.raw_connection()
-        connection = pooled.driver_connection
-        pooled.detach()  # held for good: not the pool's to hand out or count
-        try:
-            assert isinstance(connection, psycopg.Connection)
-            connection.rollback()
-            connection.autocommit = True
+        with self._database.listening_connection() as connection:
             connection.execute(f"LISTEN {CHANNEL}")
             self._listen_from(True)  # every change from now on is heard
             while not self._stop.is_set():
                 for notice in connection.notifies(timeout=STOP_CHECK_SECONDS):
                     self.forget((notice.payload,))
-        finally:
-            pooled.close()
 
 
 @event.listens_for(Session, "before_flush")

@@ -183,13 +183,7 @@ def _listen(database: Database, stop: threading.Event) -> None:
 
 def _listen_once(database: Database, key: str, stop: threading.Event) -> None:
     """Listen on one connection until it fails or ``stop`` is set."""
-    pooled = database.engine.raw_connection()
-    connection = pooled.driver_connection
-    pooled.detach()  # held for good: not the pool's to hand out or count
-    try:
-        assert isinstance(connection, psycopg.Connection)
-        connection.rollback()
-        connection.autocommit = True
+    with database.listening_connection() as connection:
         for channel in CHANNELS:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         # Work queued while nobody listened is looked for now, not at the next poll.
@@ -198,5 +192,3 @@ def _listen_once(database: Database, key: str, stop: threading.Event) -> None:
         while not stop.is_set():
             for notification in connection.notifies(timeout=STOP_CHECK_SECONDS):
                 ring(key, (notification.channel,))
-    finally:
-        pooled.close()

@@ -68,7 +68,7 @@ def receive(session: Session, comment: Comment, now: datetime, *, scoring: bool)
     about it."""
     change = Change(CommentStatus.PENDING, Reason.SUBMITTED)
     _set_status(comment, change, now, None)
-    new_comments.store(session, comment, _event(comment, None, change, AUTOMATION, now, None),
+    new_comments.store(session, comment, _event(None, change, AUTOMATION, now, None),
                        scoring=scoring, now=now)
     _announce(session, comment, None, change, AUTOMATION, now, None)
 
@@ -158,9 +158,7 @@ def _record(comment: Comment, change: Change, by: Decider, now: datetime,
     session = object_session(comment)
     assert session is not None, "a decision needs a comment that belongs to a session"
     session.add(ModerationEvent(comment=comment,
-                                **_event(comment, from_status, change, by, now, statement)))
-    if comment.id is None:  # its id ties the message to the comment (erasure redacts it)
-        session.flush()
+                                **_event(from_status, change, by, now, statement)))
     _announce(session, comment, from_status, change, by, now, statement)
 
 
@@ -177,8 +175,8 @@ def _set_status(comment: Comment, change: Change, now: datetime,
         comment.rejected_at = now
 
 
-def _event(comment: Comment, from_status: CommentStatus | None, change: Change, by: Decider,
-           now: datetime, statement: dict[str, Any] | None) -> dict[str, Any]:
+def _event(from_status: CommentStatus | None, change: Change, by: Decider, now: datetime,
+           statement: dict[str, Any] | None) -> dict[str, Any]:
     """The event on record's columns, but the comment it belongs to."""
     details = change.details
     if statement is not None:

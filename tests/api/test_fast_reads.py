@@ -19,6 +19,7 @@ from moderation.api.front import ROUTE
 from moderation.api.public_pages import PAGE_CACHE, page_cache_of_app
 from moderation.config import Config
 from moderation.services.page_cache import MemoryCache
+from tests.support.apps import service_of
 from tests.support.http import ARTICLE, assert_error
 
 ORIGIN = "https://blog.example.de"  # the test configuration's widget origin
@@ -37,9 +38,8 @@ def approve(client: Client, editor: dict[str, str], body: str) -> str:
 
 @pytest.fixture
 def service(config: Config, database, clock) -> Iterator[Flask]:
-    app = create_app(config.replace(cache_url="memory://"), clock=clock)
-    yield app
-    app.extensions["moderation"].database.dispose()
+    with service_of(config, clock, cache_url="memory://") as app:
+        yield app
 
 
 @pytest.fixture

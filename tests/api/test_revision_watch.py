@@ -16,12 +16,13 @@ from sqlalchemy.engine import make_url
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from moderation import create_app, revision_watch
+from moderation import revision_watch
 from moderation.config import Config
 from moderation.db import Database
 from moderation.models import Article
 from moderation.revision_watch import RevisionWatch
 from tests.api.test_fast_reads import approve
+from tests.support.apps import service_of
 from tests.support.http import ARTICLE
 from tests.support.queries import driver_statements
 
@@ -38,9 +39,8 @@ def eventually(check: Callable[[], object]) -> None:
 
 @pytest.fixture
 def service(config: Config, database, clock) -> Iterator[Flask]:
-    app = create_app(config.replace(cache_url="memory://"), clock=clock)
-    yield app
-    app.extensions["moderation"].database.dispose()
+    with service_of(config, clock, cache_url="memory://") as app:
+        yield app
 
 
 @pytest.fixture
@@ -145,8 +145,7 @@ def test_this_process_forgets_what_it_committed_without_waiting_for_the_notice(
     if database.is_sqlite:
         return
     monkeypatch.setattr(revision_watch, "CHANNEL", "moderation_niemand_meldet")
-    app = create_app(config.replace(cache_url="memory://"), clock=clock)
-    try:
+    with service_of(config, clock, cache_url="memory://") as app:
         client = Client(app.wsgi_app, Response)
         approve(client, editor, "Moin aus Kiel!")
         watch = listening_watch(app, client)
@@ -158,8 +157,6 @@ def test_this_process_forgets_what_it_committed_without_waiting_for_the_notice(
         move_revision(elsewhere)  # no notice on this channel: not heard here
         time.sleep(0.2)
         assert watch.revision(KEY) == kept
-    finally:
-        app.extensions["moderation"].database.dispose()
 
 
 def test_while_the_listener_is_away_reads_ask_the_database(
@@ -187,25 +184,22 @@ def test_while_the_listener_is_away_reads_ask_the_database(
 def test_disposing_of_the_database_stops_the_listener(config, database, clock, editor):
     if database.is_sqlite:
         return
-    app = create_app(config.replace(cache_url="memory://"), clock=clock)
-    client = Client(app.wsgi_app, Response)
-    approve(client, editor, "Servus aus Passau!")
-    watch = listening_watch(app, client)
-    app.extensions["moderation"].database.dispose()
+    with service_of(config, clock, cache_url="memory://") as app:
+        client = Client(app.wsgi_app, Response)
+        approve(client, editor, "Servus aus Passau!")
+        watch = listening_watch(app, client)
     assert not watch.listening and watch.revision(KEY) is None
     eventually(lambda: not listener_backends(database))
 
 
 def test_without_the_watch_every_read_asks_the_database(config, database, clock, editor):
-    app = create_app(config.replace(cache_url="memory://", watch_revisions=False),
-                     clock=clock)
-    client = Client(app.wsgi_app, Response)
-    approve(client, editor, "Grüße aus Jena!")
-    etag = client.get(ARTICLE).headers["ETag"]
-    assert watch_of(app) is None
-    engine = app.extensions["moderation"].database.engine
-    with driver_statements(engine) as statements:
-        assert client.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
+    with service_of(config, clock, cache_url="memory://", watch_revisions=False) as app:
+        client = Client(app.wsgi_app, Response)
+        approve(client, editor, "Grüße aus Jena!")
+        etag = client.get(ARTICLE).headers["ETag"]
+        assert watch_of(app) is None
+        engine = app.extensions["moderation"].database.engine
+        with driver_statements(engine) as statements:
+            assert client.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "FROM articles" in selects[0]
-    app.extensions["moderation"].database.dispose()
