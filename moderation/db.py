@@ -86,9 +86,10 @@ class Database:
             gather_statistics(connection)
 
     @contextmanager
-    def listening_connection(self) -> Iterator[Any]:
+    def own_connection(self) -> Iterator[Any]:
         """PostgreSQL: a driver connection of its own, out of the pool for good (not the
-        pool's to hand out or count), in autocommit, as a LISTEN needs; closed at the end."""
+        pool's to hand out or count, untouched by ``dispose``), in autocommit, as a LISTEN
+        needs; closed at the end."""
         pooled = self.engine.raw_connection()
         connection = pooled.driver_connection
         pooled.detach()

@@ -6,8 +6,10 @@ cache key. On PostgreSQL that read is a round trip, the dearest part of a cached
 304. A trigger (migration 0017) sends ``NOTIFY moderation_public_revisions`` with the
 article's key whenever its revision moves, its key changes or it is removed; each process
 listens on one connection of its own and forgets that key. A revision is answered from
-memory only while the listener is connected: before it listens and once it lost its
-connection every read asks the database, and what was kept is forgotten. What this process
+memory only while the listener is connected and hears: it sends itself a notice from
+another connection when it starts and every 30 s, and a connection that does not hear it
+within 5 s (a pooler in transaction mode) is dropped. Before it hears, and once it lost its
+connection, every read asks the database, and what was kept is forgotten. What this process
 commits itself is forgotten at the commit, before the notice comes back. SQLite sends no
 notices; reading it is a call inside the process anyway.
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from weakref import WeakSet
@@ -32,6 +36,9 @@ from moderation.wakeups import database_key
 log = logging.getLogger(__name__)
 
 CHANNEL = "moderation_public_revisions"
+PROBE_CHANNEL = "moderation_public_revisions_probe"
+PROBE_EVERY_SECONDS = 30.0  # the listener checks it still hears notices …
+PROBE_TIMEOUT_SECONDS = 5.0  # … and gives up on a connection that did not hear one
 MAX_KEPT = 100_000  # articles; all are forgotten when more are read
 RECONNECT_SECONDS = 5.0
 STOP_CHECK_SECONDS = 1.0  # how often the listener looks up to see whether it is to stop
@@ -40,6 +47,10 @@ _MOVED = "moderation.revision_watch.moved"  # Session.info: keys whose revision 
 
 _lock = threading.Lock()
 _watches: defaultdict[str, WeakSet[RevisionWatch]] = defaultdict(WeakSet)
+
+
+class Deaf(Exception):
+    """The listening connection does not hear notices."""
 
 
 class RevisionWatch:
@@ -118,6 +129,8 @@ class RevisionWatch:
             except (*UNAVAILABLE, psycopg.Error) as error:
                 log.warning("public revision listener: database unavailable, reads ask it "
                             "meanwhile: %s", unavailable_reason(error))
+            except Deaf as error:
+                log.warning("public revision listener: %s; reads ask the database", error)
             except Exception:  # a bug of its own: reads ask the database, it tries again
                 log.exception("public revision listener failed, reads ask the database")
             finally:
@@ -125,12 +138,34 @@ class RevisionWatch:
             self._stop.wait(RECONNECT_SECONDS)
 
     def _listen_once(self) -> None:
-        with self._database.listening_connection() as connection:
+        """Listen until the connection fails, a probe goes unheard, or ``stop`` is set.
+        Kept revisions are answered from the first probe heard on."""
+        with self._database.own_connection() as connection:
             connection.execute(f"LISTEN {CHANNEL}")
-            self._listen_from(True)  # every change from now on is heard
+            connection.execute(f"LISTEN {PROBE_CHANNEL}")
+            probe, sent, heard = self._probe(), time.monotonic(), False
             while not self._stop.is_set():
                 for notice in connection.notifies(timeout=STOP_CHECK_SECONDS):
-                    self.forget((notice.payload,))
+                    if notice.channel == CHANNEL:
+                        self.forget((notice.payload,))
+                    elif notice.payload == probe and not heard:
+                        heard = True
+                        if not self._listening:
+                            self._listen_from(True)  # every change from now on is heard
+                waited = time.monotonic() - sent
+                if not heard and waited > PROBE_TIMEOUT_SECONDS:
+                    raise Deaf(f"no notice heard within {PROBE_TIMEOUT_SECONDS:g} s")
+                if heard and waited > PROBE_EVERY_SECONDS:
+                    probe, sent, heard = self._probe(), time.monotonic(), False
+
+    def _probe(self) -> str:
+        """Send a notice of our own from another connection: a connection that
+        cannot hear it (a pooler in transaction mode hands LISTEN's session to others) must
+        not be trusted with revisions."""
+        probe = secrets.token_hex(8)
+        with self._database.own_connection() as sender:
+            sender.execute("SELECT pg_notify(%s, %s)", (PROBE_CHANNEL, probe))
+        return probe
 
 
 @event.listens_for(Session, "before_flush")

@@ -183,7 +183,7 @@ def _listen(database: Database, stop: threading.Event) -> None:
 
 def _listen_once(database: Database, key: str, stop: threading.Event) -> None:
     """Listen on one connection until it fails or ``stop`` is set."""
-    with database.listening_connection() as connection:
+    with database.own_connection() as connection:
         for channel in CHANNELS:
             connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         # Work queued while nobody listened is looked for now, not at the next poll.

@@ -73,7 +73,7 @@ def listeners(database) -> int:
     with database.transaction() as session:
         return session.scalar(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND query = :listen"), {"listen": f"LISTEN {revision_watch.CHANNEL}"})
+            "AND query = :listen"), {"listen": f"LISTEN {revision_watch.PROBE_CHANNEL}"})
 
 
 def test_a_decision_through_one_process_is_read_by_every_process(served, database,

@@ -88,7 +88,7 @@ def listener_backends(database: Database) -> set[int]:
     with database.transaction() as session:
         return set(session.scalars(text(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND query = :listen"), {"listen": f"LISTEN {revision_watch.CHANNEL}"}))
+            "AND query = :listen"), {"listen": f"LISTEN {revision_watch.PROBE_CHANNEL}"}))
 
 
 def test_once_listening_a_cached_page_and_a_304_ask_the_database_nothing(
@@ -203,3 +203,20 @@ def test_without_the_watch_every_read_asks_the_database(config, database, clock,
             assert client.get(ARTICLE, headers={"If-None-Match": etag}).status_code == 304
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "FROM articles" in selects[0]
+
+
+def test_a_listener_that_hears_no_notices_is_not_trusted(service, front, database,
+                                                       monkeypatch, caplog):
+    """Its probe sent where it does not listen, as through a pooler in transaction mode
+    (LISTEN's session handed to others): it stops answering from memory, and listens anew."""
+    if database.is_sqlite:
+        return
+    for name, seconds in (("STOP_CHECK_SECONDS", 0.05), ("PROBE_EVERY_SECONDS", 0.2),
+                          ("PROBE_TIMEOUT_SECONDS", 0.5), ("RECONNECT_SECONDS", 0.2)):
+        monkeypatch.setattr(revision_watch, name, seconds)
+    watch = listening_watch(service, front)
+    monkeypatch.setattr(revision_watch, "PROBE_CHANNEL", "moderation_niemand_hoert_das")
+    eventually(lambda: not watch.listening)
+    assert watch.revision(KEY) is None
+    assert "public revision listener: no notice heard within 0.5 s" in caplog.text
+    eventually(lambda: watch.listening)  # listening anew, on the channel its probes go to
