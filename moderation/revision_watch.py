@@ -170,17 +170,20 @@ class RevisionWatch:
 
 @event.listens_for(Session, "before_flush")
 def _note_moved_revisions(session: Session, _flush: UOWTransaction, _objects: object) -> None:
-    moved = [article.key for article in session.dirty if isinstance(article, Article)
-             and _moves_revision(article)]
+    moved = [key for article in session.dirty if isinstance(article, Article)
+             for key in _moved_keys(article)]
     moved += [article.key for article in session.deleted if isinstance(article, Article)]
     if moved:
         session.info.setdefault(_MOVED, set()).update(moved)
 
 
-def _moves_revision(article: Article) -> bool:
+def _moved_keys(article: Article) -> list[str]:
+    """The keys whose revision this change moves: the article's, and a renamed one's old."""
     attributes = inspect(article).attrs
-    return (attributes.public_revision.history.has_changes()
-            or attributes.key.history.has_changes())
+    renamed = attributes.key.history
+    if attributes.public_revision.history.has_changes() or renamed.has_changes():
+        return [article.key, *renamed.deleted]
+    return []
 
 
 @event.listens_for(Session, "after_commit")

@@ -154,7 +154,7 @@ class RevisionReader:
     pooled driver connection, without SQLAlchemy's execution machinery around it (a third
     of a 304)."""
 
-    def __init__(self, engine: Engine, watch: RevisionWatch | None = None) -> None:
+    def __init__(self, engine: Engine, watch: RevisionWatch | None) -> None:
         self.engine, self.watch = engine, watch
         compiled = threads.REVISION.compile(dialect=engine.dialect)
         self.sql, self.positional = str(compiled), compiled.positional

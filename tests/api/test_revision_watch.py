@@ -157,6 +157,10 @@ def test_this_process_forgets_what_it_committed_without_waiting_for_the_notice(
         move_revision(elsewhere)  # no notice on this channel: not heard here
         time.sleep(0.2)
         assert watch.revision(KEY) == kept
+        database = app.extensions["moderation"].database
+        with database.transaction() as session:  # renamed here: the old key is forgotten
+            session.scalars(select(Article).where(Article.key == KEY)).one().key = "umbenannt"
+        assert watch.revision(KEY) is None
 
 
 def test_while_the_listener_is_away_reads_ask_the_database(
