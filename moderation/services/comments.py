@@ -6,9 +6,10 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select, true
 from sqlalchemy.orm import Session
 
 from moderation.domain import CommentStatus, ModerationMode
@@ -18,7 +19,14 @@ from moderation.policy import Decision, Signals, decide_at_intake
 from moderation.services import addresses, decisions, reader_mail
 from moderation.services.articles import adopt_page, get_or_create_article
 from moderation.services.mail_outbox import Mailing
-from moderation.services.spam import fingerprint, intake_signals
+from moderation.services.spam import (
+    SameTextSearch,
+    caught_by_honeypot,
+    duplicate_signals,
+    fingerprint,
+    honeypot_signals,
+    same_text_search,
+)
 from moderation.statements import PublisherTerms
 from moderation.text import count_links
 from moderation.tokens import hash_token
@@ -64,11 +72,46 @@ def screen(session: Session, new: NewComment, address: str | None, now: datetime
     """Look at the sender and the text: a filled-in honeypot, the same text again from the
     same author or address within ``duplicate_window``. Reads only, so that it can run
     before the write transaction (on SQLite: without holding the write lock)."""
+    address_hash, search = _screening(session, new, address, now, duplicate_window)
+    return Screening(address_hash, search.run(session) if search else honeypot_signals())
+
+
+def _screening(session: Session, new: NewComment, address: str | None, now: datetime,
+               duplicate_window: timedelta) -> tuple[str | None, SameTextSearch | None]:
+    """The address's hash under today's key, and the search for the same text (None: the
+    honeypot caught it, no search needed)."""
     hashes = addresses.known_hashes(session, address, now, duplicate_window) if address else {}
-    spam = intake_signals(
-        session, body=new.body, author_name=new.author_name, author_email=new.author_email,
-        website=new.website, since=now - duplicate_window, address_hashes=list(hashes.values()))
-    return Screening(hashes.get(addresses.day_of(now)), spam)
+    if caught_by_honeypot(new.website):
+        return hashes.get(addresses.day_of(now)), None
+    return hashes.get(addresses.day_of(now)), same_text_search(
+        body=new.body, author_name=new.author_name, author_email=new.author_email,
+        address_hashes=list(hashes.values()), since=now - duplicate_window)
+
+
+def _article_and_screening(session: Session, article_key: str, new: NewComment,
+                           address: str | None, now: datetime,
+                           duplicate_window: timedelta) -> tuple[Article, Screening]:
+    """The article and the screening in one read where the article exists (one round trip
+    on PostgreSQL instead of two); a new article is made and screened after."""
+    address_hash, search = _screening(session, new, address, now, duplicate_window)
+    if search is None:
+        article = get_or_create_article(session, article_key, now)
+        return article, Screening(address_hash, honeypot_signals())
+    row = session.execute(_article_beside(search.statement),
+                          {**search.values, "article_key": article_key}).first()
+    if row is None:
+        article = get_or_create_article(session, article_key, now)
+        return article, Screening(address_hash, search.run(session))
+    article, public_id, by = row
+    return article, Screening(address_hash, duplicate_signals(public_id, by))
+
+
+@cache
+def _article_beside(same_text: Select[tuple[str, str]]) -> Select[tuple[Article, str, str]]:
+    """The article by key, with the row of ``same_text`` (one at most) beside it."""
+    earlier = same_text.subquery()
+    return (select(Article, earlier.c.public_id, earlier.c.by)
+            .outerjoin(earlier, true()).where(Article.key == bindparam("article_key")))
 
 
 def submit_comment(session: Session, article_key: str, new: NewComment, now: datetime, *,
@@ -90,12 +133,15 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     An article without a title or link takes those of the page the widget is on, a link only
     on one of the ``page_origins`` (``articles.adopt_page``).
     """
-    article = get_or_create_article(session, article_key, now)
+    if screening is None:
+        article, screening = _article_and_screening(session, article_key, new, address, now,
+                                                    duplicate_window)
+    else:
+        article = get_or_create_article(session, article_key, now)
     adopt_page(article, new.article_title, new.article_url, page_origins, now)
     if not article.comments_open:
         raise Conflict("Comments on this article are closed.", code="comments_closed")
     parent = _parent_for_reply(session, article, new.parent_id)
-    screening = screening or screen(session, new, address, now, duplicate_window)
     token = secrets.token_urlsafe(24)
     comment = Comment(
         public_id=secrets.token_urlsafe(16), article=article, article_id=article.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -20,29 +21,42 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(" ".join(body.split()).casefold().encode()).hexdigest()
 
 
-def intake_signals(session: Session, *, body: str, author_name: str, author_email: str | None,
-                   website: str | None, address_hashes: Sequence[str],
-                   since: datetime) -> dict[str, Any] | None:
-    """What intake knows about a comment: ``{"honeypot": true}`` when the field hidden from
-    humans was filled in, ``{"duplicate_of": id, "by": "author" | "address"}`` when the same
-    author or the same address sent the same text since ``since``; otherwise ``None``."""
-    if website and website.strip():
-        return {"honeypot": True}
-    earlier = _earlier_same_text(session, body, author_name, author_email, address_hashes, since)
-    return {"duplicate_of": earlier[0], "by": earlier[1]} if earlier else None
+def caught_by_honeypot(website: str | None) -> bool:
+    """The field hidden from humans was filled in."""
+    return bool(website and website.strip())
 
 
-def _earlier_same_text(session: Session, body: str, author_name: str, author_email: str | None,
-                       address_hashes: Sequence[str],
-                       since: datetime) -> tuple[str, str] | None:
-    """The first comment in the window with the same text from the same author (same email
-    in any spelling; without one, same name and address), else from the same address:
-    ``(public id, by)``."""
+def honeypot_signals() -> dict[str, Any]:
+    return {"honeypot": True}
+
+
+@dataclass(frozen=True)
+class SameTextSearch:
+    """The search for the first comment in a window with the same text from the same author
+    (same email in any spelling; without one, same name and address), else from the same
+    address: a statement of one row ``(public_id, by)`` at most and its values, to run alone
+    or beside another read (``statement.subquery()``)."""
+
+    statement: Select[tuple[str, str]]
+    values: dict[str, Any]
+
+    def run(self, session: Session) -> dict[str, Any] | None:
+        earlier = session.execute(self.statement, self.values).first()
+        return duplicate_signals(*earlier) if earlier else None
+
+
+def same_text_search(*, body: str, author_name: str, author_email: str | None,
+                     address_hashes: Sequence[str], since: datetime) -> SameTextSearch:
     key = email_key(author_email)
-    earlier = session.execute(_same_text_query(by_email=key is not None), {
+    return SameTextSearch(_same_text_query(by_email=key is not None), {
         "fingerprint": fingerprint(body), "since": since, "email_key": key,
-        "author_name": author_name.lower(), "hashes": list(address_hashes)}).first()
-    return (earlier[0], earlier[1]) if earlier else None
+        "author_name": author_name.lower(), "hashes": list(address_hashes)})
+
+
+def duplicate_signals(public_id: str | None, by: str | None) -> dict[str, Any] | None:
+    """``{"duplicate_of": id, "by": "author" | "address"}`` for an earlier comment found by
+    ``SameTextSearch``; ``None`` when there was none."""
+    return {"duplicate_of": public_id, "by": by} if public_id else None
 
 
 @cache
@@ -57,7 +71,7 @@ def _same_text_query(*, by_email: bool) -> Select[tuple[str, str]]:
         & comments.client_hash.in_(hashes)
     # The (fingerprint, created_at) index finds the comments with this text; one is enough,
     # so the cost does not grow with how often the text was sent before.
-    return (select(comments.public_id, case((same_author, "author"), else_="address"))
+    return (select(comments.public_id, case((same_author, "author"), else_="address").label("by"))
             .where(comments.text_fingerprint == bindparam("fingerprint"),
                    comments.created_at >= bindparam("since"), comments.erased_at.is_(None),
                    or_(same_author, comments.client_hash.in_(hashes)))

@@ -109,6 +109,21 @@ def test_the_authors_own_earlier_comment_is_named_before_one_from_the_same_addre
                                                                 "by": "author"}
 
 
+def test_the_same_text_on_an_article_not_yet_known_is_a_duplicate_too(client, editor, worker):
+    """The article and the earlier text are read together where the article exists; the
+    first comment on an article is screened on its own."""
+    body = "Die Größe der Straße ist ein Skandal!"
+    original = post_from(client, body=body, address=READER)
+    response = client.post("/v1/articles/neuer-artikel/comments",
+                           json={"author_name": "Jürgen Müller", "body": body},
+                           environ_base={"REMOTE_ADDR": READER})
+    assert response.status_code == 202
+    worker.run_once()
+    seen = editor_view(client, editor, response.get_json()["id"])
+    assert (seen["status"], seen["spam"]) == ("review", {"duplicate_of": original["id"],
+                                                         "by": "author"})
+
+
 @pytest.mark.parametrize(("first", "again"), [
     ({"address": READER, "author_name": "Jürgen"},
      {"address": NEIGHBOUR, "author_name": "Jürgen"}),  # same name, other address
