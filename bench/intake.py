@@ -13,7 +13,8 @@ comments wait like ours), installed with pip into a virtual environment kept und
 Load is open-loop, made here: requests are sent at their scheduled times whatever the
 server does, each on a connection of its own when none is idle (gunicorn's sync workers
 close every connection), and latency counts from the scheduled send time, so queueing in
-the server shows up (no coordinated omission). Each rate of ``--rates`` runs ``--seconds``;
+the server shows up (no coordinated omission); the client's garbage collector is paused
+during a run (``latency.steady_client``). Each rate of ``--rates`` runs ``--seconds``;
 a rate is kept up when every request was answered with success, the answers kept pace
 (answered within the run plus ``--drain-seconds``) and p99 stayed under ``--slo-ms``. A
 rate not kept (at ``--at``: or with p99 at or over ``--at-p99-ms``) runs once more, for
@@ -48,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from latency import percentile  # noqa: E402
+from latency import percentile, steady_client  # noqa: E402
 from loopback import HOST, answers, free_port, stop, wait_until  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
 from scratch_db import drop_postgres, make_postgres  # noqa: E402
@@ -311,7 +312,8 @@ def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) ->
     closed = None
     if args.closed_loop:
         idle(server)
-        closed = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
+        with steady_client():
+            closed = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
         print(f"  {closed.line()}  ({args.connections} connections)", flush=True)
     return Figures(server.name, runs, highest, at, closed)
 
@@ -323,7 +325,8 @@ def _tried(server: Server, rate: float, args: argparse.Namespace, numbers: Itera
     stall of a few hundred ms decides a 10 s row's p99."""
     for attempt in range(1, args.tries + 1):
         idle(server)
-        run = asyncio.run(open_loop(server, rate, args.seconds, args.drain_seconds, numbers))
+        with steady_client():
+            run = asyncio.run(open_loop(server, rate, args.seconds, args.drain_seconds, numbers))
         runs.append(run)
         good = run.kept_up(args.slo_ms) and (
             rate != args.at or run.percentile(99) < args.at_p99_ms)

@@ -12,7 +12,8 @@ instead of 0.3)
 and measures, against the real service under gunicorn (``--workers`` sync workers, the
 read limit on, set out of reach: its cost counts, not its refusals), open loop at each
 rate: requests scheduled at a fixed rate, latency from the scheduled send time (a stalled
-server cannot hide its queue).
+server cannot hide its queue); the client's own garbage collector is paused during a row
+(``latency.steady_client``: its stalls would count as the server's).
 
 - ``warm``: the page cache on (``--cache-url``, default memory://), warmed first;
 - ``cold``: the cache off (MODERATION_CACHE_URL=none): every page built from the rows;
@@ -48,6 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_api import ARTICLE, Connection, Result, get_request, seed_thread, start_server
+from latency import steady_client
 from loopback import HOST, free_port, stop
 from machine import describe
 from scratch_db import drop_postgres, make_postgres
@@ -175,8 +177,9 @@ def measure(server: subprocess.Popen, port: int, label: str, rate: float, second
             connections: int, etag: str | None) -> str:
     expected = 200 if etag is None else 304
     server_before, client_before = server_cpu_seconds(server), client_cpu_seconds()
-    result = asyncio.run(open_loop(port, get_request(port, PAGE, etag), expected, seconds,
-                                   connections, rate))
+    with steady_client():
+        result = asyncio.run(open_loop(port, get_request(port, PAGE, etag), expected, seconds,
+                                       connections, rate))
     served = result.sent / result.seconds
     server_ms = (server_cpu_seconds(server) - server_before) / max(result.sent, 1) * 1000
     client_share = (client_cpu_seconds() - client_before) / result.seconds * 100

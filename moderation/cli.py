@@ -24,6 +24,7 @@ from moderation.db import UNAVAILABLE, Database, unavailable_reason
 from moderation.domain import CommentStatus, Role
 from moderation.errors import Conflict, DomainError
 from moderation.logs import configure as configure_logs
+from moderation.long_lived import freeze_startup
 from moderation.metrics import serve_on_port, watch_pool
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
@@ -99,6 +100,7 @@ def serve(host: str, port: int, threads: int) -> None:
         if finding.level is not doctor_checks.Level.HINT:
             logging.getLogger("moderation.doctor").warning("%s: %s", finding.code,
                                                            finding.message)
+    freeze_startup()
     stop = threading.Event()
     workers = _start_workers(config, stop) if config.embedded_worker else []
     click.echo(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")

@@ -1,9 +1,10 @@
-"""gunicorn settings for metrics across its worker processes:
+"""gunicorn settings for the service's worker processes:
 ``gunicorn -c python:moderation.gunicorn_config "moderation:create_app()"``.
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (an empty folder only this gunicorn writes to), every
 worker process writes its metrics there and ``/metrics`` adds them up, whichever worker
-answers the scrape. Without it these hooks do nothing.
+answers the scrape; without it the metrics hooks do nothing. Each worker keeps what it made
+while loading the app out of the garbage collector's walks (``long_lived``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ def on_starting(_server: Any) -> None:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
+
+
+def post_worker_init(_worker: Any) -> None:
+    """The app is loaded and no request taken yet: freeze what loading made."""
+    from moderation.long_lived import freeze_startup
+
+    freeze_startup()
 
 
 def child_exit(_server: Any, worker: Any) -> None:

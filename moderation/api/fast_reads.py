@@ -38,6 +38,9 @@ from moderation.api.front import (
 )
 from moderation.api.public_pages import (
     THREAD,
+    accepts_gzip,
+    cached_page,
+    coded_etag,
     etag,
     page_cache_of_app,
     page_headers,
@@ -106,32 +109,35 @@ class FastThreadReads:
             revision = self.revisions.read(article_key)
         except self.revisions.errors:
             return None  # Flask answers the 503
+        gzipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING"))
         page_etag, cache_key = _page_identity(article_key, revision, asked)
-        headers = [*page_headers(self.config, article_key, page_etag).items(), *cors,
-                   *SECURITY]
+        page_etag = coded_etag(page_etag, gzipped)
+        headers = _one_vary([*page_headers(self.config, article_key, page_etag).items(),
+                             *cors, *SECURITY])
         if page_etag in parse_etags(environ.get("HTTP_IF_NONE_MATCH")):
             return "304 NOT MODIFIED", headers, b""
-        body = self._page(article_key, revision, asked, cache_key)
+        body = self._page(article_key, asked, None if revision is None else cache_key,
+                          gzipped)
         if body is None:
             return None
+        if gzipped:
+            headers.append(("Content-Encoding", "gzip"))
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         return "200 OK", headers, body
 
-    def _page(self, article_key: str, revision: int | None,
-              asked: tuple[tuple[str, Any], ...], cache_key: str) -> bytes | None:
-        """The page's bytes from the cache, else built and kept (an article not seen yet:
-        built, never kept); None for Flask to answer what the build refused."""
-        cache = page_cache_of_app(self.app)
-        if revision is not None and (cached := cache.get(cache_key)) is not None:
-            return cached
-        try:
+    def _page(self, article_key: str, asked: tuple[tuple[str, Any], ...],
+              cache_key: str | None, gzipped: bool) -> bytes | None:
+        """The page's bytes from the cache, else built and kept under ``cache_key`` (None:
+        an article not seen yet, built, never kept); None for Flask to answer what the
+        build refused."""
+        def build() -> bytes:
             with self.database.session(read_only=True) as session:
-                body = thread_page(session, article_key, dict(asked))
+                return thread_page(session, article_key, dict(asked))
+
+        try:
+            return cached_page(page_cache_of_app(self.app), cache_key, build, gzipped)
         except (Invalid, *UNAVAILABLE):
             return None
-        if revision is not None:
-            cache.put(cache_key, body)
-        return body
 
     def _asked(self, query_string: str) -> tuple[tuple[str, Any], ...] | None:
         """What the query asks for, as the view reads it (None: Flask is to judge it)."""
@@ -191,6 +197,13 @@ class RevisionReader:
                 driver.autocommit = False
             connection.close()
         return None if row is None else row[0]
+
+
+def _one_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One ``Vary``, as Werkzeug writes the view's: the page's reasons, then CORS's."""
+    varies = [value for name, value in headers if name == "Vary"]
+    return [(name, value) for name, value in headers if name != "Vary"] + [
+        ("Vary", ", ".join(varies))]
 
 
 @lru_cache(maxsize=4096)

@@ -16,7 +16,10 @@ from moderation.api.intake import COMMENT_IN, receive_comment
 from moderation.api.limits import per_address, per_article, per_email, rate_limited
 from moderation.api.public_pages import (
     THREAD,
+    accepts_gzip,
     cache_control,
+    cached_page,
+    coded_etag,
     etag,
     init_page_cache,
     page_cache_of_app,
@@ -139,21 +142,20 @@ def _revision(article_key: str) -> int | None:
 
 def _public_page(kind: str, article_key: str, revision: int | None, asked: list[Any],
                  build: Callable[[], bytes]) -> Response:
-    """A public page of an article: 304 while the client's ETag is current (nothing but the
-    revision read), else the cached bytes of this revision, else ``build()``'s, cached.
-    Pages of an article not seen yet are not kept: nobody can fill the cache with them.
-    (The fast path in front of Flask answers most thread pages: ``fast_reads.py``.)"""
-    page_etag = etag(revision, article_key, *asked)
+    """A public page of an article, gzipped where the client takes it: 304 while the
+    client's ETag is current (nothing but the revision read), else the cached bytes of this
+    revision, else ``build()``'s, cached. Pages of an article not seen yet are not kept:
+    nobody can fill the cache with them. (The fast path in front of Flask answers most
+    thread pages: ``fast_reads.py``.)"""
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding"))
+    page_etag = coded_etag(etag(revision, article_key, *asked), gzipped)
     headers = page_headers(state().config, article_key, page_etag)
     if page_etag in request.if_none_match:
         return Response(status=304, headers=headers)
-    if revision is None:
-        return Response(build(), 200, headers, mimetype="application/json")
-    cache, key = page_cache(), page_key(kind, article_key, revision, *asked)
-    body = cache.get(key)
-    if body is None:
-        body = build()
-        cache.put(key, body)
+    key = None if revision is None else page_key(kind, article_key, revision, *asked)
+    body = cached_page(page_cache(), key, build, gzipped)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
     return Response(body, 200, headers, mimetype="application/json")
 
 

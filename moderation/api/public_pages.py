@@ -3,12 +3,15 @@ or the fast path in ``fast_reads.py`` in front of Flask."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
 from sqlalchemy.orm import Session
+from werkzeug.http import parse_accept_header
 
 from moderation.config import Config
 from moderation.services import threads
@@ -62,6 +65,45 @@ def surrogate_key(article_key: str) -> str:
 
 
 def page_headers(config: Config, article_key: str, page_etag: str) -> dict[str, str]:
-    """The headers of a public page of ``article_key``, a 200 or a 304."""
+    """The headers of a public page of ``article_key``, a 200 or a 304 (``page_etag``: the
+    representation's, ``coded_etag``). Every one varies with ``Accept-Encoding``."""
     return {"ETag": f'"{page_etag}"', "Surrogate-Key": surrogate_key(article_key),
-            "Cache-Control": cache_control(config, config.public_max_age)}
+            "Cache-Control": cache_control(config, config.public_max_age),
+            "Vary": "Accept-Encoding"}
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """The client takes gzip: every browser says so; a page of 200 comments shrinks from
+    about 61 KB to about 11 KB."""
+    return parse_accept_header(accept_encoding).quality("gzip") > 0
+
+
+def coded_etag(page_etag: str, gzipped: bool) -> str:
+    """The ETag of the page in its coding: the gzipped bytes are another representation
+    (RFC 9110 8.8.3), so a strong ETag of their own."""
+    return f"{page_etag}-gzip" if gzipped else page_etag
+
+
+def cached_page(cache: PageCache, key: str | None, build: Callable[[], bytes],
+                gzipped: bool) -> bytes:
+    """A public page's bytes, gzipped where asked: the cached ones of this coding, else
+    made from the cached plain ones, else ``build()``'s; both codings kept under ``key``
+    (None: an article not seen yet, its pages never kept). Each page is compressed once."""
+    if key is None:
+        body = build()
+        return _gzip(body) if gzipped else body
+    wanted = f"{key}|gzip" if gzipped else key
+    if (found := cache.get(wanted)) is not None:
+        return found
+    body = cache.get(key) if gzipped else None
+    if body is None:
+        body = build()
+        cache.put(key, body)
+    if gzipped:
+        body = _gzip(body)
+        cache.put(wanted, body)
+    return body
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)  # the same bytes on every process

@@ -79,10 +79,13 @@ def comparable(answer: Response) -> tuple[int, bytes, list[tuple[str, str]]]:
 
 @pytest.mark.parametrize("query", ["", "?order=oldest&limit=1&replies=1", "?replies=0"])
 @pytest.mark.parametrize("origin", [None, ORIGIN])
+@pytest.mark.parametrize("encodings", [None, "gzip, deflate, br"])
 def test_a_page_built_cached_and_a_304_are_the_views_answers_header_for_header(
-        clients, flask_served, query, origin):
+        clients, flask_served, query, origin, encodings):
     front, behind = clients
     headers = {"Origin": origin} if origin else {}
+    if encodings:
+        headers["Accept-Encoding"] = encodings
     expected = behind.get(ARTICLE + query, headers=headers)  # the view's, built
     flask_served.clear()
     built = front.get(ARTICLE + query, headers=headers)  # built and kept in front
@@ -94,9 +97,10 @@ def test_a_page_built_cached_and_a_304_are_the_views_answers_header_for_header(
         assert comparable(fast) == comparable(behind.get(ARTICLE + query, headers=asked))
         flask_served.clear()
     assert fast.status_code == 304
+    assert fast.headers["ETag"].endswith('-gzip"') == bool(encodings)
+    assert fast.headers["Vary"] == "Accept-Encoding, Origin"  # CORS origins are configured
     if origin:
         assert fast.headers["Access-Control-Allow-Origin"] == ORIGIN
-        assert fast.headers["Vary"] == "Origin"
 
 
 def test_a_page_of_an_article_not_seen_yet_is_built_never_kept(clients, flask_served,
@@ -223,7 +227,7 @@ def test_without_cors_origins_any_origin_goes_to_flask(config: Config, database,
     approve(client, editor, "Grüße aus Kiel!")
     client.get(ARTICLE)
     seen.clear()
-    assert "Vary" not in client.get(ARTICLE).headers and seen == []
+    assert client.get(ARTICLE).headers["Vary"] == "Accept-Encoding" and seen == []
     client.get(ARTICLE, headers={"Origin": "https://irgendwo.example"})
     assert seen == [ARTICLE]
     app.extensions["moderation"].database.dispose()

@@ -4,6 +4,7 @@ page, in memory and in Redis. And the headers a CDN or reverse proxy caches by."
 
 from __future__ import annotations
 
+import gzip
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation import create_app
-from moderation.api.public_pages import PAGE_CACHE
+from moderation.api.public_pages import PAGE_CACHE, THREAD, thread_asked
 from moderation.config import Config, InvalidSetting
-from moderation.schemas import ReplyPageSchema, ThreadPageSchema
+from moderation.schemas import ReplyPageSchema, ThreadPageSchema, ThreadQuerySchema
 from moderation.services import retention, threads
 from moderation.services.page_cache import MemoryCache, RedisCache, page_key
 from tests.support.http import ARTICLE, json_of, post_comment, submit_comment
@@ -82,7 +83,14 @@ def public_reads(discussion: dict[str, str]) -> list[str]:
 
 
 def read_all(client: FlaskClient, paths: list[str]) -> dict[str, tuple[int, bytes]]:
-    return {path: ((answer := client.get(path)).status_code, answer.data) for path in paths}
+    """Each page as it is, and the same page gzipped (as browsers ask): the same bytes."""
+    pages = {path: ((answer := client.get(path)).status_code, answer.data) for path in paths}
+    for path in paths:
+        gzipped = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        coded = gzipped.headers.get("Content-Encoding") == "gzip"
+        assert (gzipped.status_code, gzip.decompress(gzipped.data) if coded else gzipped.data
+                ) == pages[path], path
+    return pages
 
 
 def assert_fresh(client, uncached, paths) -> dict[str, tuple[int, bytes]]:
@@ -325,7 +333,8 @@ def test_public_pages_tell_shared_caches_how_long_and_by_what_to_keep_them(
         first = client.get(path, headers={"Origin": "https://blog.example.de"})
         expected = {"Cache-Control": f"public, max-age={max_age}, s-maxage=30, "
                                      "stale-while-revalidate=60",
-                    "Surrogate-Key": surrogate, "Vary": "Origin"}
+                    "Surrogate-Key": surrogate,
+                    "Vary": "Origin" if path == COUNTS else "Accept-Encoding, Origin"}
         assert {name: first.headers.get(name) for name in expected} == expected, path
         again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304
@@ -338,10 +347,43 @@ def test_an_answer_without_cors_headers_varies_by_origin(client):
     kept it must not hand it to the publisher's pages."""
     refused = client.get(ARTICLE, headers={"Origin": "https://fremde-seite.example"})
     assert "Access-Control-Allow-Origin" not in refused.headers
-    assert refused.headers["Vary"] == "Origin"
+    assert refused.headers["Vary"] == "Accept-Encoding, Origin"
     allowed = client.get(ARTICLE, headers={"Origin": "https://blog.example.de"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://blog.example.de"
     assert "Origin" in allowed.headers["Vary"]
+
+
+def test_a_page_goes_gzipped_to_whoever_takes_it_as_a_representation_of_its_own(
+        client, cached_app, discussion):
+    """Every browser sends Accept-Encoding: gzip; the page shrinks to a fraction. The gzipped
+    bytes have an ETag of their own (a strong one names one representation) and are kept in
+    the cache beside the plain ones."""
+    plain = client.get(ARTICLE)
+    gzipped = client.get(ARTICLE, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gzipped.data) == plain.data
+    assert int(gzipped.headers["Content-Length"]) == len(gzipped.data) < len(plain.data)
+    assert gzipped.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
+    assert plain.headers["Vary"] == gzipped.headers["Vary"] == "Accept-Encoding, Origin"
+
+    for encodings, etag, status in [("gzip", gzipped.headers["ETag"], 304),
+                                    ("gzip", plain.headers["ETag"], 200),
+                                    (None, gzipped.headers["ETag"], 200),
+                                    ("gzip;q=0, identity", plain.headers["ETag"], 304),
+                                    ("*", gzipped.headers["ETag"], 304)]:
+        headers = {"If-None-Match": etag, **({"Accept-Encoding": encodings} if encodings
+                                             else {})}
+        again = client.get(ARTICLE, headers=headers)
+        assert again.status_code == status, (encodings, etag)
+        assert again.headers["Vary"] == "Accept-Encoding, Origin"
+    revision = int(plain.headers["ETag"].strip('"').split("-")[0])
+    key = page_key(THREAD, "ki-im-alltag", revision,
+                   *thread_asked(ThreadQuerySchema().load({})))
+    cache = cached_app.extensions[PAGE_CACHE]
+    assert (cache.get(key), cache.get(f"{key}|gzip")) == (plain.data, gzipped.data)
+    counts = client.get(COUNTS, headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in counts.headers  # a few bytes: not worth a coding
 
 
 def test_pages_in_redis_are_kept_for_their_time_to_live_at_most():
