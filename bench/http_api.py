@@ -154,8 +154,14 @@ class Connection:
         return status
 
 
-def get_request(port: int, path: str, etag: str | None = None) -> bytes:
+BROWSER_ENCODINGS = "gzip, deflate, br, zstd"  # what Chromium asks for
+
+
+def get_request(port: int, path: str, etag: str | None = None, *,
+                encodings: str | None = None) -> bytes:
+    """``encodings``: the Accept-Encoding a browser sends, e.g. ``BROWSER_ENCODINGS``."""
     extra = f"If-None-Match: {etag}\r\n" if etag else ""
+    extra += f"Accept-Encoding: {encodings}\r\n" if encodings else ""
     return f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{extra}\r\n".encode()
 
 

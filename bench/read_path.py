@@ -19,6 +19,9 @@ server cannot hide its queue); the client's own garbage collector is paused duri
 - ``cold``: the cache off (MODERATION_CACHE_URL=none): every page built from the rows;
 - ``304``: ``If-None-Match`` with the current ETag.
 
+Every request asks as a browser does (``Accept-Encoding: gzip, deflate, br, zstd``: the page
+comes gzipped, about 11 KB instead of 61); ``--identity`` asks for the plain bytes.
+
 Each row: the rate asked, the rate served (over the run and the backlog it left), p50/p99
 latency, errors, whether it kept up (served ≥ 95 % of the rate asked, no errors, median
 below 50 ms: no standing queue), the CPU the server spent per request (all gunicorn
@@ -48,7 +51,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_api import ARTICLE, Connection, Result, get_request, seed_thread, start_server
+from http_api import (
+    ARTICLE,
+    BROWSER_ENCODINGS,
+    Connection,
+    Result,
+    get_request,
+    seed_thread,
+    start_server,
+)
 from latency import steady_client
 from loopback import HOST, free_port, stop
 from machine import describe
@@ -174,12 +185,12 @@ async def open_loop(port: int, raw: bytes, expected: int, seconds: float, connec
 
 
 def measure(server: subprocess.Popen, port: int, label: str, rate: float, seconds: float,
-            connections: int, etag: str | None) -> str:
+            connections: int, etag: str | None, encodings: str | None) -> str:
     expected = 200 if etag is None else 304
     server_before, client_before = server_cpu_seconds(server), client_cpu_seconds()
+    request = get_request(port, PAGE, etag, encodings=encodings)
     with steady_client():
-        result = asyncio.run(open_loop(port, get_request(port, PAGE, etag), expected, seconds,
-                                       connections, rate))
+        result = asyncio.run(open_loop(port, request, expected, seconds, connections, rate))
     served = result.sent / result.seconds
     server_ms = (server_cpu_seconds(server) - server_before) / max(result.sent, 1) * 1000
     client_share = (client_cpu_seconds() - client_before) / result.seconds * 100
@@ -191,9 +202,11 @@ def measure(server: subprocess.Popen, port: int, label: str, rate: float, second
             f"server CPU {server_ms:5.2f} ms/req  client CPU {client_share:3.0f} %")
 
 
-def current_page(port: int) -> tuple[str, int]:
-    """The page's ETag and its size in bytes."""
-    with urllib.request.urlopen(f"http://{HOST}:{port}{PAGE}") as response:
+def current_page(port: int, encodings: str | None) -> tuple[str, int]:
+    """The page's ETag and its size in bytes, as asked with ``encodings``."""
+    asked = urllib.request.Request(f"http://{HOST}:{port}{PAGE}",
+                                   headers={"Accept-Encoding": encodings} if encodings else {})
+    with urllib.request.urlopen(asked) as response:  # noqa: S310 - http on loopback
         assert response.status == 200
         return response.headers["ETag"], len(response.read())
 
@@ -234,15 +247,16 @@ def run_database(kind: str, url: str, args: argparse.Namespace) -> None:
                 "MODERATION_CACHE_URL": cache_url, "MODERATION_LOG_FORMAT": "text"},
                 stderr=subprocess.DEVNULL)
             try:
-                etag, size = current_page(port)
+                etag, size = current_page(port, args.encodings)
                 if mode == "warm":
                     print(f"page: {size:,} bytes, ETag {etag}")
                 # Each worker builds (warm) and every connection path is exercised once.
-                asyncio.run(open_loop(port, get_request(port, PAGE), 200, 1.0,
-                                      args.connections, 50))
+                asyncio.run(open_loop(port, get_request(port, PAGE, encodings=args.encodings),
+                                      200, 1.0, args.connections, 50))
                 for rate in rates:
                     print(measure(server, port, mode, rate, args.seconds, args.connections,
-                                  etag if mode == "304" else None), flush=True)
+                                  etag if mode == "304" else None, args.encodings),
+                          flush=True)
             finally:
                 stop([server])
 
@@ -268,6 +282,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--identity", dest="encodings", action="store_const", const=None,
+                        default=BROWSER_ENCODINGS,
+                        help="ask without Accept-Encoding (default: as a browser asks, "
+                             f"{BROWSER_ENCODINGS!r}: the page comes gzipped)")
     parser.add_argument("--stale-statistics", action="store_true",
                         help="no ANALYZE after seeding the other comments")
     args = parser.parse_args()
@@ -277,7 +295,8 @@ def main() -> None:
           f"page cache "
           f"{args.cache_url} (warm) / none (cold); client: this process (asyncio), "
           f"{args.connections} connections, open loop, {args.seconds:.0f} s per row; "
-          f"GET {PAGE} (the widget's defaults: 50 threads, 3 replies)")
+          f"GET {PAGE} (the widget's defaults: 50 threads, 3 replies), Accept-Encoding: "
+          f"{args.encodings or 'none (identity)'}")
     databases = [("postgresql", args.database_url)] if args.database_url else []
     if args.sqlite:
         databases.insert(0, ("sqlite", None))
