@@ -72,6 +72,11 @@ def _seed(engine: Engine) -> None:
             bindparam("at", type_=Comment.__table__.c.created_at.type)),
             {"token": "0" * 64, "at": START, "last": 1000 + OTHER_COMMENTS,
              "articles": OTHER_ARTICLES})
+        if connection.dialect.name == "postgresql":  # ids given: new rows take the next
+            connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('articles', 'id'), "
+                "(SELECT max(id) FROM articles)), "
+                "setval(pg_get_serial_sequence('comments', 'id'), (SELECT max(id) FROM comments))")
 
 
 def _young_site(engine: Engine) -> None:
@@ -99,9 +104,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     drop_database(url)
 
 
-def _statements_of_public_reads(url: str, folder: Path) -> list[tuple[str, object]]:
-    """The SELECTs on comments the widget's reads make: a thread page both ways, the rest
-    of a thread's replies, and the counts."""
+def _statements_of_widget_requests(url: str, folder: Path) -> list[tuple[str, object]]:
+    """The SELECTs on comments the widget's requests make: a thread page both ways, the rest
+    of a thread's replies, the counts, and a new comment's look for the same text earlier
+    (on PostgreSQL read together with its article)."""
     app = create_app(Config(database_url=url, instance_path=folder, testing=True,
                             rate_limits_enabled=False, embedded_worker=False))
     engine = app.extensions["moderation"].database.engine
@@ -124,6 +130,9 @@ def _statements_of_public_reads(url: str, folder: Path) -> list[tuple[str, objec
     assert replies.status_code == 200 and len(replies.json["comments"]) == 1
     counts = client.get("/v1/counts?article=debatte-ueber-groesse&article=anderer-artikel-7")
     assert counts.json["counts"]["debatte-ueber-groesse"] == 180
+    posted = client.post(base, json={"author_name": "Jürgen", "body": "Schöner Beitrag!"})
+    assert posted.status_code == 202  # not published yet: the counts above stay
+    assert any("text_fingerprint" in statement for statement, _ in seen)
     event.remove(engine, "before_cursor_execute", note)
     app.extensions["moderation"].database.dispose()
     return seen
@@ -150,7 +159,7 @@ def _nodes(node: dict) -> Iterator[dict]:
 
 
 def _assert_indexed(url: str, folder: Path) -> None:
-    statements = _statements_of_public_reads(url, folder)
+    statements = _statements_of_widget_requests(url, folder)
     assert len(statements) >= 8
     database = Database(url)
     with database.engine.connect() as connection:
