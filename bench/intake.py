@@ -22,7 +22,10 @@ every server alike (``--tries``; the last try counts). The rates go up until one
 kept; each run (and the closed loop) starts once the server
 answers at once again, so that what an earlier rate left queued does not count against
 it. Reported per server: the highest rate kept, p50/p99 at ``--at`` per second (350), and
-with ``--closed-loop`` the throughput of ``--connections`` clients sending back to back.
+with ``--closed-loop`` the throughput of ``--connections`` clients sending back to back
+and what a POST cost there in CPU (``cpu_use``): the server's processes, the database's
+(every PostgreSQL and Redis process on the machine), and the whole machine's but the load
+generator's, which compares servers better than a p99 on a shared host.
 
     .venv/bin/python bench/intake.py --isso --redis \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -49,6 +52,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import cpu_use  # noqa: E402  (bench/ is on the path)
 from latency import percentile, steady_client  # noqa: E402
 from loopback import HOST, answers, free_port, stop, wait_until  # noqa: E402
 from machine import describe  # noqa: E402  (bench/ is on the path)
@@ -80,6 +84,7 @@ class Server:
     port: int
     make_request: Callable[[int], bytes]
     accepted: frozenset[int]
+    pid: int  # gunicorn's master
 
 
 def _post(port: int, path: str, payload: dict[str, object]) -> bytes:
@@ -95,15 +100,16 @@ def _comment(number: int) -> str:
 
 @contextmanager
 def gunicorn(name: str, command: list[str], env: dict[str, str], folder: Path, port: int,
-             ready_path: str) -> Iterator[None]:
-    """``command`` (gunicorn) started, answering ``ready_path``; stopped at the end."""
+             ready_path: str) -> Iterator[int]:
+    """``command`` (gunicorn) started, answering ``ready_path``; stopped at the end. Yields
+    its process id."""
     log = folder / f"{name}.log"
     with log.open("ab") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_until(lambda: answers(port, ready_path), [process], 60, name, log)
-        yield
+        yield process.pid
     finally:
         stop([process])
 
@@ -129,8 +135,8 @@ def ours(database_url: str, folder: Path, workers: int, limit_storage: str,
         return _post(port, path, {"author_name": "Jürgen Müller", "body": _comment(number),
                                   "author_email": f"leser{number}@example.de"})
 
-    with gunicorn(label, command, env, folder, port, "/healthz"):
-        yield Server(label, port, request, frozenset({202}))
+    with gunicorn(label, command, env, folder, port, "/healthz") as pid:
+        yield Server(label, port, request, frozenset({202}), pid)
 
 
 def isso_python(cache: Path) -> Path:
@@ -166,8 +172,8 @@ def isso(cache: Path, folder: Path, workers: int) -> Iterator[Server]:
             "author": "Jürgen Müller", "email": f"leser{number}@example.de",
             "text": _comment(number), "title": "Verkehrswende in München"})
 
-    with gunicorn("isso", command, env, folder, port, "/config"):
-        yield Server("Isso", port, request, frozenset({201, 202}))
+    with gunicorn("isso", command, env, folder, port, "/config") as pid:
+        yield Server("Isso", port, request, frozenset({201, 202}), pid)
 
 
 # --- load -------------------------------------------------------------------------------------
@@ -180,6 +186,8 @@ class Run:
     failed: int
     late: int  # not answered by the end of the drain time
     latencies_ms: list[float]
+    # Closed loop: CPU per answered POST in ms (``cpu_use.Usage.per_request_ms``).
+    cpu_ms: dict[str, float] | None = None
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies_ms, p)
@@ -193,8 +201,12 @@ class Run:
 
     def line(self) -> str:
         load = "closed loop" if self.rate is None else f"{self.rate:6.0f}/s"
-        return (f"{load:>12}: {self.throughput:7.1f} answered/s  p50 {self.percentile(50):7.1f}"
+        line = (f"{load:>12}: {self.throughput:7.1f} answered/s  p50 {self.percentile(50):7.1f}"
                 f" ms  p99 {self.percentile(99):7.1f} ms  failed {self.failed}  late {self.late}")
+        if self.cpu_ms is not None:
+            line += "  CPU/POST " + "  ".join(f"{part} {ms:.2f} ms"
+                                              for part, ms in self.cpu_ms.items())
+        return line
 
 
 async def _send(port: int, raw: bytes) -> int:
@@ -313,7 +325,10 @@ def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) ->
     if args.closed_loop:
         idle(server)
         with steady_client():
+            before = cpu_use.usage(server.pid)
             closed = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
+            closed.cpu_ms = (cpu_use.usage(server.pid) - before).per_request_ms(
+                len(closed.latencies_ms) + closed.failed)
         print(f"  {closed.line()}  ({args.connections} connections)", flush=True)
     return Figures(server.name, runs, highest, at, closed)
 
@@ -387,18 +402,21 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
           f"{args.drain_seconds:g} s, p99 < {args.slo_ms:g} ms; {args.seconds:g} s per rate; "
           f"a rate not kept up (at {args.at:g}/s: or p99 ≥ {args.at_p99_ms:g} ms) runs again, "
           f"{args.tries} tries at most, and the last try counts.\n")
-    closed = f" | closed loop, {args.connections} connections" if args.closed_loop else ""
+    closed = (f" | closed loop, {args.connections} connections | CPU per POST: server / "
+              "database / machine without the client" if args.closed_loop else "")
     print(f"| server | highest rate kept up | p50 at {args.at:g}/s | p99 at {args.at:g}/s"
           f"{closed} |")
-    print("|---|---|---|---|" + ("---|" if args.closed_loop else ""))
+    print("|---|---|---|---|" + ("---|---|" if args.closed_loop else ""))
     for figure in figures:
         at = figure.at
         row = (f"| {figure.name} | {_rate(figure.highest_kept)} | "
                f"{at.percentile(50):.1f} ms | {at.percentile(99):.1f} ms"
                + ("" if at.kept_up(args.slo_ms) else " (not kept up)"))
         if figure.closed is not None:
+            cpu = figure.closed.cpu_ms or {}
             row += (f" | {figure.closed.throughput:.0f} req/s, "
-                    f"p99 {figure.closed.percentile(99):.1f} ms")
+                    f"p99 {figure.closed.percentile(99):.1f} ms | "
+                    + " / ".join(f"{ms:.2f}" for ms in cpu.values()) + " ms")
         print(row + " |")
     isso_figure = next((f for f in figures if f.name == "Isso"), None)
     if isso_figure is not None and isso_figure.highest_kept:

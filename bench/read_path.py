@@ -20,12 +20,13 @@ server cannot hide its queue); the client's own garbage collector is paused duri
 - ``304``: ``If-None-Match`` with the current ETag.
 
 Every request asks as a browser does (``Accept-Encoding: gzip, deflate, br, zstd``: the page
-comes gzipped, about 11 KB instead of 61); ``--identity`` asks for the plain bytes.
+comes gzipped, about 7 KB instead of 61); ``--identity`` asks for the plain bytes.
 
 Each row: the rate asked, the rate served (over the run and the backlog it left), p50/p99
 latency, errors, whether it kept up (served ≥ 95 % of the rate asked, no errors, median
-below 50 ms: no standing queue), the CPU the server spent per request (all gunicorn
-processes) and the client's CPU share (near 100 %: the client, not the server, is the
+below 50 ms: no standing queue), the CPU spent per request (``cpu_use``: all gunicorn
+processes; every PostgreSQL and Redis process; the whole machine but the load generator)
+and the client's CPU share (near 100 %: the client, not the server, is the
 limit).
 
     .venv/bin/python bench/read_path.py                            # SQLite, 0 and 1,000,000 others
@@ -39,8 +40,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpu_use
 from http_api import (
     ARTICLE,
     BROWSER_ENCODINGS,
@@ -135,26 +135,6 @@ def _seed_time() -> datetime:
     return datetime.now(UTC) - timedelta(days=2)
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time (user + system) of the gunicorn master and its workers so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, parent = int(stat.parent.name), int(fields[1])
-        if server.pid in (pid, parent):
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def client_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def open_loop(port: int, raw: bytes, expected: int, seconds: float, connections: int,
                     rate: float) -> Result:
     """Requests scheduled ``rate`` per second for ``seconds``, sent over ``connections``;
@@ -187,19 +167,21 @@ async def open_loop(port: int, raw: bytes, expected: int, seconds: float, connec
 def measure(server: subprocess.Popen, port: int, label: str, rate: float, seconds: float,
             connections: int, etag: str | None, encodings: str | None) -> str:
     expected = 200 if etag is None else 304
-    server_before, client_before = server_cpu_seconds(server), client_cpu_seconds()
     request = get_request(port, PAGE, etag, encodings=encodings)
     with steady_client():
+        before = cpu_use.usage(server.pid)
         result = asyncio.run(open_loop(port, request, expected, seconds, connections, rate))
+        used = cpu_use.usage(server.pid) - before
     served = result.sent / result.seconds
-    server_ms = (server_cpu_seconds(server) - server_before) / max(result.sent, 1) * 1000
-    client_share = (client_cpu_seconds() - client_before) / result.seconds * 100
+    cpu_ms = used.per_request_ms(result.sent)
+    client_share = used.client / result.seconds * 100
     kept_up = (served >= KEPT_UP * rate and result.errors == 0
                and result.percentile(50) < STANDING_QUEUE_MS)
     return (f"{label:<6} {rate:>6.0f}/s  served {served:>6.0f}/s  "
             f"p50 {result.percentile(50):7.1f} ms  p99 {result.percentile(99):7.1f} ms  "
             f"errors {result.errors:>4}  {'kept up' if kept_up else 'FELL BEHIND':<11}  "
-            f"server CPU {server_ms:5.2f} ms/req  client CPU {client_share:3.0f} %")
+            f"server CPU {cpu_ms['server']:5.2f} ms/req  database {cpu_ms['database']:4.2f}"
+            f"  machine {cpu_ms['machine']:4.2f}  client CPU {client_share:3.0f} %")
 
 
 def current_page(port: int, encodings: str | None) -> tuple[str, int]:
