@@ -89,32 +89,43 @@ def test_installed_once_in_front_of_gunicorns_close(monkeypatch):
     assert util.close_graceful is installed  # not wrapped twice
 
 
-def test_a_sync_worker_serves_the_next_reader_while_the_last_keeps_its_connection_open(
-        database_url, database, tmp_path):
-    """One sync worker: gunicorn's own close would hold it up to 2 s for the first reader's
-    close; with ours the second reader is answered at once."""
+def answered_and_left_open(port: int) -> socket.socket:
+    """A reader's connection: one request, its whole answer read, this end left open."""
+    reader = socket.create_connection((HOST, port), timeout=5)
+    reader.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n"
+                   .encode())
+    answer = b""
+    while chunk := reader.recv(4096):  # to the server's FIN
+        answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
+    return reader
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["sync", "gthread"])
+def test_a_worker_serves_the_next_reader_while_the_last_ones_keep_their_connections_open(
+        threads, database_url, database, tmp_path):
+    """One worker process (sync, or gthread with two threads): gunicorn's own close would
+    hold each thread up to 2 s for its reader's close; with ours the next reader is
+    answered at once."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own service
         [sys.executable, "-m", "gunicorn", "-c", "python:moderation.gunicorn_config",
-         "--workers", "1", "--bind", f"{HOST}:{port}", "--log-level", "warning",
-         "moderation:create_app()"],
+         "--workers", "1", "--threads", str(threads), "--bind", f"{HOST}:{port}",
+         "--log-level", "warning", "moderation:create_app()"],
         cwd=ROOT, start_new_session=True,
         env={**os.environ, "MODERATION_DATABASE_URL": database_url,
              "MODERATION_INSTANCE_PATH": str(tmp_path), "MODERATION_EMBEDDED_WORKER": "0",
              "MODERATION_RATE_LIMITS": "0"})
     try:
         wait_until(lambda: answers(port), [server], 30, "gunicorn")
-        with socket.create_connection((HOST, port), timeout=5) as first:
-            first.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n"
-                          "Connection: close\r\n\r\n".encode())
-            answer = b""
-            while chunk := first.recv(4096):  # to the server's FIN; this end stays open
-                answer += chunk
-            assert answer.startswith(b"HTTP/1.1 200")
-
-            # gunicorn's own close would take the worker for 2 s after the first answer.
+        left_open = [answered_and_left_open(port) for _ in range(threads)]
+        try:
+            # gunicorn's own close would keep every thread 2 s after these answers.
             with urllib.request.urlopen(
-                    f"http://{HOST}:{port}/healthz", timeout=1.5) as second:
-                assert second.status == 200
+                    f"http://{HOST}:{port}/healthz", timeout=1.5) as next_reader:
+                assert next_reader.status == 200
+        finally:
+            for reader in left_open:
+                reader.close()
     finally:
         stop([server])
