@@ -4,11 +4,8 @@ read, where gunicorn's lingering close keeps the answer from being cut off by a 
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -18,8 +15,9 @@ from pathlib import Path
 import pytest
 from gunicorn import util
 
-from bench.loopback import HOST, answers, free_port, stop, wait_until
+from bench.loopback import HOST
 from moderation.gunicorn_config import install_prompt_close, prompt_close
+from tests.support.gunicorn import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -107,17 +105,8 @@ def test_a_worker_serves_the_next_reader_while_the_last_ones_keep_their_connecti
     """One worker process (sync, or gthread with two threads): gunicorn's own close would
     hold each thread up to 2 s for its reader's close; with ours the next reader is
     answered at once."""
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own service
-        [sys.executable, "-m", "gunicorn", "-c", "python:moderation.gunicorn_config",
-         "--workers", "1", "--threads", str(threads), "--bind", f"{HOST}:{port}",
-         "--log-level", "warning", "moderation:create_app()"],
-        cwd=ROOT, start_new_session=True,
-        env={**os.environ, "MODERATION_DATABASE_URL": database_url,
-             "MODERATION_INSTANCE_PATH": str(tmp_path), "MODERATION_EMBEDDED_WORKER": "0",
-             "MODERATION_RATE_LIMITS": "0"})
-    try:
-        wait_until(lambda: answers(port), [server], 30, "gunicorn")
+    with gunicorn_serving(database_url, tmp_path, "-c", "python:moderation.gunicorn_config",
+                          "--workers", "1", "--threads", str(threads)) as port:
         left_open = [answered_and_left_open(port) for _ in range(threads)]
         try:
             # gunicorn's own close would keep every thread 2 s after these answers.
@@ -127,5 +116,3 @@ def test_a_worker_serves_the_next_reader_while_the_last_ones_keep_their_connecti
         finally:
             for reader in left_open:
                 reader.close()
-    finally:
-        stop([server])

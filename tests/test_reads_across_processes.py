@@ -6,9 +6,6 @@ revision."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bench.loopback import HOST, answers, free_port, stop, wait_until
+from bench.loopback import HOST
 from moderation import revision_watch
+from tests.support.gunicorn import gunicorn_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 THREAD = "/v1/articles/stadtfest-goerlitz/comments"
@@ -28,19 +26,8 @@ READS = 40  # each on a connection of its own
 
 @pytest.fixture
 def served(database_url: str, database, tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own service
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}",
-         "--log-level", "warning", "moderation:create_app()"],
-        cwd=ROOT, start_new_session=True,
-        env={**os.environ, "MODERATION_DATABASE_URL": database_url,
-             "MODERATION_INSTANCE_PATH": str(tmp_path), "MODERATION_EMBEDDED_WORKER": "0",
-             "MODERATION_RATE_LIMITS": "0"})
-    try:
-        wait_until(lambda: answers(port), [server], 30, "gunicorn")
+    with gunicorn_serving(database_url, tmp_path, "--workers", "2") as port:
         yield port
-    finally:
-        stop([server])
 
 
 def call(port: int, method: str, path: str, body: dict | None = None,
