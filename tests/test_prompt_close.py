@@ -76,8 +76,10 @@ def test_bytes_the_reader_sent_and_nobody_read_are_drained_by_gunicorns_lingerin
 
 
 def test_installed_once_in_front_of_gunicorns_close(monkeypatch):
-    monkeypatch.setattr(util, "close_graceful", util.close_graceful)
-    gunicorns = util.close_graceful
+    def gunicorns(sock: socket.socket, *args: object, **kwargs: object) -> None:
+        """Stands in for gunicorn's close, whatever an earlier test installed."""
+
+    monkeypatch.setattr(util, "close_graceful", gunicorns)
 
     install_prompt_close()
     installed = util.close_graceful
