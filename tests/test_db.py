@@ -1,16 +1,19 @@
 """The database layer: readers never block writers; times are always aware UTC; PostgreSQL
-plans every execution for its values."""
+plans every execution for its values, and a transaction may begin at its first write."""
 
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
-from moderation.db import Database
+from moderation.db import WRITES_ALONE, Database
+from moderation.domain import ModerationMode
 from moderation.models import Article
 from moderation.services.articles import get_or_create_article
 
@@ -50,3 +53,49 @@ def test_postgresql_plans_each_execution_for_its_own_values():
                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     with Database(url) as database, database.session(read_only=True) as session:
         assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+
+
+def in_block(session) -> bool:
+    """PostgreSQL: whether the session's driver connection is inside a transaction block."""
+    status = session.connection().connection.driver_connection.pgconn.transaction_status
+    return status != psycopg.pq.TransactionStatus.IDLE
+
+
+def articles(database) -> list[str]:
+    with database.session(read_only=True) as session:
+        return session.scalars(select(Article.key).order_by(Article.id)).all()
+
+
+def test_a_transaction_begun_at_its_first_write_still_rolls_back_whole(database, clock):
+    with pytest.raises(OSError), database.transaction(begin_at_first_write=True) as session:
+        session.scalars(select(Article)).all()
+        if not database.is_sqlite:
+            assert not in_block(session)  # the read went alone
+        get_or_create_article(session, "erst-geschrieben", clock())
+        get_or_create_article(session, "dann-geschrieben", clock())
+        if not database.is_sqlite:
+            assert in_block(session)
+        raise OSError("Platte voll")
+    assert articles(database) == []
+
+
+def test_a_locking_read_begins_the_transaction(database, clock):
+    with database.transaction() as session:
+        get_or_create_article(session, "gesperrt", clock())
+    with database.transaction(begin_at_first_write=True) as session:
+        session.scalars(select(Article).with_for_update()).one()
+        assert database.is_sqlite or in_block(session)  # the lock lasts to the commit
+
+
+def test_a_write_alone_commits_with_its_statement_and_nothing_may_follow(database, clock):
+    alone = {WRITES_ALONE: True}
+    values = {"comments_open": True, "moderation_mode": ModerationMode.AUTO,
+              "public_revision": 0, "created_at": clock(), "updated_at": clock()}
+    with pytest.raises(RuntimeError) if not database.is_sqlite else nullcontext(), \
+            database.transaction(begin_at_first_write=True) as session:
+        session.execute(insert(Article).values(key="allein", **values),
+                        execution_options=alone)
+        if not database.is_sqlite:
+            assert not in_block(session)  # committed by its own statement
+        session.execute(insert(Article).values(key="danach", **values))
+    assert articles(database) == (["allein", "danach"] if database.is_sqlite else ["allein"])

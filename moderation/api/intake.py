@@ -29,7 +29,8 @@ def receive_comment(app: AppState, article_key: str, data: dict[str, Any],
     if database.is_sqlite:  # writers queue for one lock: screen before taking it
         with database.session(read_only=True) as reading, reading.begin():
             screening = comments.screen(reading, new, address, now, window)
-    with database.transaction() as session:
+    # On PostgreSQL the reads go before BEGIN, and a comment that is all the write goes alone.
+    with database.transaction(begin_at_first_write=True) as session:
         return comments.submit_comment(
             session, article_key, new, now, terms=PublisherTerms.of(config), address=address,
             screening=screening, duplicate_window=window, mailing=Mailing.of(config),

@@ -158,7 +158,8 @@ def submit_comment(session: Session, article_key: str, new: NewComment, now: dat
     verdict = decide_at_intake(comment.spam, article.moderation_mode, terms.language)
     # Scored unless rejected on arrival (a filled-in honeypot).
     scoring = verdict is None or verdict.status is not CommentStatus.REJECTED
-    decisions.receive(session, comment, now, scoring=scoring)
+    decisions.receive(session, comment, now, scoring=scoring,
+                      last_write=verdict is None and not new.notify)
     caught = bool(comment.spam and comment.spam.get("honeypot"))
     notification = _opt_in(session, comment, new, mailing, now, caught)
     if verdict is not None:

@@ -61,16 +61,19 @@ class Change:
     ground: Ground | None = None
 
 
-def receive(session: Session, comment: Comment, now: datetime, *, scoring: bool) -> None:
+def receive(session: Session, comment: Comment, now: datetime, *, scoring: bool,
+            last_write: bool = False) -> None:
     """Store a new comment (transient, ``article_id`` set) with its first event, received
     and waiting to be judged, and with ``scoring`` the job that scores it: written together
     (``new_comments``). Subscribers hear ``comment.created`` before anything decided
-    about it."""
+    about it. ``last_write``: the caller writes nothing after this; with no subscriber to
+    write for either, the comment's statement is the transaction's only write."""
     change = Change(CommentStatus.PENDING, Reason.SUBMITTED)
     _set_status(comment, change, now, None)
+    subscribers = webhooks.subscribed(session, EVENT_TYPE_OF[change.to_status])
     new_comments.store(session, comment, _event(None, change, AUTOMATION, now, None),
-                       scoring=scoring, now=now)
-    _announce(session, comment, None, change, AUTOMATION, now, None)
+                       scoring=scoring, now=now, alone=last_write and not subscribers)
+    _announce(session, comment, None, change, AUTOMATION, now, None, subscribers)
 
 
 def apply(comment: Comment, change: Change, by: Decider, now: datetime, *,
@@ -189,16 +192,19 @@ def _event(from_status: CommentStatus | None, change: Change, by: Decider, now: 
 
 def _announce(session: Session, comment: Comment, from_status: CommentStatus | None,
               change: Change, by: Decider, now: datetime,
-              statement: dict[str, Any] | None) -> None:
-    """Tell whoever hears of the change: metrics, webhook subscribers and the readers who
-    asked for mail (the author and the author replied to; never webhooks)."""
+              statement: dict[str, Any] | None,
+              subscribers: list[int] | None = None) -> None:
+    """Tell whoever hears of the change: metrics, webhook subscribers (``subscribers``,
+    where read already) and the readers who asked for mail (the author and the author
+    replied to; never webhooks)."""
     metrics.on_commit(session, metrics.comments_received.inc if from_status is None else
                       metrics.comments_decided.labels(change.to_status.value,
                                                       metrics.actor_of(by.payload()["type"])).inc)
     data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
     if statement is not None:
         data["statement_of_reasons"] = statement
-    webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now, comment_id=comment.id)
+    webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now,
+                  comment_id=comment.id, endpoint_ids=subscribers)
     reader_mail.on_status_change(session, comment, from_status, now)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from moderation import jobs
+from moderation.db import WRITES_ALONE
 from moderation.models import Comment, Job, ModerationEvent
 
 COMMENTS, EVENTS, JOBS = Comment.__table__, ModerationEvent.__table__, Job.__table__
@@ -29,17 +30,19 @@ _JOB_COLUMNS = tuple(column for column in JOBS.columns if column.name in jobs.NE
 
 
 def store(session: Session, comment: Comment, event: dict[str, Any], *, scoring: bool,
-          now: datetime) -> None:
+          now: datetime, alone: bool = False) -> None:
     """Insert ``comment`` (transient, its columns set, ``article_id`` included) with its
     first ``event`` (ModerationEvent's columns but ``comment_id``) and, with ``scoring``,
-    its scoring job; then add it to ``session`` as stored."""
+    its scoring job; then add it to ``session`` as stored. ``alone``: nothing else is
+    written in the transaction (``db.WRITES_ALONE``)."""
     row = _comment_row(comment)
     if session.get_bind().dialect.name == "postgresql":
         channel = jobs.WAKEUP_CHANNELS[jobs.SCORE_COMMENT]
         parameters = {**_named("c", row), **_named("e", event)}
         if scoring:
             parameters.update(_named("j", jobs.job_values(jobs.SCORE_COMMENT, now)))
-        comment_id = session.execute(_together(scoring, channel), parameters).scalar_one()
+        comment_id = session.execute(_together(scoring, channel), parameters,
+                                     execution_options={WRITES_ALONE: alone}).scalar_one()
         if scoring:
             jobs.notified(session, jobs.SCORE_COMMENT)
     else:

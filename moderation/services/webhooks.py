@@ -29,9 +29,16 @@ from moderation.webhooks.ssrf import UnsafeTarget, check_url
 PENDING, FAILED = "pending", "failed"
 
 
+def subscribed(session: Session, event_type: str) -> list[int]:
+    """The enabled endpoints that subscribe to ``event_type``."""
+    return [subscriber.endpoint_id for subscriber in enabled_subscribers(session)
+            if subscriber.wants(event_type)]
+
+
 def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
-         comment_id: int | None = None) -> int:
-    """Record an event for every endpoint that subscribes to it; returns how many.
+         comment_id: int | None = None, endpoint_ids: list[int] | None = None) -> int:
+    """Record an event for every endpoint that subscribes to it (``endpoint_ids``, where the
+    caller read them already); returns how many.
 
     Runs inside the caller's transaction: the deliveries exist exactly when the change does.
     ``comment_id`` names the comment the event tells of, so that erasure can redact it, and
@@ -39,8 +46,8 @@ def emit(session: Session, event_type: str, data: dict[str, Any], now: datetime,
     one moment, such as ``comment.created`` and the decision taken on arrival, are a
     microsecond apart), and the delivery worker sends them to each endpoint in that order.
     """
-    endpoint_ids = [subscriber.endpoint_id for subscriber in enabled_subscribers(session)
-                    if subscriber.wants(event_type)]
+    if endpoint_ids is None:
+        endpoint_ids = subscribed(session, event_type)
     if not endpoint_ids:
         return 0
     at = _after_earlier_events(session, comment_id, now) if comment_id is not None else now

@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, delete, event, insert, select, update
 
 from moderation.db import READ_ONLY
 from moderation.models import AddressKey, Comment, WebhookDelivery, WebhookEndpoint, WebhookMessage
-from moderation.services import addresses, subscriptions
+from moderation.services import addresses, subscriptions, webhooks
 from tests.support.http import ARTICLE
 from tests.support.queries import counted_queries
 
@@ -78,6 +79,58 @@ def test_a_post_is_one_insert_of_the_comment_with_its_outbox_rows_and_one_commit
         assert len(statements) == 2
     assert commits.count(False) == 1  # one write transaction
     assert pings == []  # no pre-ping: a closed pooled connection is seen at its socket
+
+
+def blocks_after_the_comment(engine: Engine) -> tuple[list[bool], object]:
+    """Whether the driver was inside a transaction block right after each statement that
+    wrote a comment (PostgreSQL), and the listener that records it."""
+    inside: list[bool] = []
+
+    def record(connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "INSERT INTO comments " in statement and connection.dialect.name == "postgresql":
+            status = connection.connection.driver_connection.pgconn.transaction_status
+            inside.append(status != psycopg.pq.TransactionStatus.IDLE)
+
+    return inside, record
+
+
+@pytest.mark.parametrize("with_endpoint", [False, True])
+def test_on_postgresql_a_comment_that_is_all_the_write_commits_with_its_statement(
+        app, client, database, clock, with_endpoint):
+    """No BEGIN and no COMMIT, two round trips fewer, where the comment's statement is all
+    that the POST writes; with a webhook to record (or a mail, a decision on arrival) the
+    statement is one of a transaction's."""
+    post(client, 1)
+    if with_endpoint:
+        endpoint_from_elsewhere(database, clock)
+        subscriptions.forget_subscribers()
+    engine = engine_of(app)
+    inside, record = blocks_after_the_comment(engine)
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        comment_id = post(client, 2)
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert inside == ([] if engine.dialect.name == "sqlite" else [with_endpoint])
+    assert len(deliveries_of(database, comment_id)) == with_endpoint
+
+
+def test_a_failure_after_the_comment_s_statement_leaves_nothing(
+        client, database, clock, monkeypatch):
+    endpoint_from_elsewhere(database, clock)
+    subscriptions.forget_subscribers()
+
+    def recorded_then_failed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        emit(*args, **kwargs)
+        raise OSError("Platte voll")
+
+    emit = webhooks.emit
+    monkeypatch.setattr(webhooks, "emit", recorded_then_failed)
+    response = client.post(ARTICLE, json={"author_name": "Jürgen Müller", "body": BODY})
+    assert response.status_code == 500
+    with database.transaction() as session:
+        assert session.scalars(select(Comment)).all() == []
+        assert session.scalars(select(WebhookMessage)).all() == []
 
 
 def deliveries_of(database, comment_id):
