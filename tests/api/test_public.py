@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from sqlalchemy import select
 
+from moderation.models import Comment
 from tests.support.http import ARTICLE, assert_error, post_comment
 from tests.support.records import add_comment
 
@@ -416,6 +418,20 @@ def test_an_article_takes_title_and_link_from_the_page_the_widget_is_on(client, 
                  article_url="https://blog.example.de/anders")
     later = article_of(client, editor)
     assert (later["title"], later["url"]) == (article["title"], PAGE)
+
+
+def test_an_existing_article_without_a_title_takes_the_page_s_with_the_comment(
+        client, editor, database):
+    """The article exists, so the comment is the POST's first write: the adoption is
+    written with it, in one transaction, and the comment once."""
+    assert post_comment(client, "Erster ohne Seite").status_code == 202
+    assert post_comment(client, "Zweiter von der Seite", article_title="KI im Alltag",
+                        article_url=PAGE).status_code == 202
+    article = article_of(client, editor)
+    assert (article["title"], article["url"]) == ("KI im Alltag", PAGE)
+    with database.session(read_only=True) as session:
+        assert sorted(session.scalars(select(Comment.body))) == [
+            "Erster ohne Seite", "Zweiter von der Seite"]
 
 
 def test_a_link_off_the_widgets_origins_is_not_adopted(client, editor):
