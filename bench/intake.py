@@ -46,7 +46,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,6 +188,15 @@ class Run:
     latencies_ms: list[float]
     # Closed loop: CPU per answered POST in ms (``cpu_use.Usage.per_request_ms``).
     cpu_ms: dict[str, float] | None = None
+    # Open loop: each answered request's scheduled time, in seconds from the start.
+    scheduled_s: list[float] = field(default_factory=list)
+
+    def slow_windows(self, slower_ms: float, window_s: float = 0.1) -> int:
+        """How many ``window_s`` windows of the run (by scheduled time) had an answer slower
+        than ``slower_ms``: a few episodes of falling behind, or slowness all along."""
+        return len({int(at / window_s) for at, latency
+                    in zip(self.scheduled_s, self.latencies_ms, strict=True)
+                    if latency > slower_ms})
 
     def percentile(self, p: float) -> float:
         return percentile(self.latencies_ms, p)
@@ -236,6 +245,7 @@ async def open_loop(server: Server, rate: float, seconds: float, drain: float,
                     numbers: Iterator[int]) -> Run:
     """Send at ``rate`` per second for ``seconds``, each at its scheduled time."""
     latencies: list[float] = []
+    scheduled_s: list[float] = []
     failed = 0
     start = time.perf_counter()
     count = int(rate * seconds)
@@ -245,6 +255,7 @@ async def open_loop(server: Server, rate: float, seconds: float, drain: float,
         status = await _send(server.port, raw)
         if status in server.accepted:
             latencies.append((time.perf_counter() - scheduled) * 1000)
+            scheduled_s.append(scheduled - start)
         else:
             failed += 1
 
@@ -259,7 +270,8 @@ async def open_loop(server: Server, rate: float, seconds: float, drain: float,
                                                            - time.perf_counter()))
     for task in pending:
         task.cancel()
-    return Run(rate, seconds, count, failed, len(pending), latencies)
+    return Run(rate, seconds, count, failed, len(pending), latencies,
+               scheduled_s=scheduled_s)
 
 
 async def closed_loop(server: Server, connections: int, seconds: float,
@@ -346,7 +358,10 @@ def _tried(server: Server, rate: float, args: argparse.Namespace, numbers: Itera
         good = run.kept_up(args.slo_ms) and (
             rate != args.at or run.percentile(99) < args.at_p99_ms)
         verdict = "kept up" if run.kept_up(args.slo_ms) else "NOT kept up"
-        print(f"  {run.line()}  {verdict} (try {attempt})", flush=True)
+        slow = run.slow_windows(args.at_p99_ms)
+        print(f"  {run.line()}  {verdict} (try {attempt}); {slow} of "
+              f"{int(args.seconds * 10)} 100 ms windows with an answer over "
+              f"{args.at_p99_ms:.0f} ms", flush=True)
         if good:
             break
     return run
