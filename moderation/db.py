@@ -72,8 +72,8 @@ class Database:
         if self.engine.dialect.name == "postgresql":
             lazy = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             event.listen(lazy, "before_cursor_execute", _begin_before_first_write)
-            for ended in ("commit", "rollback"):
-                event.listen(lazy, ended, _forget_write_alone)
+            for edge in ("begin", "commit", "rollback"):  # each transaction starts afresh
+                event.listen(lazy, edge, _forget_write_alone)
             self._begin_at_first_write = sessionmaker(lazy, expire_on_commit=False)
         self._on_dispose: list[Callable[[], None]] = []
 
