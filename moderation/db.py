@@ -185,12 +185,18 @@ def _plan_every_execution(dbapi_connection, _record) -> None:  # type: ignore[no
     dbapi_connection.commit()
 
 
+def in_transaction_block(connection: Connection) -> bool:
+    """PostgreSQL: whether the server holds ``connection`` inside a transaction block."""
+    status = connection.connection.driver_connection.pgconn.transaction_status
+    return status != TransactionStatus.IDLE
+
+
 def _begin_before_first_write(connection: Connection, cursor: Any, _statement: str,
                               _parameters: Any, context: Any, _executemany: bool) -> None:
     """Send ``BEGIN`` before the first statement that writes or locks rows (see
     ``Database.transaction``), unless it writes alone."""
-    if connection.connection.driver_connection.pgconn.transaction_status != TransactionStatus.IDLE:
-        return  # in the transaction block already
+    if in_transaction_block(connection):
+        return
     options = context.execution_options
     if options.get(WRITES_ALONE):
         connection.info[_WROTE_ALONE] = True

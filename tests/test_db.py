@@ -7,12 +7,11 @@ import os
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta, timezone
 
-import psycopg
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 
-from moderation.db import WRITES_ALONE, Database
+from moderation.db import WRITES_ALONE, Database, in_transaction_block
 from moderation.domain import ModerationMode
 from moderation.models import Article
 from moderation.services.articles import get_or_create_article
@@ -56,9 +55,7 @@ def test_postgresql_plans_each_execution_for_its_own_values():
 
 
 def in_block(session) -> bool:
-    """PostgreSQL: whether the session's driver connection is inside a transaction block."""
-    status = session.connection().connection.driver_connection.pgconn.transaction_status
-    return status != psycopg.pq.TransactionStatus.IDLE
+    return in_transaction_block(session.connection())
 
 
 def articles(database) -> list[str]:

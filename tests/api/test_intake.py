@@ -6,11 +6,10 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, delete, event, insert, select, update
 
-from moderation.db import READ_ONLY
+from moderation.db import READ_ONLY, in_transaction_block
 from moderation.models import AddressKey, Comment, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from moderation.services import addresses, subscriptions, webhooks
 from tests.support.http import ARTICLE
@@ -88,8 +87,7 @@ def blocks_after_the_comment(engine: Engine) -> tuple[list[bool], object]:
 
     def record(connection, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if "INSERT INTO comments " in statement and connection.dialect.name == "postgresql":
-            status = connection.connection.driver_connection.pgconn.transaction_status
-            inside.append(status != psycopg.pq.TransactionStatus.IDLE)
+            inside.append(in_transaction_block(connection))
 
     return inside, record
 
