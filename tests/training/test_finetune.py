@@ -41,6 +41,19 @@ def hub_off() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """One torch thread for every fine-tuning here: a seeded run's weights depend on the
+    thread count too, which a scorer loaded earlier in this process may have changed (on
+    the 40 comments the ROC-AUC after moved between 0.80 and 0.93 with it)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny checkpoint with dropout off: its wide random weights and dropout together
