@@ -173,10 +173,11 @@ def worker(check: bool) -> None:
         click.echo(f"{alive} worker(s) alive on this host." if alive
                    else "No worker of this host has a fresh heartbeat.")
         sys.exit(0 if alive else 1)
-    if config.metrics_port is not None:
-        serve_on_port(config.metrics_host, config.metrics_port)
     stop = _stop_on_signals()
-    for thread in _start_workers(config, stop):
+    threads = _start_workers(config, stop)
+    if config.metrics_port is not None:  # after the pool gauges exist: no partial scrape
+        serve_on_port(config.metrics_host, config.metrics_port)
+    for thread in threads:
         while thread.is_alive():
             thread.join(timeout=1)
 
