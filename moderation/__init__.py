@@ -9,6 +9,7 @@ from moderation import logs
 from moderation.clock import Clock, utcnow
 from moderation.config import Config
 from moderation.db import Database
+from moderation.planner_statistics import keep_current
 
 
 def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
@@ -39,7 +40,10 @@ def create_app(config: Config | None = None, clock: Clock = utcnow) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.json.ensure_ascii = False  # "Grüße", not "Gr\u00fc\u00dfe"
-    app.extensions["moderation"] = AppState(config, Database(config.database_url), clock)
+    database = Database(config.database_url)
+    # PostgreSQL's generic plans, made on a nearly empty table, replanned once it grew.
+    keep_current(database, config.statistics_check_seconds)
+    app.extensions["moderation"] = AppState(config, database, clock)
     app.teardown_appcontext(close_session)
     init_limits(app, config)
     init_api(app)

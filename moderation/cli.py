@@ -26,6 +26,7 @@ from moderation.errors import Conflict, DomainError
 from moderation.logs import configure as configure_logs
 from moderation.long_lived import freeze_startup
 from moderation.metrics import serve_on_port, watch_pool
+from moderation.planner_statistics import keep_current
 from moderation.schemas import SuppressionInSchema
 from moderation.scoring.factory import load_scorer
 from moderation.services import (
@@ -120,6 +121,7 @@ def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thre
     wakes them when work is committed elsewhere."""
     database = Database(config.database_url)
     watch_pool(database.engine, "worker")
+    keep_current(database, config.statistics_check_seconds)
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
                          args=(stop,), name="scoring-worker", daemon=True),

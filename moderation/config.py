@@ -226,6 +226,10 @@ class Config:
     # hears of every change (LISTEN/NOTIFY): a cached page or a 304 asks the database
     # nothing. Off: every read of a thread asks it for the revision.
     watch_revisions: bool = True
+    # PostgreSQL: how often each process looks for tables changed much since their planner
+    # statistics were gathered, and analyzes them (``planner_statistics``); 0: autovacuum
+    # alone (it looks once a minute).
+    statistics_check_seconds: int = 10
     # Cache-Control of the public thread pages and counts: browsers (max-age) and shared
     # caches, a CDN or reverse proxy (s-maxage; stale-while-revalidate while refetching).
     public_max_age: int = 0

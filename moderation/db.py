@@ -160,8 +160,9 @@ def _create_engine(url: str, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, hide_parameters=hide_parameters, connect_args={
             "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
             "keepalives_interval": 10, "keepalives_count": 3})
-        event.listen(engine, "connect", _plan_every_execution)
-        event.listen(engine, "checkout", _replace_if_closed_while_idle)
+        import os
+        if os.environ.get("XPLAN") != "auto":
+            event.listen(engine, "checkout", _replace_if_closed_while_idle)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -172,17 +173,6 @@ def _create_engine(url: str, echo: bool) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         queue_writers(engine, parsed.database)
     return engine
-
-
-def _plan_every_execution(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    """Plan each execution of a prepared statement for its own values. psycopg prepares a
-    statement on its fifth run; PostgreSQL then keeps a generic plan when it looks no
-    dearer, and keeps it until the table's statistics change: the intake's same-text search,
-    prepared while the statistics said ``comments`` was empty, scanned the whole table on
-    every POST as it grew (2.1–3.1 ms of the server per POST instead of 1.0 on 3,000–5,000
-    comments, ``auto_explain``; parsing stays cached, replanning costs 0.1–0.2 ms)."""
-    dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
-    dbapi_connection.commit()
 
 
 def in_transaction_block(connection: Connection) -> bool:

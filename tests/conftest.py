@@ -100,10 +100,12 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def config(database_url: str, tmp_path: Path) -> Config:
     # Rate limits are off here: API tests post many comments; tests/api/test_rate_limits.py
-    # switches them on.
+    # switches them on. Nor does a thread take connections now and then to analyze tables
+    # (tests/test_planner_statistics.py checks it): tests count connections and statements.
     return Config(database_url=database_url, instance_path=tmp_path, testing=True,
                   embedded_worker=False, cors_origins=["https://blog.example.de"],
-                  webhook_allowed_hosts=frozenset({"127.0.0.1"}), rate_limits_enabled=False)
+                  webhook_allowed_hosts=frozenset({"127.0.0.1"}), rate_limits_enabled=False,
+                  statistics_check_seconds=0)
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@ plans every execution for its values, and a transaction may begin at its first w
 
 from __future__ import annotations
 
-import os
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.exc import StatementError
 
-from moderation.db import WRITES_ALONE, Database, in_transaction_block
+from moderation.db import WRITES_ALONE, in_transaction_block
 from moderation.domain import ModerationMode
 from moderation.models import Article
 from moderation.services.articles import get_or_create_article
@@ -42,16 +41,6 @@ def test_naive_times_are_refused(database):
     with pytest.raises(StatementError, match="naive datetime"), \
             database.transaction() as session:
         get_or_create_article(session, "naiv", datetime(2026, 11, 25, 10, 30))
-
-
-def test_postgresql_plans_each_execution_for_its_own_values():
-    """A generic plan of a prepared statement grew with the comments table (a POST on
-    3,000 comments cost the server 2.7 ms instead of 0.7): every pooled connection asks
-    for custom plans. Always against the real PostgreSQL, also in the SQLite run."""
-    url = os.environ.get("MODERATION_TEST_POSTGRES_URL",
-                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    with Database(url) as database, database.session(read_only=True) as session:
-        assert session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
 
 
 def in_block(session) -> bool:

@@ -90,7 +90,8 @@ def proxied_config(faults_url: URL, proxy: TcpProxy, direct: Database, tmp_path:
     url = faults_url.set(host="127.0.0.1", port=proxy.port)
     return Config(database_url=url.render_as_string(hide_password=False),
                   instance_path=tmp_path, testing=True, embedded_worker=False,
-                  webhook_allowed_hosts=frozenset({"127.0.0.1"}), rate_limits_enabled=False)
+                  webhook_allowed_hosts=frozenset({"127.0.0.1"}), rate_limits_enabled=False,
+                  statistics_check_seconds=0)  # the proxy counts the app's connections
 
 
 @pytest.fixture
