@@ -74,7 +74,7 @@ class StatisticsKeeper:
             for table in stale:
                 connection.exec_driver_sql(f"ANALYZE {quote(table)}")
         if stale:
-            log.info("planner statistics gathered afresh for %s", ", ".join(stale))
+            log.debug("planner statistics gathered afresh for %s", ", ".join(stale))
         return stale
 
     def _start_here(self, *_: Any) -> None:
