@@ -160,9 +160,7 @@ def _create_engine(url: str, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, hide_parameters=hide_parameters, connect_args={
             "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
             "keepalives_interval": 10, "keepalives_count": 3})
-        import os
-        if os.environ.get("XPLAN") != "auto":
-            event.listen(engine, "checkout", _replace_if_closed_while_idle)
+        event.listen(engine, "checkout", _replace_if_closed_while_idle)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
