@@ -41,7 +41,7 @@ _STALE = text("""
 def keep_current(database: Database, every_seconds: float) -> StatisticsKeeper | None:
     """On PostgreSQL, keep the planner's statistics current while ``database`` is used in
     this process (and in any forked from it), looking every ``every_seconds`` (0: never);
-    nothing on SQLite, which plans each run."""
+    nothing on SQLite, which has no autovacuum to wait for (``db.gather_statistics``)."""
     if database.is_sqlite or every_seconds <= 0:
         return None
     return StatisticsKeeper(database, every_seconds)

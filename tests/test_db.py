@@ -1,5 +1,5 @@
-"""The database layer: readers never block writers; times are always aware UTC; PostgreSQL
-plans every execution for its values, and a transaction may begin at its first write."""
+"""The database layer: readers never block writers; times are always aware UTC; a
+transaction may begin at its first write. (PostgreSQL's plans: test_planner_statistics.)"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """On PostgreSQL a prepared statement's generic plan, made while a table was nearly empty,
 is replaced soon after the table grew: each process gathers the statistics of tables that
-changed much since their last ANALYZE. SQLite plans every run: nothing to keep there."""
+changed much since their last ANALYZE. Nothing of the kind on SQLite."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def last_analyzed(database: Database, table: str) -> object:
 
 def test_a_plan_made_on_the_empty_table_is_replaced_once_it_grew(young: Database) -> None:
     if young.is_sqlite:
-        assert keep_current(young, 10) is None  # SQLite plans each run: nothing to keep
+        assert keep_current(young, 10) is None  # nothing to keep on SQLite
         return
     assert keep_current(young, 0) is None  # switched off: autovacuum alone
     keeper = StatisticsKeeper(young, 10)
