@@ -115,13 +115,16 @@ def serve(host: str, port: int, threads: int) -> None:
             thread.join(timeout=30)
 
 
-def _start_workers(config: Config, stop: threading.Event) -> list[threading.Thread]:
+def _start_workers(config: Config, stop: threading.Event, *,
+                   keep_statistics: bool = False) -> list[threading.Thread]:
     """A scoring, a delivery and a purge worker, each in its own thread; a mail and a
     digest worker too where an SMTP server is configured; on PostgreSQL the listener that
-    wakes them when work is committed elsewhere."""
+    wakes them when work is committed elsewhere. ``keep_statistics``: this process has no
+    app that keeps the planner's statistics (``planner_statistics``)."""
     database = Database(config.database_url)
     watch_pool(database.engine, "worker")
-    keep_current(database, config.statistics_check_seconds)
+    if keep_statistics:
+        keep_current(database, config.statistics_check_seconds)
     threads = [
         threading.Thread(target=ScoringWorker(database, config, load_scorer).run_forever,
                          args=(stop,), name="scoring-worker", daemon=True),
@@ -176,7 +179,7 @@ def worker(check: bool) -> None:
                    else "No worker of this host has a fresh heartbeat.")
         sys.exit(0 if alive else 1)
     stop = _stop_on_signals()
-    threads = _start_workers(config, stop)
+    threads = _start_workers(config, stop, keep_statistics=True)
     if config.metrics_port is not None:  # after the pool gauges exist: no partial scrape
         serve_on_port(config.metrics_host, config.metrics_port)
     for thread in threads:
