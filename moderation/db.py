@@ -75,6 +75,10 @@ class Database:
             for edge in ("begin", "commit", "rollback"):  # each transaction starts afresh
                 event.listen(lazy, edge, _forget_write_alone)
             self._begin_at_first_write = sessionmaker(lazy, expire_on_commit=False)
+            # Reads need no transaction block: under READ COMMITTED each statement takes its
+            # own snapshot inside one as well, and without it BEGIN and, back in the pool,
+            # ROLLBACK are two round trips fewer (a page of 200 comments: 5 → 3).
+            self._read_sessions = self._begin_at_first_write
         self._on_dispose: list[Callable[[], None]] = []
 
     @property
@@ -82,7 +86,9 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def session(self, read_only: bool = False) -> Session:
-        """A new session; read-only ones take no write lock on SQLite."""
+        """A new session; read-only ones take no write lock on SQLite, and on PostgreSQL
+        send no ``BEGIN`` unless they write after all (as ``transaction``'s
+        ``begin_at_first_write``)."""
         return (self._read_sessions if read_only else self._sessions)()
 
     @contextmanager

@@ -1,5 +1,6 @@
 """The database layer: readers never block writers; times are always aware UTC; a
-transaction may begin at its first write. (PostgreSQL's plans: test_planner_statistics.)"""
+transaction may begin at its first write, and a read needs none on PostgreSQL. (PostgreSQL's
+plans: test_planner_statistics.)"""
 
 from __future__ import annotations
 
@@ -61,6 +62,27 @@ def test_a_transaction_begun_at_its_first_write_still_rolls_back_whole(database,
         get_or_create_article(session, "dann-geschrieben", clock())
         if not database.is_sqlite:
             assert in_block(session)
+        raise OSError("Platte voll")
+    assert articles(database) == []
+
+
+def test_a_read_only_session_reads_without_a_transaction_block(database, clock):
+    with database.transaction() as session:
+        get_or_create_article(session, "gelesen", clock())
+    with database.session(read_only=True) as session:
+        assert session.scalars(select(Article.key)).all() == ["gelesen"]
+        if not database.is_sqlite:  # no BEGIN was sent, none to roll back at the end
+            assert not in_block(session)
+
+
+def test_a_read_only_session_that_writes_after_all_writes_in_one_transaction(
+        database, clock):
+    with pytest.raises(OSError), database.session(read_only=True) as session, \
+            session.begin():
+        session.scalars(select(Article)).all()
+        get_or_create_article(session, "doch-geschrieben", clock())
+        get_or_create_article(session, "noch-einer", clock())
+        assert database.is_sqlite or in_block(session)
         raise OSError("Platte voll")
     assert articles(database) == []
 
