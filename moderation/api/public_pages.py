@@ -19,6 +19,10 @@ from moderation.services import threads
 from moderation.services.page_cache import PageCache, page_cache_of
 
 PAGE_CACHE = "moderation_page_cache"
+# gzip levels: a kept page is compressed once and sent many times; one built for a single
+# answer (no cache, an article not seen yet) is compressed for that answer alone. On a page
+# of 200 comments: level 6 ~0.29 ms, level 3 ~0.11 ms for ~10 % more bytes.
+KEPT_GZIP, QUICK_GZIP = 6, 3
 THREAD = "thread"  # the kind of an article's thread pages, in the page cache's keys
 
 
@@ -91,10 +95,11 @@ def cached_page(cache: PageCache, key: str | None, build: Callable[[], bytes],
                 gzipped: bool) -> bytes:
     """A public page's bytes, gzipped where asked: the cached ones of this coding, else
     made from the cached plain ones, else ``build()``'s; both codings kept under ``key``
-    (None: an article not seen yet, its pages never kept). Each page is compressed once."""
-    if key is None:
+    (None: an article not seen yet, its pages never kept). Each page is compressed once,
+    harder when it is kept (served many times) than when it answers one request."""
+    if key is None or not cache.keeps:
         body = build()
-        return _gzip(body) if gzipped else body
+        return _gzip(body, QUICK_GZIP) if gzipped else body
     wanted = f"{key}|gzip" if gzipped else key
     if (found := cache.get(wanted)) is not None:
         return found
@@ -103,10 +108,10 @@ def cached_page(cache: PageCache, key: str | None, build: Callable[[], bytes],
         body = build()
         cache.put(key, body)
     if gzipped:
-        body = _gzip(body)
+        body = _gzip(body, KEPT_GZIP)
         cache.put(wanted, body)
     return body
 
 
-def _gzip(body: bytes) -> bytes:
-    return gzip.compress(body, compresslevel=6, mtime=0)  # the same bytes on every process
+def _gzip(body: bytes, level: int) -> bytes:
+    return gzip.compress(body, compresslevel=level, mtime=0)  # the same bytes on every process

@@ -31,6 +31,8 @@ REDIS_TIMEOUT_SECONDS = 0.25
 
 
 class PageCache(Protocol):
+    keeps: bool  # False: nothing put is ever got again (``none``)
+
     def get(self, key: str) -> bytes | None: ...
 
     def put(self, key: str, body: bytes) -> None: ...
@@ -46,6 +48,8 @@ def page_key(kind: str, article_key: str, revision: int, *asked: Any) -> str:
 class NoCache:
     """``MODERATION_CACHE_URL=none``: every page is built afresh."""
 
+    keeps = False
+
     def get(self, key: str) -> bytes | None:
         return None
 
@@ -55,6 +59,8 @@ class NoCache:
 
 class MemoryCache:
     """The most recently used pages of this process, up to ``max_bytes`` of them."""
+
+    keeps = True
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -84,6 +90,8 @@ class MemoryCache:
 class RedisCache:
     """Pages in Redis, shared by every process; each kept ``ttl_seconds`` at most. Keys
     start with ``prefix``: installations that share a Redis keep apart."""
+
+    keeps = True
 
     def __init__(self, url: str, ttl_seconds: int, prefix: str,
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -14,7 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation import create_app
-from moderation.api.public_pages import PAGE_CACHE, THREAD, thread_asked
+from moderation.api.public_pages import (
+    KEPT_GZIP,
+    PAGE_CACHE,
+    QUICK_GZIP,
+    THREAD,
+    thread_asked,
+)
 from moderation.config import Config, InvalidSetting
 from moderation.schemas import ReplyPageSchema, ThreadPageSchema, ThreadQuerySchema
 from moderation.services import retention, threads
@@ -384,6 +390,18 @@ def test_a_page_goes_gzipped_to_whoever_takes_it_as_a_representation_of_its_own(
     assert (cache.get(key), cache.get(f"{key}|gzip")) == (plain.data, gzipped.data)
     counts = client.get(COUNTS, headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in counts.headers  # a few bytes: not worth a coding
+
+
+def test_a_kept_page_is_compressed_harder_than_one_built_for_one_answer(
+        client, uncached, discussion):
+    """A kept page is compressed once and sent many times; without a cache every answer
+    compresses its own, quicker."""
+    browser = {"Accept-Encoding": "gzip"}
+    for reader, level in [(client, KEPT_GZIP), (uncached, QUICK_GZIP)]:
+        plain = reader.get(ARTICLE).data
+        assert reader.get(ARTICLE, headers=browser).data == gzip.compress(
+            plain, compresslevel=level, mtime=0)
+    assert QUICK_GZIP < KEPT_GZIP
 
 
 def test_pages_in_redis_are_kept_for_their_time_to_live_at_most():
