@@ -1,7 +1,11 @@
 """Intake benchmark: POST a 330-character German comment at fixed rates, side by side with Isso.
 
 Each server runs as deployed on one machine: gunicorn with ``--workers`` sync worker
-processes (2 by default), started as a subprocess on a fresh database and stopped after.
+processes (2 by default), started as a subprocess on a fresh database of its own and
+stopped after. All of them are started together and measured **side by side**: each rate
+runs for every server in turn, so that the host's swings (a 2-core VM's speed moves by
+half within minutes) fall on all of them alike instead of on whichever ran in a slow patch;
+the servers not being measured sit idle.
 Ours runs with the rate limiter on (limits set so high that no figure reaches them: the
 limiter's cost is measured, not its refusals), counters in memory and, with ``--redis``, in
 Redis on 127.0.0.1:6379 (``--redis-url``); no embedded worker (intake only); on SQLite and,
@@ -18,8 +22,8 @@ during a run (``latency.steady_client``). Each rate of ``--rates`` runs ``--seco
 a rate is kept up when every request was answered with success, the answers kept pace
 (answered within the run plus ``--drain-seconds``) and p99 stayed under ``--slo-ms``. A
 rate not kept (at ``--at``: or with p99 at or over ``--at-p99-ms``) runs once more, for
-every server alike (``--tries``; the last try counts). The rates go up until one is not
-kept; each run (and the closed loop) starts once the server
+every server alike (``--tries``; the last try counts). Each server goes up the rates until
+one is not kept; each run (and the closed loop) starts once the server
 answers at once again, so that what an earlier rate left queued does not count against
 it. Reported per server: the highest rate kept, p50/p99 at ``--at`` per second (350), and
 with ``--closed-loop`` the throughput of ``--connections`` clients sending back to back
@@ -45,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,30 +323,45 @@ def idle(server: Server, within: float = 0.05, most_seconds: float = 120.0) -> N
     raise RuntimeError(f"{server.name} stayed busy for {most_seconds:.0f} s")
 
 
-def measure(server: Server, args: argparse.Namespace, numbers: Iterator[int]) -> Figures:
-    print(f"\n{server.name}", flush=True)
-    # Warm-up, not counted: every worker process has run each statement a few times.
-    asyncio.run(open_loop(server, min(100.0, args.rates[0]), 3.0, args.drain_seconds, numbers))
-    runs, highest, at = [], None, None
+def measure(servers: list[Server], args: argparse.Namespace, numbers: Iterator[int]
+            ) -> list[Figures]:
+    """Every server up the rates side by side: each rate runs for each server in turn, and a
+    server leaves the ladder at its first rate not kept. The host's swings (on a shared
+    2-core machine a server's rate moves by half from one run to the next) then fall on
+    every server alike, within seconds, instead of on whichever ran in a slow patch."""
+    for server in servers:  # warm-up, not counted: each worker has run every statement
+        asyncio.run(open_loop(server, min(100.0, args.rates[0]), 3.0, args.drain_seconds,
+                              numbers))
+    runs: dict[str, list[Run]] = {server.name: [] for server in servers}
+    highest: dict[str, float] = {}
+    at: dict[str, Run] = {}
+    climbing = list(servers)
     for rate in args.rates:
-        run = _tried(server, rate, args, numbers, runs)
-        if rate == args.at:
-            at = run
-        if not run.kept_up(args.slo_ms):
+        for server in list(climbing):
+            run = _tried(server, rate, args, numbers, runs[server.name])
+            if rate == args.at:
+                at[server.name] = run
+            if run.kept_up(args.slo_ms):
+                highest[server.name] = rate
+            else:
+                climbing.remove(server)
+        if not climbing:
             break
-        highest = rate
-    if at is None:
-        at = _tried(server, args.at, args, numbers, runs)
-    closed = None
-    if args.closed_loop:
+    for server in servers:
+        if server.name not in at:
+            at[server.name] = _tried(server, args.at, args, numbers, runs[server.name])
+    closed: dict[str, Run] = {}
+    for server in servers if args.closed_loop else []:
         idle(server)
         with steady_client():
             before = cpu_use.usage(server.pid)
-            closed = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
-            closed.cpu_ms = (cpu_use.usage(server.pid) - before).per_request_ms(
-                len(closed.latencies_ms) + closed.failed)
-        print(f"  {closed.line()}  ({args.connections} connections)", flush=True)
-    return Figures(server.name, runs, highest, at, closed)
+            run = asyncio.run(closed_loop(server, args.connections, args.seconds, numbers))
+            run.cpu_ms = (cpu_use.usage(server.pid) - before).per_request_ms(
+                len(run.latencies_ms) + run.failed)
+        closed[server.name] = run
+        print(f"  {server.name}: {run.line()}  ({args.connections} connections)", flush=True)
+    return [Figures(server.name, runs[server.name], highest.get(server.name),
+                    at[server.name], closed.get(server.name)) for server in servers]
 
 
 def _tried(server: Server, rate: float, args: argparse.Namespace, numbers: Iterator[int],
@@ -359,7 +378,7 @@ def _tried(server: Server, rate: float, args: argparse.Namespace, numbers: Itera
             rate != args.at or run.percentile(99) < args.at_p99_ms)
         verdict = "kept up" if run.kept_up(args.slo_ms) else "NOT kept up"
         slow = run.slow_windows(args.at_p99_ms)
-        print(f"  {run.line()}  {verdict} (try {attempt}); {slow} of "
+        print(f"  {server.name}: {run.line()}  {verdict} (try {attempt}); {slow} of "
               f"{int(args.seconds * 10)} 100 ms windows with an answer over "
               f"{args.at_p99_ms:.0f} ms", flush=True)
         if good:
@@ -368,14 +387,14 @@ def _tried(server: Server, rate: float, args: argparse.Namespace, numbers: Itera
 
 
 @contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the server of ``server_url``, dropped at the end."""
-    url = make_postgres(server_url, PG_DATABASE)
+def postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """A fresh database ``name`` on the server of ``server_url``, dropped at the end."""
+    url = make_postgres(server_url, name)
     try:
         migrate.upgrade(url)
         yield url
     finally:
-        drop_postgres(server_url, PG_DATABASE)
+        drop_postgres(server_url, name)
 
 
 def sqlite_database(folder: Path, name: str) -> str:
@@ -385,7 +404,8 @@ def sqlite_database(folder: Path, name: str) -> str:
 
 
 def servers(args: argparse.Namespace, folder: Path) -> Iterator[Callable[[], object]]:
-    """Each server to measure, as a context manager factory (one runs at a time)."""
+    """Each server to measure, as a context manager factory (all run at once, each on a
+    database of its own)."""
     storages = [("memory", "memory://")]
     if args.redis:
         storages.append(("Redis", args.redis_url))
@@ -404,7 +424,7 @@ def servers(args: argparse.Namespace, folder: Path) -> Iterator[Callable[[], obj
 @contextmanager
 def _ours_on_postgres(args: argparse.Namespace, folder: Path, kind: str,
                       storage: str) -> Iterator[Server]:
-    with postgres_database(args.database_url) as url, \
+    with postgres_database(args.database_url, f"{PG_DATABASE}_{kind.lower()}") as url, \
             ours(url, folder, args.workers, storage,
                  f"ours, PostgreSQL, limiter in {kind}") as server:
         yield server
@@ -480,11 +500,10 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
 
     numbers = iter(range(10**9))
-    figures = []
-    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
-        for start in servers(args, Path(tmp)):
-            with start() as server:  # type: ignore[attr-defined]
-                figures.append(measure(server, args, numbers))
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp, ExitStack() as running:
+        started = [running.enter_context(start())  # type: ignore[arg-type]
+                   for start in servers(args, Path(tmp))]
+        figures = measure(started, args, numbers)
     report(figures, args)
 
 
