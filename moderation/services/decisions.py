@@ -200,11 +200,12 @@ def _announce(session: Session, comment: Comment, from_status: CommentStatus | N
     metrics.on_commit(session, metrics.comments_received.inc if from_status is None else
                       metrics.comments_decided.labels(change.to_status.value,
                                                       metrics.actor_of(by.payload()["type"])).inc)
-    data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
-    if statement is not None:
-        data["statement_of_reasons"] = statement
-    webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now,
-                  comment_id=comment.id, endpoint_ids=subscribers)
+    if subscribers is None or subscribers:  # known to be nobody: no payload to build
+        data = _webhook_data(comment, from_status, change.reason_code, change.reason, by)
+        if statement is not None:
+            data["statement_of_reasons"] = statement
+        webhooks.emit(session, EVENT_TYPE_OF[change.to_status], data, now,
+                      comment_id=comment.id, endpoint_ids=subscribers)
     reader_mail.on_status_change(session, comment, from_status, now)
 
 
