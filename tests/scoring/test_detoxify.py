@@ -17,6 +17,7 @@ import pytest
 from moderation.scoring.base import ScorerUnavailable
 from moderation.scoring.detoxify import DetoxifyScorer
 from tests.support.tiny_detoxify import CATEGORIES
+from tests.support.tolerance import SCORE_TOLERANCE
 
 Checkpoint = tuple[Path, Path]
 
@@ -36,7 +37,7 @@ def assert_close(left: list[dict[str, float]], right: list[dict[str, float]]) ->
     assert len(left) == len(right)
     for a, b in zip(left, right, strict=True):
         assert a.keys() == b.keys()
-        assert all(math.isclose(a[k], b[k], abs_tol=1e-5) for k in a), (a, b)
+        assert all(math.isclose(a[k], b[k], abs_tol=SCORE_TOLERANCE) for k in a), (a, b)
 
 
 def test_loads_offline_and_matches_detoxify_predict(tiny_detoxify: Checkpoint) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from moderation.scoring.detoxify import MAX_TOKENS, DetoxifyScorer
 from tests.support.tiny_detoxify import CATEGORIES
+from tests.support.tolerance import SCORE_TOLERANCE
 
 Checkpoint = tuple[Path, Path]
 
@@ -113,8 +114,8 @@ def test_a_long_comment_counts_its_end(tiny_detoxify: Checkpoint) -> None:
     # Each category takes its highest window: the first is what truncation scored, the
     # last is the insult alone.
     for category in CATEGORIES:
-        assert whole[category] >= truncated[category] - 1e-5
-        assert whole[category] >= insult_alone[category] - 1e-5
+        assert whole[category] >= truncated[category] - SCORE_TOLERANCE
+        assert whole[category] >= insult_alone[category] - SCORE_TOLERANCE
     # The insult scores where truncation saw nothing of it: it would have been missed.
     missed = max(CATEGORIES, key=lambda c: insult_alone[c] - truncated[c])
     assert whole[missed] - truncated[missed] > 0.2
@@ -132,7 +133,7 @@ def test_a_text_of_exactly_one_window_is_not_cut(tiny_detoxify: Checkpoint) -> N
 
     [scores] = scorer.score([fits])
 
-    assert all(abs(scores[c] - reference.predict(fits)[c]) < 1e-5 for c in CATEGORIES)
+    assert all(abs(scores[c] - reference.predict(fits)[c]) < SCORE_TOLERANCE for c in CATEGORIES)
 
 
 def test_long_text_when_the_tokenizer_has_no_length_limit(

@@ -15,6 +15,7 @@ from moderation.scoring.transformer import TransformerScorer
 from moderation.scoring.transformer_cache import cached_transformer
 from moderation.workers.scoring import ScoringWorker
 from tests.support.http import post_comment
+from tests.support.tolerance import SCORE_TOLERANCE
 
 
 def test_auto_scores_a_comment_with_compact_de_and_the_transformer(
@@ -38,7 +39,7 @@ def test_auto_scores_a_comment_with_compact_de_and_the_transformer(
         assert row.scored_by.startswith("max(compact-de,hf:gbert)@compact-de=")
         assert row.scored_by.endswith(f"+hf:gbert={transformer.version}")
         [alone] = transformer.score([body])
-        assert row.scores["toxicity"] >= alone["toxicity"] - 1e-6
+        assert row.scores["toxicity"] >= alone["toxicity"] - SCORE_TOLERANCE
         assert row.status.value in {"approved", "review", "rejected"}
         event = session.scalars(select(ModerationEvent)
                                 .where(ModerationEvent.comment_id == row.id)
