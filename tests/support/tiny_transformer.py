@@ -1,14 +1,15 @@
 """A tiny Hugging Face sequence classifier saved like a Hub checkpoint, built offline for tests.
 
 A 2-layer BERT (hidden size 32, 2 heads) with random but seeded weights, and a WordPiece
-tokenizer trained here with ``tokenizers`` on a few German sentences, wrapped as
-``BertTokenizerFast``; both written with ``save_pretrained`` into one folder, which stands in
-for a Hub repository (transformers' ``from_pretrained`` takes a folder exactly like a name).
-Its 64 positions make windowing show with short texts.
+tokenizer built with ``tokenizers`` from the words and characters of a few German sentences,
+wrapped as ``BertTokenizerFast``; both written with ``save_pretrained`` into one folder, which
+stands in for a Hub repository (transformers' ``from_pretrained`` takes a folder exactly like
+a name). Its 64 positions make windowing show with short texts.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
@@ -19,7 +20,6 @@ from tokenizers import (
     normalizers,
     pre_tokenizers,
     processors,
-    trainers,
 )
 from transformers import (
     BertConfig,
@@ -45,14 +45,24 @@ SENTENCES = (
 BINARY = {0: "OTHER", 1: "OFFENSE"}
 
 
+def vocabulary() -> dict[str, int]:
+    """Special tokens, then the characters of ``SENTENCES`` (word-initial and ``##``
+    continuations), then their whole words, each group sorted. Built, not trained:
+    ``tokenizers``' trainer breaks ties in another order in every process, and the same
+    seeded weights would then score the same text differently from run to run."""
+    lowered = " ".join(SENTENCES).lower()
+    characters = sorted(set(lowered) - {" "})
+    words = sorted(set(re.findall(r"\w+", lowered)) - set(characters))
+    tokens = [*SPECIAL, *characters, *(f"##{c}" for c in characters if c.isalnum()), *words]
+    return {token: index for index, token in enumerate(tokens)}
+
+
 def build_tokenizer() -> BertTokenizerFast:
-    """A lower-casing WordPiece tokenizer that keeps umlauts, trained on ``SENTENCES``."""
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    """A lower-casing WordPiece tokenizer that keeps umlauts, on ``vocabulary()``."""
+    tokenizer = Tokenizer(models.WordPiece(vocabulary(), unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=400, special_tokens=list(SPECIAL))
-    tokenizer.train_from_iterator(SENTENCES, trainer)
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
